@@ -1,0 +1,1 @@
+namespace Orchestrator.Ops.Core; internal static class Placeholder {}

@@ -1,0 +1,1 @@
+namespace Orchestrator.Ops.PowerShell; internal static class Placeholder {}

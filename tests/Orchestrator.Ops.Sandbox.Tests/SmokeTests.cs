@@ -1,0 +1,1 @@
+namespace Orchestrator.Ops.Sandbox.Tests; public class SmokeTests { [Fact] public void Builds() => Assert.True(true); }
