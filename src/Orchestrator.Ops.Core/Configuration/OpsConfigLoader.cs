@@ -1,0 +1,492 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+
+namespace Orchestrator.Ops.Core.Configuration;
+
+/// <summary>
+/// Reads and validates the ops configuration. Every problem is collected (for Test-OpsConfiguration);
+/// <see cref="Load"/> refuses a file with any error, so nothing starts on a broken configuration.
+/// </summary>
+public static partial class OpsConfigLoader
+{
+    /// <summary>The environment variable naming the configuration when no path is given.</summary>
+    public const string EnvironmentVariable = "ORCHESTRATOR_OPS_CONFIG";
+
+    private static readonly JsonDocumentOptions DocumentOptions = new()
+    {
+        CommentHandling = JsonCommentHandling.Skip,
+        AllowTrailingCommas = true,
+    };
+
+    /// <summary>
+    /// Picks the configuration file: the explicit path, else $env:ORCHESTRATOR_OPS_CONFIG, else the session default.
+    /// </summary>
+    public static string ResolvePath(string? explicitPath, string? sessionDefault, string? workingDirectory = null)
+    {
+        var chosen = !string.IsNullOrWhiteSpace(explicitPath) ? explicitPath
+            : Environment.GetEnvironmentVariable(EnvironmentVariable) is { Length: > 0 } env ? env
+            : sessionDefault;
+        if (string.IsNullOrWhiteSpace(chosen))
+        {
+            throw new OpsConfigurationException(
+                "(none)",
+                ConfigurationFailure.NotFound,
+                $"No ops configuration was given. Pass -ConfigPath, set $env:{EnvironmentVariable}, or run Start-OpsSandbox to create one and make it the session default.");
+        }
+
+        return Path.GetFullPath(chosen, workingDirectory ?? Environment.CurrentDirectory);
+    }
+
+    /// <summary>Loads a configuration, throwing <see cref="OpsConfigurationException"/> on any error.</summary>
+    public static OpsConfig Load(string path)
+    {
+        var (config, problems) = Read(path);
+        if (config is null || problems.Count > 0)
+        {
+            throw new OpsConfigurationException(path, problems);
+        }
+
+        return config;
+    }
+
+    /// <summary>Validates a configuration and returns every problem found (none when it is valid).</summary>
+    public static IReadOnlyList<ConfigurationProblem> Validate(string path) => Read(path).Problems;
+
+    private static (OpsConfig? Config, IReadOnlyList<ConfigurationProblem> Problems) Read(string path)
+    {
+        path = Path.GetFullPath(path);
+        byte[] bytes;
+        try
+        {
+            bytes = File.ReadAllBytes(path);
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new OpsConfigurationException(path, ConfigurationFailure.NotFound,
+                $"The ops configuration '{path}' does not exist. Check the path, or run Start-OpsSandbox to create one.", ex);
+        }
+        catch (Exception ex) when (ex is UnauthorizedAccessException or IOException)
+        {
+            throw new OpsConfigurationException(path, ConfigurationFailure.Unreadable,
+                $"The ops configuration '{path}' cannot be read: {ex.Message}", ex);
+        }
+
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(bytes, DocumentOptions);
+        }
+        catch (JsonException ex)
+        {
+            var line = ex.LineNumber is { } l ? (int)l + 1 : (int?)null;
+            var where = string.IsNullOrEmpty(ex.Path) ? "$" : ex.Path;
+            return (null, [new ConfigurationProblem(path, where, $"not valid JSON: {FirstSentence(ex.Message)}", line)]);
+        }
+
+        using (document)
+        {
+            var v = new Validator(path, JsonLineMap.Build(bytes));
+            var config = v.Build(document.RootElement);
+            return (v.Problems.Count == 0 ? config : null, v.Problems);
+        }
+    }
+
+    private static string FirstSentence(string message)
+    {
+        var cut = message.IndexOf(" Path:", StringComparison.Ordinal);
+        return (cut > 0 ? message[..cut] : message).TrimEnd('.');
+    }
+
+    [GeneratedRegex("^[a-z0-9][a-z0-9-]{0,62}$")]
+    private static partial Regex NamePattern();
+
+    private sealed class Validator(string file, JsonLineMap lines)
+    {
+        public List<ConfigurationProblem> Problems { get; } = [];
+
+        private void Problem(string jsonPath, string message) =>
+            Problems.Add(new ConfigurationProblem(file, jsonPath, message, lines.LineOf(jsonPath)));
+
+        public OpsConfig? Build(JsonElement root)
+        {
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                Problem("$", "the configuration must be a JSON object");
+                return null;
+            }
+
+            Known(root, "$", "$schema", "opsRoot", "activeSlot", "wrappers", "slots", "healthChecks", "thresholds", "store");
+            var baseDir = Path.GetDirectoryName(file)!;
+
+            var opsRootText = OptionalString(root, "$", "opsRoot") ?? ".";
+            string opsRoot = baseDir;
+            try
+            {
+                opsRoot = Path.GetFullPath(Environment.ExpandEnvironmentVariables(opsRootText), baseDir);
+            }
+            catch (Exception ex) when (ex is ArgumentException or NotSupportedException or PathTooLongException)
+            {
+                Problem("$.opsRoot", $"'{opsRootText}' is not a usable folder path ({ex.Message})");
+            }
+
+            var wrappers = ReadWrappers(root);
+            var slots = ReadSlots(root, wrappers);
+
+            var activeSlot = OptionalString(root, "$", "activeSlot") ?? slots.FirstOrDefault()?.Name ?? "blue";
+            if (slots.Count > 0 && !slots.Any(s => s.Name == activeSlot))
+            {
+                Problem("$.activeSlot", $"'{activeSlot}' is not one of the slots ({string.Join(", ", slots.Select(s => s.Name))})");
+            }
+
+            var health = ReadHealthChecks(root);
+            var thresholds = ReadThresholds(root);
+            var store = ReadStore(root, opsRoot);
+
+            return new OpsConfig
+            {
+                SourcePath = file,
+                OpsRoot = opsRoot,
+                ActiveSlot = activeSlot,
+                Wrappers = wrappers,
+                Slots = slots,
+                HealthChecks = health,
+                Thresholds = thresholds,
+                Store = store,
+            };
+        }
+
+        private List<WrapperDefinition> ReadWrappers(JsonElement root)
+        {
+            var result = new List<WrapperDefinition>();
+            if (!root.TryGetProperty("wrappers", out var array))
+            {
+                Problem("$.wrappers", "required: the list of wrappers (name, kind, healthPath)");
+                return result;
+            }
+
+            if (array.ValueKind != JsonValueKind.Array)
+            {
+                Problem("$.wrappers", $"must be an array, not {Describe(array)}");
+                return result;
+            }
+
+            if (array.GetArrayLength() == 0)
+            {
+                Problem("$.wrappers", "must name at least one wrapper");
+            }
+
+            var i = 0;
+            foreach (var item in array.EnumerateArray())
+            {
+                var at = $"$.wrappers[{i++}]";
+                if (item.ValueKind != JsonValueKind.Object)
+                {
+                    Problem(at, $"must be an object, not {Describe(item)}");
+                    continue;
+                }
+
+                Known(item, at, "name", "kind", "healthPath", "operationPath");
+                var name = RequiredString(item, at, "name");
+                if (name is not null && !NamePattern().IsMatch(name))
+                {
+                    Problem($"{at}.name", $"'{name}' is not a valid wrapper name (lower-case letters, digits and '-', starting with a letter or digit)");
+                    name = null;
+                }
+
+                if (name is not null && result.Any(w => w.Name == name))
+                {
+                    Problem($"{at}.name", $"'{name}' is defined twice");
+                    name = null;
+                }
+
+                var kindText = RequiredString(item, at, "kind");
+                WrapperKind? kind = kindText switch
+                {
+                    "routellm" => WrapperKind.RouteLlm,
+                    "poml" => WrapperKind.Poml,
+                    "external-tool" => WrapperKind.ExternalTool,
+                    null => null,
+                    _ => null,
+                };
+                if (kindText is not null && kind is null)
+                {
+                    Problem($"{at}.kind", $"'{kindText}' is not a wrapper kind; use routellm, poml or external-tool");
+                }
+
+                var healthPath = UrlPath(item, at, "healthPath", "/health");
+                var operationPath = UrlPath(item, at, "operationPath", "/v1/operation");
+                if (name is not null && kind is not null)
+                {
+                    result.Add(new WrapperDefinition(name, kind.Value, healthPath, operationPath));
+                }
+            }
+
+            return result;
+        }
+
+        private List<SlotDefinition> ReadSlots(JsonElement root, List<WrapperDefinition> wrappers)
+        {
+            var result = new List<SlotDefinition>();
+            if (!root.TryGetProperty("slots", out var slots))
+            {
+                Problem("$.slots", "required: each slot (blue, green) with the base URL of every wrapper in it");
+                return result;
+            }
+
+            if (slots.ValueKind != JsonValueKind.Object)
+            {
+                Problem("$.slots", $"must be an object of slot name → wrapper URLs, not {Describe(slots)}");
+                return result;
+            }
+
+            foreach (var slot in slots.EnumerateObject())
+            {
+                var at = $"$.slots.{slot.Name}";
+                if (!NamePattern().IsMatch(slot.Name))
+                {
+                    Problem(at, $"'{slot.Name}' is not a valid slot name (lower-case letters, digits and '-')");
+                    continue;
+                }
+
+                if (slot.Value.ValueKind != JsonValueKind.Object)
+                {
+                    Problem(at, $"must be an object of wrapper name → base URL, not {Describe(slot.Value)}");
+                    continue;
+                }
+
+                var urls = new Dictionary<string, Uri>(StringComparer.OrdinalIgnoreCase);
+                foreach (var entry in slot.Value.EnumerateObject())
+                {
+                    var entryAt = $"{at}.{entry.Name}";
+                    if (wrappers.All(w => w.Name != entry.Name))
+                    {
+                        Problem(entryAt, $"'{entry.Name}' is not one of the wrappers ({string.Join(", ", wrappers.Select(w => w.Name))})");
+                        continue;
+                    }
+
+                    if (entry.Value.ValueKind != JsonValueKind.String)
+                    {
+                        Problem(entryAt, $"must be a URL string, not {Describe(entry.Value)}");
+                        continue;
+                    }
+
+                    var text = entry.Value.GetString()!;
+                    if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+                    {
+                        Problem(entryAt, $"'{text}' is not an absolute http or https URL");
+                        continue;
+                    }
+
+                    urls[entry.Name] = uri;
+                }
+
+                foreach (var missing in wrappers.Where(w => !urls.ContainsKey(w.Name) && !slot.Value.TryGetProperty(w.Name, out _)))
+                {
+                    Problem(at, $"has no URL for wrapper '{missing.Name}'; every slot must name every wrapper");
+                }
+
+                result.Add(new SlotDefinition(slot.Name, urls));
+            }
+
+            if (result.Count == 0 && Problems.All(p => !p.JsonPath.StartsWith("$.slots", StringComparison.Ordinal)))
+            {
+                Problem("$.slots", "must name at least one slot");
+            }
+
+            return result;
+        }
+
+        private HealthCheckSettings ReadHealthChecks(JsonElement root)
+        {
+            var d = new HealthCheckSettings();
+            if (!Section(root, "healthChecks", out var s))
+            {
+                return d;
+            }
+
+            const string at = "$.healthChecks";
+            Known(s, at, "intervalSeconds", "timeoutSeconds", "retries", "retryDelayMs", "maxParallelism", "windowMinutes", "minimumSamples");
+            return new HealthCheckSettings
+            {
+                Interval = TimeSpan.FromSeconds(Number(s, at, "intervalSeconds", d.Interval.TotalSeconds, 1, 86_400)),
+                Timeout = TimeSpan.FromSeconds(Number(s, at, "timeoutSeconds", d.Timeout.TotalSeconds, 0.05, 600)),
+                Retries = (int)Number(s, at, "retries", d.Retries, 0, 10, integer: true),
+                RetryDelay = TimeSpan.FromMilliseconds(Number(s, at, "retryDelayMs", d.RetryDelay.TotalMilliseconds, 0, 60_000)),
+                MaxParallelism = (int)Number(s, at, "maxParallelism", d.MaxParallelism, 1, 4096, integer: true),
+                Window = TimeSpan.FromMinutes(Number(s, at, "windowMinutes", d.Window.TotalMinutes, 1, 10_080)),
+                MinimumSamples = (int)Number(s, at, "minimumSamples", d.MinimumSamples, 1, 100_000, integer: true),
+            };
+        }
+
+        private ThresholdSettings ReadThresholds(JsonElement root)
+        {
+            var d = new ThresholdSettings();
+            if (!Section(root, "thresholds", out var s))
+            {
+                return d;
+            }
+
+            const string at = "$.thresholds";
+            Known(s, at, "minSuccessRatePercent", "maxErrorRatePercent", "maxFallbackRatePercent", "maxResponseMs", "maxP95Ms", "maxP99Ms", "healthWarningPercent", "healthCriticalPercent");
+            var t = new ThresholdSettings
+            {
+                MinSuccessRatePercent = Number(s, at, "minSuccessRatePercent", d.MinSuccessRatePercent, 0, 100),
+                MaxErrorRatePercent = Number(s, at, "maxErrorRatePercent", d.MaxErrorRatePercent, 0.01, 100),
+                MaxFallbackRatePercent = Number(s, at, "maxFallbackRatePercent", d.MaxFallbackRatePercent, 0.01, 100),
+                MaxResponseMs = Number(s, at, "maxResponseMs", d.MaxResponseMs, 1, 3_600_000),
+                MaxP95Ms = Number(s, at, "maxP95Ms", d.MaxP95Ms, 1, 3_600_000),
+                MaxP99Ms = Number(s, at, "maxP99Ms", d.MaxP99Ms, 1, 3_600_000),
+                HealthWarningPercent = Number(s, at, "healthWarningPercent", d.HealthWarningPercent, 0, 100),
+                HealthCriticalPercent = Number(s, at, "healthCriticalPercent", d.HealthCriticalPercent, 0, 100),
+            };
+            if (t.HealthCriticalPercent >= t.HealthWarningPercent)
+            {
+                Problem($"{at}.healthCriticalPercent", $"must be below healthWarningPercent ({t.HealthWarningPercent})");
+            }
+
+            if (t.MaxP95Ms > t.MaxP99Ms)
+            {
+                Problem($"{at}.maxP95Ms", $"must not exceed maxP99Ms ({t.MaxP99Ms})");
+            }
+
+            return t;
+        }
+
+        private StoreSettings ReadStore(JsonElement root, string opsRoot)
+        {
+            var defaultPath = Path.Combine(opsRoot, "state", "ops.db");
+            if (!Section(root, "store", out var s))
+            {
+                return new StoreSettings { Path = defaultPath };
+            }
+
+            const string at = "$.store";
+            Known(s, at, "provider", "path", "busyTimeoutMs");
+            var provider = OptionalString(s, at, "provider") ?? "sqlite";
+            if (provider != "sqlite")
+            {
+                Problem($"{at}.provider", $"'{provider}' is not a supported store; use sqlite");
+            }
+
+            var path = OptionalString(s, at, "path");
+            return new StoreSettings
+            {
+                Provider = provider,
+                Path = path is null ? defaultPath : Path.GetFullPath(path, opsRoot),
+                BusyTimeout = TimeSpan.FromMilliseconds(Number(s, at, "busyTimeoutMs", 5000, 0, 600_000)),
+            };
+        }
+
+        private bool Section(JsonElement root, string name, out JsonElement section)
+        {
+            if (!root.TryGetProperty(name, out section))
+            {
+                return false;
+            }
+
+            if (section.ValueKind == JsonValueKind.Object)
+            {
+                return true;
+            }
+
+            Problem($"$.{name}", $"must be an object, not {Describe(section)}");
+            return false;
+        }
+
+        private void Known(JsonElement obj, string at, params string[] names)
+        {
+            foreach (var p in obj.EnumerateObject())
+            {
+                if (!names.Contains(p.Name, StringComparer.Ordinal))
+                {
+                    var near = names.FirstOrDefault(n => string.Equals(n, p.Name, StringComparison.OrdinalIgnoreCase));
+                    var hint = near is not null ? $"; did you mean '{near}'?" : $"; known properties: {string.Join(", ", names)}";
+                    Problem($"{at}.{p.Name}", $"unknown property '{p.Name}'{hint}");
+                }
+            }
+        }
+
+        private string? RequiredString(JsonElement obj, string at, string name)
+        {
+            if (!obj.TryGetProperty(name, out _))
+            {
+                Problem($"{at}.{name}", "required");
+                return null;
+            }
+
+            return OptionalString(obj, at, name);
+        }
+
+        private string? OptionalString(JsonElement obj, string at, string name)
+        {
+            if (!obj.TryGetProperty(name, out var value))
+            {
+                return null;
+            }
+
+            if (value.ValueKind != JsonValueKind.String || string.IsNullOrWhiteSpace(value.GetString()))
+            {
+                Problem($"{at}.{name}", $"must be a non-empty string, not {Describe(value)}");
+                return null;
+            }
+
+            return value.GetString();
+        }
+
+        private string UrlPath(JsonElement obj, string at, string name, string fallback)
+        {
+            var text = OptionalString(obj, at, name);
+            if (text is null)
+            {
+                return fallback;
+            }
+
+            if (!text.StartsWith('/') || text.Contains("://", StringComparison.Ordinal))
+            {
+                Problem($"{at}.{name}", $"'{text}' must be a path starting with '/'");
+                return fallback;
+            }
+
+            return text;
+        }
+
+        private double Number(JsonElement obj, string at, string name, double fallback, double min, double max, bool integer = false)
+        {
+            if (!obj.TryGetProperty(name, out var value))
+            {
+                return fallback;
+            }
+
+            if (value.ValueKind != JsonValueKind.Number || !value.TryGetDouble(out var number))
+            {
+                Problem($"{at}.{name}", $"must be a number, not {Describe(value)}");
+                return fallback;
+            }
+
+            if (integer && Math.Floor(number) != number)
+            {
+                Problem($"{at}.{name}", $"must be a whole number, not {number}");
+                return fallback;
+            }
+
+            if (number < min || number > max)
+            {
+                Problem($"{at}.{name}", $"{number} is out of range; allowed {min} to {max}");
+                return fallback;
+            }
+
+            return number;
+        }
+
+        private static string Describe(JsonElement e) => e.ValueKind switch
+        {
+            JsonValueKind.String => $"the string \"{e.GetString()}\"",
+            JsonValueKind.Number => $"the number {e.GetRawText()}",
+            JsonValueKind.True or JsonValueKind.False => $"the boolean {e.GetRawText()}",
+            JsonValueKind.Null => "null",
+            JsonValueKind.Array => "an array",
+            JsonValueKind.Object => "an object",
+            _ => e.ValueKind.ToString(),
+        };
+    }
+}

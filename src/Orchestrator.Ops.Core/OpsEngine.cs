@@ -1,0 +1,83 @@
+using System.Net;
+using Orchestrator.Ops.Core.Configuration;
+using Orchestrator.Ops.Core.Health;
+using Orchestrator.Ops.Core.Logging;
+using Orchestrator.Ops.Core.State;
+using Serilog;
+using Serilog.Core;
+
+namespace Orchestrator.Ops.Core;
+
+/// <summary>
+/// The engine opened on one configuration: its store, its log, its HTTP client and the capability services.
+/// Cmdlets open one per call; the service keeps one for its lifetime.
+/// </summary>
+public sealed class OpsEngine : IAsyncDisposable
+{
+    private readonly HttpClient _http;
+    private readonly Logger? _ownedLogger;
+
+    private OpsEngine(OpsConfig config, IStateStore store, HttpClient http, ILogger log, Logger? ownedLogger, TimeProvider time)
+    {
+        Config = config;
+        Store = store;
+        _http = http;
+        Log = log;
+        _ownedLogger = ownedLogger;
+        Time = time;
+        Health = new HealthService(config, store, new WrapperProber(http, config.HealthChecks, time), time, log);
+    }
+
+    public OpsConfig Config { get; }
+
+    public IStateStore Store { get; }
+
+    public ILogger Log { get; }
+
+    public TimeProvider Time { get; }
+
+    public HealthService Health { get; }
+
+    /// <summary>Opens the engine: creates the ops root's folders, opens and migrates the store, starts the log.</summary>
+    public static async Task<OpsEngine> OpenAsync(OpsConfig config, OpsEngineOptions? options, CancellationToken cancellationToken)
+    {
+        options ??= new OpsEngineOptions();
+        var time = options.Time ?? TimeProvider.System;
+        Directory.CreateDirectory(config.OpsRoot);
+        var owned = options.Logger is null ? OpsLogging.Create(config.LogsFolder) : null;
+        var log = options.Logger ?? owned!;
+        try
+        {
+            var store = await SqliteStateStore.OpenAsync(config.Store.Path, config.Store.BusyTimeout, time, cancellationToken).ConfigureAwait(false);
+            var http = options.Handler is { } h
+                ? new HttpClient(h, disposeHandler: false) { Timeout = Timeout.InfiniteTimeSpan }
+                : new HttpClient(CreateHandler(config), disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
+            return new OpsEngine(config, store, http, log, owned, time);
+        }
+        catch
+        {
+            owned?.Dispose();
+            throw;
+        }
+    }
+
+    private static SocketsHttpHandler CreateHandler(OpsConfig config) => new()
+    {
+        // The pipeline's per-attempt timeout governs; connect must not outlast it.
+        ConnectTimeout = config.HealthChecks.Timeout,
+        PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+        AutomaticDecompression = DecompressionMethods.All,
+        UseProxy = false,
+        MaxConnectionsPerServer = int.MaxValue,
+    };
+
+    public async ValueTask DisposeAsync()
+    {
+        _http.Dispose();
+        await Store.DisposeAsync().ConfigureAwait(false);
+        if (_ownedLogger is not null)
+        {
+            await _ownedLogger.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+}

@@ -1,0 +1,15 @@
+using Serilog;
+
+namespace Orchestrator.Ops.Core;
+
+/// <summary>Seams for tests and hosts: the clock, the HTTP handler, the logger.</summary>
+public sealed record OpsEngineOptions
+{
+    public TimeProvider? Time { get; init; }
+
+    /// <summary>An HTTP handler to use instead of the default one (not disposed by the engine).</summary>
+    public HttpMessageHandler? Handler { get; init; }
+
+    /// <summary>A logger to use instead of the files under the ops root (not disposed by the engine).</summary>
+    public ILogger? Logger { get; init; }
+}

@@ -1,1 +1,0 @@
-namespace Orchestrator.Ops.Core; internal static class Placeholder {}

@@ -1,0 +1,324 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Orchestrator.Ops.Core.Reporting;
+
+namespace Orchestrator.Ops.Core.Sandbox;
+
+/// <summary>
+/// Starts and stops the sandbox fleet as its own process (so a hanging wrapper never hangs the caller),
+/// and writes an ops configuration pointing at it.
+/// </summary>
+public static class SandboxLauncher
+{
+    public const string ReadyFileName = "sandbox.json";
+    public const string ConfigFileName = "orchestrator-ops.json";
+    public const string SandboxAssemblyName = "Orchestrator.Ops.Sandbox.dll";
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    /// <summary>The default sandbox root: a fixed folder under the temp folder, so state survives restarts.</summary>
+    public static string DefaultRoot => Path.Combine(Path.GetTempPath(), "orchestrator-ops-sandbox");
+
+    /// <summary>Finds the sandbox assembly: $env:ORCHESTRATOR_OPS_SANDBOX, else sandbox/ or the folder itself under <paramref name="moduleFolder"/>.</summary>
+    public static string? FindSandboxAssembly(string moduleFolder)
+    {
+        if (Environment.GetEnvironmentVariable("ORCHESTRATOR_OPS_SANDBOX") is { Length: > 0 } env && File.Exists(env))
+        {
+            return env;
+        }
+
+        return new[] { Path.Combine(moduleFolder, "sandbox", SandboxAssemblyName), Path.Combine(moduleFolder, SandboxAssemblyName) }
+            .FirstOrDefault(File.Exists);
+    }
+
+    /// <summary>Reads the ready file of a running sandbox under <paramref name="root"/>; null when none runs there.</summary>
+    public static SandboxInfo? GetRunning(string root)
+    {
+        root = Path.GetFullPath(root);
+        var info = ReadReadyFile(root);
+        return info is not null && IsAlive(info.ProcessId) ? info : null;
+    }
+
+    public static async Task<SandboxInfo> StartAsync(SandboxLaunchOptions options, IOpsReporter reporter, CancellationToken cancellationToken)
+    {
+        var root = Path.GetFullPath(options.Root);
+        if (GetRunning(root) is { } running)
+        {
+            throw new SandboxException($"A sandbox is already running under '{root}' (process {running.ProcessId}). Use it, stop it with Stop-OpsSandbox -Root '{root}', or pass another -Root.");
+        }
+
+        Directory.CreateDirectory(root);
+        File.Delete(Path.Combine(root, ReadyFileName));
+        var psi = new ProcessStartInfo(FindDotnet())
+        {
+            UseShellExecute = false,
+            RedirectStandardError = true,
+            RedirectStandardOutput = true,
+            WorkingDirectory = root,
+        };
+        psi.ArgumentList.Add(options.SandboxAssembly);
+        psi.ArgumentList.Add("--root");
+        psi.ArgumentList.Add(root);
+        psi.ArgumentList.Add("--parent-pid");
+        psi.ArgumentList.Add(Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        if (options.BenchEndpoints > 0)
+        {
+            psi.ArgumentList.Add("--bench-endpoints");
+            psi.ArgumentList.Add(options.BenchEndpoints.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            psi.ArgumentList.Add("--bench-hang");
+            psi.ArgumentList.Add(options.BenchHang.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        reporter.Progress(new OpsProgress(2, "Starting the sandbox fleet", $"starting {options.SandboxAssembly}", 10));
+        using var process = Process.Start(psi) ?? throw new SandboxException("The sandbox process could not be started.");
+        var stderr = new System.Text.StringBuilder();
+        process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+            {
+                lock (stderr)
+                {
+                    stderr.AppendLine(e.Data);
+                }
+            }
+        };
+        process.OutputDataReceived += (_, _) => { };
+        process.BeginErrorReadLine();
+        process.BeginOutputReadLine();
+
+        var deadline = DateTime.UtcNow + options.StartTimeout;
+        SandboxInfo? info = null;
+        try
+        {
+            while (info is null)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (process.HasExited)
+                {
+                    string err;
+                    lock (stderr)
+                    {
+                        err = stderr.ToString().Trim();
+                    }
+
+                    throw new SandboxException($"The sandbox exited with code {process.ExitCode} before it was ready.{(err.Length > 0 ? " It said: " + err : string.Empty)}");
+                }
+
+                if (DateTime.UtcNow > deadline)
+                {
+                    throw new SandboxException($"The sandbox did not become ready within {options.StartTimeout.TotalSeconds:0} s.");
+                }
+
+                info = ReadReadyFile(root);
+                if (info is not null && info.ProcessId != process.Id)
+                {
+                    info = null;
+                }
+
+                if (info is null)
+                {
+                    // The sandbox writes its ready file atomically once every listener is up; a short poll is enough.
+                    await Task.Delay(50, cancellationToken).ConfigureAwait(false);
+                }
+            }
+        }
+        catch
+        {
+            TryKill(process);
+            throw;
+        }
+
+        reporter.Progress(new OpsProgress(2, "Starting the sandbox fleet", "writing the ops configuration", 90));
+        var configPath = Path.Combine(root, ConfigFileName);
+        WriteConfig(configPath, info, options.SchemaPath);
+        reporter.Progress(new OpsProgress(2, "Starting the sandbox fleet", "ready", 100, Completed: true));
+        return info with { ConfigPath = configPath };
+    }
+
+    /// <summary>Stops the sandbox under <paramref name="root"/> gracefully (killing it after a bound). False when none ran.</summary>
+    public static async Task<bool> StopAsync(string root, IOpsReporter reporter, CancellationToken cancellationToken)
+    {
+        root = Path.GetFullPath(root);
+        var info = ReadReadyFile(root);
+        if (info is null || !IsAlive(info.ProcessId))
+        {
+            return false;
+        }
+
+        using var process = Process.GetProcessById(info.ProcessId);
+        reporter.Verbose($"Asking sandbox process {info.ProcessId} to shut down.");
+        try
+        {
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+            using var response = await http.PostAsync(new Uri(info.ControlUrl, "/control/shutdown"), null, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            reporter.Verbose($"The sandbox did not answer its control endpoint ({ex.Message}); stopping the process.");
+        }
+
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        bounded.CancelAfter(TimeSpan.FromSeconds(10));
+        try
+        {
+            await process.WaitForExitAsync(bounded.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            reporter.Warning($"Sandbox process {info.ProcessId} did not exit within 10 s; killing it.");
+            TryKill(process);
+        }
+
+        File.Delete(Path.Combine(root, ReadyFileName));
+        return true;
+    }
+
+    private static void WriteConfig(string path, SandboxInfo info, string? schemaPath)
+    {
+        var wrappers = new JsonArray();
+        foreach (var w in info.Instances.GroupBy(i => i.Wrapper))
+        {
+            wrappers.Add(new JsonObject
+            {
+                ["name"] = w.Key,
+                ["kind"] = w.First().Kind,
+                ["healthPath"] = "/health",
+                ["operationPath"] = "/v1/operation",
+            });
+        }
+
+        var slots = new JsonObject();
+        foreach (var s in info.Instances.GroupBy(i => i.Slot))
+        {
+            var urls = new JsonObject();
+            foreach (var i in s)
+            {
+                urls[i.Wrapper] = i.BaseUrl.AbsoluteUri.TrimEnd('/');
+            }
+
+            slots[s.Key] = urls;
+        }
+
+        var doc = new JsonObject();
+        if (schemaPath is not null)
+        {
+            doc["$schema"] = new Uri(schemaPath).AbsoluteUri;
+        }
+
+        doc["opsRoot"] = ".";
+        doc["activeSlot"] = "blue";
+        doc["wrappers"] = wrappers;
+        doc["slots"] = slots;
+        doc["healthChecks"] = new JsonObject
+        {
+            ["intervalSeconds"] = 30,
+            ["timeoutSeconds"] = 10,
+            ["retries"] = 3,
+            ["retryDelayMs"] = 200,
+            ["maxParallelism"] = 64,
+            ["windowMinutes"] = 60,
+            ["minimumSamples"] = 3,
+        };
+        doc["thresholds"] = new JsonObject
+        {
+            ["minSuccessRatePercent"] = 95,
+            ["maxErrorRatePercent"] = 5,
+            ["maxFallbackRatePercent"] = 20,
+            ["maxResponseMs"] = 5000,
+            ["maxP95Ms"] = 2000,
+            ["maxP99Ms"] = 5000,
+            ["healthWarningPercent"] = 80,
+            ["healthCriticalPercent"] = 50,
+        };
+        doc["store"] = new JsonObject { ["provider"] = "sqlite", ["path"] = "state/ops.db", ["busyTimeoutMs"] = 5000 };
+        AtomicFile.WriteAllText(path, doc.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+    }
+
+    private static SandboxInfo? ReadReadyFile(string root)
+    {
+        var file = Path.Combine(root, ReadyFileName);
+        try
+        {
+            using var stream = File.OpenRead(file);
+            var ready = JsonSerializer.Deserialize<ReadyFile>(stream, Json);
+            if (ready?.ControlUrl is null || ready.Instances is null)
+            {
+                return null;
+            }
+
+            return new SandboxInfo
+            {
+                Root = root,
+                ConfigPath = Path.Combine(root, ConfigFileName),
+                ProcessId = ready.Pid,
+                ControlUrl = new Uri(ready.ControlUrl),
+                StartedAt = ready.StartedAt,
+                BenchBaseUrl = ready.BenchBaseUrl is null ? null : new Uri(ready.BenchBaseUrl),
+                Instances = ready.Instances.Select(i => new SandboxEndpoint(i.Wrapper, i.Kind, i.Slot, new Uri(i.BaseUrl))).ToList(),
+            };
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException or JsonException or IOException or UriFormatException)
+        {
+            return null;
+        }
+    }
+
+    private static bool IsAlive(int pid)
+    {
+        try
+        {
+            using var p = Process.GetProcessById(pid);
+            return !p.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
+    }
+
+    private static void TryKill(Process process)
+    {
+        try
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+                process.WaitForExit(5000);
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            // Already gone.
+        }
+    }
+
+    /// <summary>The dotnet host that runs the sandbox: the one running us when we run under dotnet, else the runtime's own.</summary>
+    private static string FindDotnet()
+    {
+        var exe = RuntimeInformation.IsOSPlatform(OSPlatform.Windows) ? "dotnet.exe" : "dotnet";
+        if (Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host))
+        {
+            return host;
+        }
+
+        if (Environment.ProcessPath is { } self && Path.GetFileName(self).Equals(exe, StringComparison.OrdinalIgnoreCase))
+        {
+            return self;
+        }
+
+        // <root>/shared/Microsoft.NETCore.App/<version>/ → <root>/dotnet
+        var runtimeDir = RuntimeEnvironment.GetRuntimeDirectory();
+        var candidate = Path.GetFullPath(Path.Combine(runtimeDir, "..", "..", "..", exe));
+        return File.Exists(candidate) ? candidate : exe;
+    }
+
+    private sealed record ReadyFile(int Pid, string? ControlUrl, DateTimeOffset StartedAt, string? BenchBaseUrl, List<ReadyInstance>? Instances);
+
+    private sealed record ReadyInstance(string Wrapper, string Kind, string Slot, string BaseUrl, int Port);
+}

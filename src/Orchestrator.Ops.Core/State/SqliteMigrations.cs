@@ -1,0 +1,53 @@
+namespace Orchestrator.Ops.Core.State;
+
+/// <summary>
+/// The SQLite schema, as numbered migrations applied in order inside one transaction each.
+/// Append new migrations; never edit one that has shipped.
+/// </summary>
+public static class SqliteMigrations
+{
+    public static IReadOnlyList<SqliteMigration> All { get; } =
+    [
+        new(1, "operations, probe attempts and settings", """
+            CREATE TABLE operations (
+                id              INTEGER PRIMARY KEY AUTOINCREMENT,
+                wrapper         TEXT    NOT NULL,
+                slot            TEXT    NOT NULL,
+                source          TEXT    NOT NULL,
+                operation_type  TEXT    NOT NULL,
+                started_at      INTEGER NOT NULL,
+                ended_at        INTEGER,
+                duration_ms     REAL,
+                status          TEXT    NOT NULL,
+                status_code     INTEGER,
+                error_message   TEXT,
+                error_code      TEXT,
+                fallback_used   INTEGER NOT NULL DEFAULT 0,
+                fallback_reason TEXT,
+                attempts        INTEGER NOT NULL DEFAULT 1,
+                version         TEXT
+            );
+            CREATE INDEX ix_operations_wrapper_slot_started ON operations (wrapper, slot, started_at);
+            CREATE INDEX ix_operations_started ON operations (started_at);
+            CREATE INDEX ix_operations_in_flight ON operations (status) WHERE status = 'started';
+            CREATE TABLE probe_attempts (
+                operation_id INTEGER NOT NULL REFERENCES operations (id) ON DELETE CASCADE,
+                attempt      INTEGER NOT NULL,
+                started_at   INTEGER NOT NULL,
+                duration_ms  REAL    NOT NULL,
+                outcome      TEXT    NOT NULL,
+                status_code  INTEGER,
+                error        TEXT,
+                PRIMARY KEY (operation_id, attempt)
+            );
+            CREATE TABLE settings (
+                key        TEXT PRIMARY KEY,
+                value      TEXT NOT NULL,
+                updated_at INTEGER NOT NULL
+            );
+            """),
+        new(2, "probe lookup by source", """
+            CREATE INDEX ix_operations_source_wrapper_slot_started ON operations (source, wrapper, slot, started_at);
+            """),
+    ];
+}
