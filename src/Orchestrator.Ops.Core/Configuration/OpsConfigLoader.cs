@@ -104,6 +104,10 @@ public static partial class OpsConfigLoader
     {
         public List<ConfigurationProblem> Problems { get; } = [];
 
+        // Names of wrappers whose entry names them validly, even if another field of the entry is wrong,
+        // so one mistake does not cascade into "unknown wrapper" problems in every slot.
+        private readonly List<string> _wrapperNames = [];
+
         private void Problem(string jsonPath, string message) =>
             Problems.Add(new ConfigurationProblem(file, jsonPath, message, lines.LineOf(jsonPath)));
 
@@ -130,7 +134,7 @@ public static partial class OpsConfigLoader
             }
 
             var wrappers = ReadWrappers(root);
-            var slots = ReadSlots(root, wrappers);
+            var slots = ReadSlots(root);
 
             var activeSlot = OptionalString(root, "$", "activeSlot") ?? slots.FirstOrDefault()?.Name ?? "blue";
             if (slots.Count > 0 && !slots.Any(s => s.Name == activeSlot))
@@ -193,10 +197,15 @@ public static partial class OpsConfigLoader
                     name = null;
                 }
 
-                if (name is not null && result.Any(w => w.Name == name))
+                if (name is not null && _wrapperNames.Contains(name))
                 {
                     Problem($"{at}.name", $"'{name}' is defined twice");
                     name = null;
+                }
+
+                if (name is not null)
+                {
+                    _wrapperNames.Add(name);
                 }
 
                 var kindText = RequiredString(item, at, "kind");
@@ -224,7 +233,7 @@ public static partial class OpsConfigLoader
             return result;
         }
 
-        private List<SlotDefinition> ReadSlots(JsonElement root, List<WrapperDefinition> wrappers)
+        private List<SlotDefinition> ReadSlots(JsonElement root)
         {
             var result = new List<SlotDefinition>();
             if (!root.TryGetProperty("slots", out var slots))
@@ -258,9 +267,9 @@ public static partial class OpsConfigLoader
                 foreach (var entry in slot.Value.EnumerateObject())
                 {
                     var entryAt = $"{at}.{entry.Name}";
-                    if (wrappers.All(w => w.Name != entry.Name))
+                    if (!_wrapperNames.Contains(entry.Name))
                     {
-                        Problem(entryAt, $"'{entry.Name}' is not one of the wrappers ({string.Join(", ", wrappers.Select(w => w.Name))})");
+                        Problem(entryAt, $"'{entry.Name}' is not one of the wrappers ({string.Join(", ", _wrapperNames)})");
                         continue;
                     }
 
@@ -280,9 +289,9 @@ public static partial class OpsConfigLoader
                     urls[entry.Name] = uri;
                 }
 
-                foreach (var missing in wrappers.Where(w => !urls.ContainsKey(w.Name) && !slot.Value.TryGetProperty(w.Name, out _)))
+                foreach (var missing in _wrapperNames.Where(w => !slot.Value.TryGetProperty(w, out _)))
                 {
-                    Problem(at, $"has no URL for wrapper '{missing.Name}'; every slot must name every wrapper");
+                    Problem(at, $"has no URL for wrapper '{missing}'; every slot must name every wrapper");
                 }
 
                 result.Add(new SlotDefinition(slot.Name, urls));

@@ -1,0 +1,66 @@
+using System.Management.Automation;
+using Orchestrator.Ops.Core.Sandbox;
+using Orchestrator.Ops.PowerShell.Infrastructure;
+
+namespace Orchestrator.Ops.PowerShell.Commands;
+
+/// <summary>Starts the sandbox fleet and makes its configuration the session default.</summary>
+[Cmdlet(VerbsLifecycle.Start, "OpsSandbox", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
+[OutputType(typeof(SandboxInfo))]
+public sealed class StartOpsSandboxCommand : OpsCmdlet
+{
+    /// <summary>The sandbox root: its ops root, logs, state and configuration. Defaults to a folder under the temp folder.</summary>
+    [Parameter(Position = 0)]
+    [ValidateNotNullOrEmpty]
+    public string? Root { get; set; }
+
+    /// <summary>Return the sandbox's description.</summary>
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
+    /// <summary>Extra benchmark endpoints (/e/{i}/health) to serve.</summary>
+    [Parameter(DontShow = true)]
+    [ValidateRange(0, 100_000)]
+    public int BenchEndpoints { get; set; }
+
+    /// <summary>How many of the benchmark endpoints hang.</summary>
+    [Parameter(DontShow = true)]
+    [ValidateRange(0, 100_000)]
+    public int BenchHang { get; set; }
+
+    protected override void EndProcessing()
+    {
+        var root = Root is null ? SandboxLauncher.DefaultRoot : GetUnresolvedProviderPathFromPSPath(Root);
+        if (!ShouldProcess(root, "Start the sandbox fleet (3 wrappers × blue/green on loopback) and make its configuration the session default"))
+        {
+            return;
+        }
+
+        var moduleFolder = Path.GetDirectoryName(typeof(StartOpsSandboxCommand).Assembly.Location)!;
+        var assembly = SandboxLauncher.FindSandboxAssembly(moduleFolder);
+        if (assembly is null)
+        {
+            ThrowTerminatingError(new ErrorRecord(
+                new FileNotFoundException($"The sandbox ({SandboxLauncher.SandboxAssemblyName}) is not in '{moduleFolder}/sandbox'. Rebuild the module with ./build.ps1 Build."),
+                "SandboxNotFound", ErrorCategory.ObjectNotFound, moduleFolder));
+        }
+
+        var schema = Path.Combine(moduleFolder, "orchestrator-ops.schema.json");
+        var options = new SandboxLaunchOptions
+        {
+            Root = root,
+            SandboxAssembly = assembly!,
+            SchemaPath = File.Exists(schema) ? schema : null,
+            BenchEndpoints = BenchEndpoints,
+            BenchHang = BenchHang,
+        };
+        var info = Run((reporter, ct) => SandboxLauncher.StartAsync(options, reporter, ct));
+        SessionDefaults.ConfigPath = info.ConfigPath;
+        SessionDefaults.SandboxRoot = info.Root;
+        WriteVerbose($"Sandbox process {info.ProcessId} is serving {info.Instances.Count} wrapper instances; '{info.ConfigPath}' is now this session's default configuration.");
+        if (PassThru)
+        {
+            WriteObject(info);
+        }
+    }
+}

@@ -1,0 +1,118 @@
+using System.Management.Automation;
+using Orchestrator.Ops.Core;
+using Orchestrator.Ops.Core.Configuration;
+using Orchestrator.Ops.Core.Reporting;
+using Orchestrator.Ops.Core.Sandbox;
+using Orchestrator.Ops.Core.State;
+
+namespace Orchestrator.Ops.PowerShell.Infrastructure;
+
+/// <summary>
+/// What every cmdlet shares: -ConfigPath, Ctrl+C → cancellation, running an async engine call while writing its
+/// progress on the pipeline thread, and turning the engine's expected failures into proper ErrorRecords.
+/// </summary>
+public abstract class OpsCmdlet : PSCmdlet, IDisposable
+{
+    private readonly CancellationTokenSource _cts = new();
+
+    /// <summary>
+    /// The ops configuration file. Defaults to $env:ORCHESTRATOR_OPS_CONFIG, else the configuration
+    /// Start-OpsSandbox made the session default.
+    /// </summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? ConfigPath { get; set; }
+
+    /// <summary>The cmdlet's name, for error ids.</summary>
+    protected string CommandName => MyInvocation.MyCommand.Name;
+
+    protected CancellationToken Cancellation => _cts.Token;
+
+    protected override void StopProcessing() => _cts.Cancel();
+
+    public void Dispose()
+    {
+        _cts.Dispose();
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Resolves and loads the configuration; a broken one ends the command with a clear error.</summary>
+    protected OpsConfig LoadConfig()
+    {
+        try
+        {
+            var path = OpsConfigLoader.ResolvePath(ConfigPath, SessionDefaults.ConfigPath, SessionState.Path.CurrentFileSystemLocation.ProviderPath);
+            return OpsConfigLoader.Load(path);
+        }
+        catch (OpsConfigurationException ex)
+        {
+            ThrowTerminatingError(ToErrorRecord(ex));
+            throw; // unreachable
+        }
+    }
+
+    /// <summary>Runs engine work off the pipeline thread, writing what it reports here, until it finishes.</summary>
+    protected T Run<T>(Func<IOpsReporter, CancellationToken, Task<T>> work)
+    {
+        var reporter = new CmdletReporter();
+        var task = Task.Run(() => work(reporter, _cts.Token), _cts.Token);
+        _ = task.ContinueWith(_ => reporter.Complete(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        reporter.Pump(this);
+        try
+        {
+            return task.GetAwaiter().GetResult();
+        }
+        catch (OperationCanceledException) when (_cts.IsCancellationRequested)
+        {
+            throw new PipelineStoppedException();
+        }
+        catch (Exception ex) when (ToErrorRecordOrNull(ex) is { } record)
+        {
+            ThrowTerminatingError(record);
+            throw; // unreachable
+        }
+    }
+
+    /// <summary>Opens the engine on a configuration, runs the work, and closes the engine.</summary>
+    protected T RunWithEngine<T>(OpsConfig config, Func<OpsEngine, IOpsReporter, CancellationToken, Task<T>> work) =>
+        Run(async (reporter, ct) =>
+        {
+            await using var engine = await OpsEngine.OpenAsync(config, null, ct).ConfigureAwait(false);
+            return await work(engine, reporter, ct).ConfigureAwait(false);
+        });
+
+    protected ErrorRecord ToErrorRecord(Exception ex) =>
+        ToErrorRecordOrNull(ex) ?? new ErrorRecord(ex, "UnexpectedError", ErrorCategory.NotSpecified, null);
+
+    private ErrorRecord? ToErrorRecordOrNull(Exception ex) => ex switch
+    {
+        OpsConfigurationException c => new ErrorRecord(c, c.Reason switch
+            {
+                ConfigurationFailure.NotFound => "ConfigurationNotFound",
+                ConfigurationFailure.Unreadable => "ConfigurationUnreadable",
+                _ => "ConfigurationInvalid",
+            }, c.Reason switch
+            {
+                ConfigurationFailure.NotFound => ErrorCategory.ObjectNotFound,
+                ConfigurationFailure.Unreadable => ErrorCategory.ReadError,
+                _ => ErrorCategory.InvalidData,
+            }, c.File)
+        {
+            ErrorDetails = new ErrorDetails(c.Message)
+            {
+                RecommendedAction = c.Reason == ConfigurationFailure.Invalid
+                    ? $"Run Test-OpsConfiguration -ConfigPath '{c.File}' to list every problem."
+                    : "Pass -ConfigPath, set $env:ORCHESTRATOR_OPS_CONFIG, or run Start-OpsSandbox.",
+            },
+        },
+        StateStoreException s => new ErrorRecord(s, $"StateStore{s.Failure}", s.Failure switch
+            {
+                StateStoreFailure.Locked => ErrorCategory.ResourceBusy,
+                StateStoreFailure.Corrupt => ErrorCategory.InvalidData,
+                StateStoreFailure.TooNew => ErrorCategory.InvalidOperation,
+                _ => ErrorCategory.ResourceUnavailable,
+            }, s.Location),
+        SandboxException x => new ErrorRecord(x, "SandboxFailed", ErrorCategory.ResourceUnavailable, null),
+        _ => null,
+    };
+}

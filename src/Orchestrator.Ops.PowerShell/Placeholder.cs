@@ -1,1 +1,0 @@
-namespace Orchestrator.Ops.PowerShell; internal static class Placeholder {}

@@ -1,1 +1,0 @@
-namespace Orchestrator.Ops.Core.Tests; public class SmokeTests { [Fact] public void Builds() => Assert.True(true); }

@@ -1,0 +1,196 @@
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Time.Testing;
+using Orchestrator.Ops.Core.Health;
+using Orchestrator.Ops.Core.State;
+using Orchestrator.Ops.Core.Tests.Support;
+
+namespace Orchestrator.Ops.Core.Tests.State;
+
+public sealed class SqliteStateStoreTests : IDisposable
+{
+    private static readonly DateTimeOffset T0 = new(2026, 11, 27, 12, 0, 0, TimeSpan.Zero);
+    private readonly TempFolder _dir = new();
+    private readonly FakeTimeProvider _time = new(T0);
+
+    public void Dispose() => _dir.Dispose();
+
+    private string DbPath => _dir.File("state/ops.db");
+
+    private Task<SqliteStateStore> Open(IReadOnlyList<SqliteMigration>? migrations = null, TimeSpan? busy = null) =>
+        SqliteStateStore.OpenAsync(DbPath, busy ?? TimeSpan.FromSeconds(2), _time, migrations ?? SqliteMigrations.All, CancellationToken.None);
+
+    private static OperationRecord Probe(string wrapper, string slot, DateTimeOffset at, OperationStatus status, double ms = 12.5) => new()
+    {
+        Wrapper = wrapper,
+        Slot = slot,
+        Source = OperationSource.Probe,
+        OperationType = "health",
+        StartedAt = at,
+        EndedAt = at.AddMilliseconds(ms),
+        DurationMs = ms,
+        Status = status,
+        StatusCode = status == OperationStatus.Success ? 200 : 500,
+        ErrorMessage = status == OperationStatus.Success ? null : "HTTP 500",
+        ErrorCode = status == OperationStatus.Success ? null : "HttpError",
+        Attempts = 2,
+        Version = "1.0.0",
+        AttemptDetails =
+        [
+            new ProbeAttempt(1, at, 5, ProbeAttemptOutcome.HttpError, 500, "HTTP 500"),
+            new ProbeAttempt(2, at.AddMilliseconds(6), 6.5, ProbeAttemptOutcome.Success, 200, null),
+        ],
+    };
+
+    [Fact]
+    public async Task A_new_store_is_created_in_WAL_mode_at_the_newest_schema()
+    {
+        await using var store = await Open();
+
+        Assert.True(File.Exists(DbPath));
+        Assert.Equal(SqliteMigrations.All.Max(m => m.Version), await store.GetSchemaVersionAsync(default));
+        await using var c = new SqliteConnection($"Data Source={DbPath}");
+        await c.OpenAsync();
+        await using var cmd = c.CreateCommand();
+        cmd.CommandText = "PRAGMA journal_mode;";
+        Assert.Equal("wal", (string?)await cmd.ExecuteScalarAsync());
+    }
+
+    [Fact]
+    public void Migrations_are_numbered_one_up_without_gaps()
+    {
+        Assert.Equal(Enumerable.Range(1, SqliteMigrations.All.Count), SqliteMigrations.All.Select(m => m.Version));
+    }
+
+    [Fact]
+    public async Task Records_and_their_attempts_survive_reopening()
+    {
+        await using (var store = await Open())
+        {
+            var saved = await store.Health.AddAsync([Probe("routellm", "blue", T0, OperationStatus.Success)], default);
+            Assert.True(saved[0].Id > 0);
+        }
+
+        await using var again = await Open();
+        var all = await again.Health.GetAsync(new OperationQuery(T0.AddHours(-1), T0.AddHours(1)) { IncludeAttempts = true }, default);
+        var r = Assert.Single(all);
+        Assert.Equal(("routellm", "blue", OperationSource.Probe, OperationStatus.Success, 2, "1.0.0"), (r.Wrapper, r.Slot, r.Source, r.Status, r.Attempts, r.Version));
+        Assert.Equal(T0, r.StartedAt);
+        Assert.Equal(12.5, r.DurationMs);
+        Assert.Equal([ProbeAttemptOutcome.HttpError, ProbeAttemptOutcome.Success], r.AttemptDetails.Select(a => a.Outcome));
+        Assert.Equal(500, r.AttemptDetails[0].StatusCode);
+    }
+
+    [Fact]
+    public async Task Queries_filter_by_time_wrapper_slot_and_source()
+    {
+        await using var store = await Open();
+        await store.Health.AddAsync(
+        [
+            Probe("routellm", "blue", T0.AddMinutes(-90), OperationStatus.Success),
+            Probe("routellm", "blue", T0.AddMinutes(-10), OperationStatus.Error),
+            Probe("routellm", "green", T0.AddMinutes(-5), OperationStatus.Success),
+            Probe("poml", "blue", T0.AddMinutes(-1), OperationStatus.Success) with { Source = OperationSource.Traffic, OperationType = "request" },
+        ], default);
+
+        var lastHour = new OperationQuery(T0.AddHours(-1), T0);
+        Assert.Equal(3, (await store.Health.GetAsync(lastHour, default)).Count);
+        Assert.Single(await store.Health.GetAsync(lastHour with { Wrapper = "routellm", Slot = "blue" }, default));
+        Assert.Single(await store.Health.GetAsync(lastHour with { Source = OperationSource.Traffic }, default));
+
+        var last = await store.Health.GetLastProbeTimesAsync(default);
+        Assert.Equal(T0.AddMinutes(-10), last[("routellm", "blue")]);
+        Assert.Equal(T0.AddMinutes(-5), last[("routellm", "green")]);
+        Assert.False(last.ContainsKey(("poml", "blue")));
+    }
+
+    [Fact]
+    public async Task In_flight_operations_are_counted_and_settings_round_trip()
+    {
+        await using var store = await Open();
+        await store.Health.AddAsync([Probe("poml", "blue", T0, OperationStatus.Started) with { EndedAt = null, DurationMs = null }], default);
+        Assert.Equal(1, await store.Health.CountInFlightAsync(default));
+
+        Assert.Null(await store.Settings.GetAsync("k", default));
+        await store.Settings.SetAsync("k", "one", default);
+        await store.Settings.SetAsync("k", "two", default);
+        Assert.Equal("two", await store.Settings.GetAsync("k", default));
+    }
+
+    [Fact]
+    public async Task An_older_store_is_migrated_forward_keeping_its_data()
+    {
+        await using (var v1 = await Open(SqliteMigrations.All.Take(1).ToList()))
+        {
+            Assert.Equal(1, await v1.GetSchemaVersionAsync(default));
+            await v1.Health.AddAsync([Probe("routellm", "blue", T0, OperationStatus.Success)], default);
+        }
+
+        var extra = new SqliteMigration(SqliteMigrations.All.Count + 1, "test column", "ALTER TABLE settings ADD COLUMN note TEXT;");
+        await using var latest = await Open([.. SqliteMigrations.All, extra]);
+
+        Assert.Equal(extra.Version, await latest.GetSchemaVersionAsync(default));
+        Assert.Single(await latest.Health.GetAsync(new OperationQuery(T0.AddHours(-1), T0.AddHours(1)), default));
+    }
+
+    [Fact]
+    public async Task A_store_from_a_newer_version_is_refused_and_left_alone()
+    {
+        var extra = new SqliteMigration(SqliteMigrations.All.Count + 1, "future", "CREATE TABLE future (x INTEGER);");
+        await using (await Open([.. SqliteMigrations.All, extra]))
+        {
+        }
+
+        SqliteConnection.ClearAllPools();
+        var before = await File.ReadAllBytesAsync(DbPath);
+        var ex = await Assert.ThrowsAsync<StateStoreException>(() => Open());
+
+        Assert.Equal(StateStoreFailure.TooNew, ex.Failure);
+        Assert.Contains(DbPath, ex.Message);
+        SqliteConnection.ClearAllPools();
+        Assert.Equal(before, await File.ReadAllBytesAsync(DbPath));
+    }
+
+    [Fact]
+    public async Task A_corrupt_store_gives_a_clear_error_and_is_not_overwritten()
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(DbPath)!);
+        var garbage = Enumerable.Range(0, 8192).Select(i => (byte)(i * 7 % 251)).ToArray();
+        await File.WriteAllBytesAsync(DbPath, garbage);
+
+        var ex = await Assert.ThrowsAsync<StateStoreException>(() => Open());
+
+        Assert.Equal(StateStoreFailure.Corrupt, ex.Failure);
+        Assert.Contains(DbPath, ex.Message);
+        Assert.Contains("left untouched", ex.Message);
+        Assert.Equal(garbage, await File.ReadAllBytesAsync(DbPath));
+    }
+
+    [Fact]
+    public async Task A_store_locked_by_another_process_fails_after_the_busy_timeout_and_loses_nothing()
+    {
+        await using var store = await Open(busy: TimeSpan.FromMilliseconds(300));
+        await store.Health.AddAsync([Probe("routellm", "blue", T0, OperationStatus.Success)], default);
+
+        await using (var holder = new SqliteConnection($"Data Source={DbPath};Pooling=False"))
+        {
+            await holder.OpenAsync();
+            await using (var lockCmd = holder.CreateCommand())
+            {
+                lockCmd.CommandText = "BEGIN EXCLUSIVE;";
+                await lockCmd.ExecuteNonQueryAsync();
+            }
+
+            var ex = await Assert.ThrowsAsync<StateStoreException>(() =>
+                store.Health.AddAsync([Probe("routellm", "blue", T0.AddSeconds(1), OperationStatus.Success)], default));
+            Assert.Equal(StateStoreFailure.Locked, ex.Failure);
+            Assert.Contains("locked", ex.Message);
+
+            await using var rollback = holder.CreateCommand();
+            rollback.CommandText = "ROLLBACK;";
+            await rollback.ExecuteNonQueryAsync();
+        }
+
+        await store.Health.AddAsync([Probe("routellm", "blue", T0.AddSeconds(2), OperationStatus.Success)], default);
+        Assert.Equal(2, (await store.Health.GetAsync(new OperationQuery(T0.AddHours(-1), T0.AddHours(1)), default)).Count);
+    }
+}
