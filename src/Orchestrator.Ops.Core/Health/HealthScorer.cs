@@ -15,7 +15,9 @@ namespace Orchestrator.Ops.Core.Health;
 /// <item>probes failed in a row at the end of the window (each after all its retries): 30 each, up to 100.</item>
 /// </list>
 /// Status: Unknown below the minimum sample count; Critical below the critical score; Unhealthy below the warning
-/// score; Degraded when the score is fine but a threshold is breached or the newest probe failed; else Healthy.
+/// score; Degraded when the score is fine but a threshold is breached; else Healthy. A newest probe that failed
+/// after all its retries means the wrapper does not answer now, so it costs enough to make the status at least
+/// Unhealthy (with the default scores) — and it clears with the next successful probe, not ten minutes later.
 /// </summary>
 public static class HealthScorer
 {

@@ -11,7 +11,7 @@ public sealed record SystemHealth
     public int UnhealthyWrappers { get; init; }
     public double? HealthPercentage { get; init; }
     public int TotalOperations { get; init; }
-    /// <summary>Requests in flight through the gateway right now.</summary>
+    /// <summary>Operations recorded as started and not yet ended, in any slot (the gateway records requests in flight).</summary>
     public int ActiveOperations { get; init; }
     public double? OverallSuccessRate { get; init; }
     public int ErrorCount { get; init; }

@@ -7,7 +7,7 @@ namespace Orchestrator.Ops.Core.Logging;
 /// <summary>
 /// Serilog in the runbook's layout under the ops root: application.log (everything but routine probe lines),
 /// error.log (errors), monitoring.log (probe rounds). One event per line:
-/// <c>2026-11-27 22:40:01.123Z [ERROR] health ConnectionRefused routellm/blue ...</c>, so the runbook's
+/// <c>2026-11-27 22:40:01.123Z [ERROR] monitor ConnectionRefused probe routellm/blue failed ...</c>, so the runbook's
 /// <c>grep ERROR application.log | cut -d' ' -f5 | sort | uniq -c</c> counts error types.
 /// </summary>
 public static class OpsLogging

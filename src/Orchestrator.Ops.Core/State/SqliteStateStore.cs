@@ -338,7 +338,7 @@ public sealed class SqliteStateStore : IStateStore, IHealthStore, ISettingsStore
         catch (SqliteException ex) when (ex.SqliteErrorCode is 11 or 26)
         {
             throw new StateStoreException(Location, StateStoreFailure.Corrupt,
-                $"The state store '{Location}' is not a valid SQLite database ({ex.Message.TrimEnd('.')}). It was left untouched: move it aside or restore it from a backup (Restore-Backup).", ex);
+                $"The state store '{Location}' is not a valid SQLite database ({ex.Message.TrimEnd('.')}). It was left untouched: move it aside or restore it from a backup.", ex);
         }
         catch (SqliteException ex) when (ex.SqliteErrorCode is 14 or 8 or 23)
         {

@@ -7,7 +7,7 @@ namespace Orchestrator.Ops.PowerShell.Commands;
 /// <summary>Gets the runbook's system health over the wrappers of the active slot.</summary>
 [Cmdlet(VerbsCommon.Get, "SystemHealth")]
 [OutputType(typeof(SystemHealth))]
-public sealed class GetSystemHealthCommand : OpsCmdlet
+public sealed class GetSystemHealthCommand : OpsConfigCmdlet
 {
     /// <summary>Probe now, even if a recent probe is stored.</summary>
     [Parameter]

@@ -10,7 +10,7 @@ namespace Orchestrator.Ops.PowerShell.Commands;
 /// </summary>
 [Cmdlet(VerbsCommon.Get, "WrapperHealth")]
 [OutputType(typeof(WrapperHealth))]
-public sealed class GetWrapperHealthCommand : OpsCmdlet
+public sealed class GetWrapperHealthCommand : OpsConfigCmdlet
 {
     private readonly List<string> _names = [];
     private bool _anyNameGiven;

@@ -7,7 +7,7 @@ namespace Orchestrator.Ops.PowerShell.Commands;
 /// <summary>Gets hourly metrics of one wrapper.</summary>
 [Cmdlet(VerbsCommon.Get, "WrapperMetric")]
 [OutputType(typeof(WrapperMetricBucket))]
-public sealed class GetWrapperMetricCommand : OpsCmdlet
+public sealed class GetWrapperMetricCommand : OpsConfigCmdlet
 {
     /// <summary>The wrapper.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using Orchestrator.Ops.Core.Configuration;
 using Orchestrator.Ops.Core.Sandbox;
 using Orchestrator.Ops.PowerShell.Infrastructure;
 
@@ -58,6 +59,10 @@ public sealed class StartOpsSandboxCommand : OpsCmdlet
         SessionDefaults.ConfigPath = info.ConfigPath;
         SessionDefaults.SandboxRoot = info.Root;
         WriteVerbose($"Sandbox process {info.ProcessId} is serving {info.Instances.Count} wrapper instances; '{info.ConfigPath}' is now this session's default configuration.");
+        if (Environment.GetEnvironmentVariable(OpsConfigLoader.EnvironmentVariable) is { Length: > 0 } env)
+        {
+            WriteWarning($"$env:{OpsConfigLoader.EnvironmentVariable} is set ('{env}') and takes precedence over the session default: commands without -ConfigPath will not use the sandbox. Remove the variable, or pass -ConfigPath '{info.ConfigPath}'.");
+        }
         if (PassThru)
         {
             WriteObject(info);

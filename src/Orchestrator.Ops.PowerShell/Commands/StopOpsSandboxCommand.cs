@@ -33,5 +33,12 @@ public sealed class StopOpsSandboxCommand : OpsCmdlet
 
         Run((reporter, ct) => SandboxLauncher.StopAsync(root, reporter, ct));
         WriteVerbose($"Sandbox process {running.ProcessId} under '{root}' stopped.");
+        if (string.Equals(SessionDefaults.ConfigPath, running.ConfigPath, StringComparison.Ordinal))
+        {
+            // Its wrappers are gone; a default pointing at them would only record refused connections.
+            SessionDefaults.ConfigPath = null;
+            SessionDefaults.SandboxRoot = null;
+            WriteVerbose($"'{running.ConfigPath}' is no longer the session default; pass -ConfigPath to read its history.");
+        }
     }
 }

@@ -8,7 +8,7 @@ namespace Orchestrator.Ops.PowerShell.Commands;
 [Cmdlet(VerbsDiagnostic.Test, "OpsConfiguration")]
 [OutputType(typeof(ConfigurationProblem))]
 [OutputType(typeof(bool))]
-public sealed class TestOpsConfigurationCommand : OpsCmdlet
+public sealed class TestOpsConfigurationCommand : OpsConfigCmdlet
 {
     /// <summary>Return only $true (valid) or $false instead of the problems.</summary>
     [Parameter]
@@ -20,7 +20,7 @@ public sealed class TestOpsConfigurationCommand : OpsCmdlet
         string path;
         try
         {
-            path = OpsConfigLoader.ResolvePath(ConfigPath, SessionDefaults.ConfigPath, SessionState.Path.CurrentFileSystemLocation.ProviderPath);
+            path = ResolveConfigPath();
             problems = OpsConfigLoader.Validate(path);
         }
         catch (OpsConfigurationException ex)

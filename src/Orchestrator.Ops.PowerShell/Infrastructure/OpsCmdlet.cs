@@ -8,20 +8,12 @@ using Orchestrator.Ops.Core.State;
 namespace Orchestrator.Ops.PowerShell.Infrastructure;
 
 /// <summary>
-/// What every cmdlet shares: -ConfigPath, Ctrl+C → cancellation, running an async engine call while writing its
+/// What every cmdlet shares: Ctrl+C → cancellation, running an async engine call while writing its
 /// progress on the pipeline thread, and turning the engine's expected failures into proper ErrorRecords.
 /// </summary>
 public abstract class OpsCmdlet : PSCmdlet, IDisposable
 {
     private readonly CancellationTokenSource _cts = new();
-
-    /// <summary>
-    /// The ops configuration file. Defaults to $env:ORCHESTRATOR_OPS_CONFIG, else the configuration
-    /// Start-OpsSandbox made the session default.
-    /// </summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? ConfigPath { get; set; }
 
     /// <summary>The cmdlet's name, for error ids.</summary>
     protected string CommandName => MyInvocation.MyCommand.Name;
@@ -34,21 +26,6 @@ public abstract class OpsCmdlet : PSCmdlet, IDisposable
     {
         _cts.Dispose();
         GC.SuppressFinalize(this);
-    }
-
-    /// <summary>Resolves and loads the configuration; a broken one ends the command with a clear error.</summary>
-    protected OpsConfig LoadConfig()
-    {
-        try
-        {
-            var path = OpsConfigLoader.ResolvePath(ConfigPath, SessionDefaults.ConfigPath, SessionState.Path.CurrentFileSystemLocation.ProviderPath);
-            return OpsConfigLoader.Load(path);
-        }
-        catch (OpsConfigurationException ex)
-        {
-            ThrowTerminatingError(ToErrorRecord(ex));
-            throw; // unreachable
-        }
     }
 
     /// <summary>Runs engine work off the pipeline thread, writing what it reports here, until it finishes.</summary>

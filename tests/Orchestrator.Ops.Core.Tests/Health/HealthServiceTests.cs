@@ -1,0 +1,171 @@
+using Microsoft.Extensions.Time.Testing;
+using Orchestrator.Ops.Core.Configuration;
+using Orchestrator.Ops.Core.Health;
+using Orchestrator.Ops.Core.Reporting;
+using Orchestrator.Ops.Core.State;
+using Orchestrator.Ops.Core.Tests.Support;
+
+namespace Orchestrator.Ops.Core.Tests.Health;
+
+[Collection("fleet")]
+public sealed class HealthServiceTests : IClassFixture<FleetFixture>, IAsyncLifetime
+{
+    private readonly FleetFixture _fleet;
+    private readonly TempFolder _dir = new();
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 27, 10, 15, 0, TimeSpan.Zero));
+    private OpsEngine _engine = null!;
+
+    public HealthServiceTests(FleetFixture fleet) => _fleet = fleet;
+
+    public async Task InitializeAsync()
+    {
+        await _fleet.ResetAsync();
+        var slots = _fleet.Fleet.Instances
+            .GroupBy(i => i.Slot)
+            .ToDictionary(g => g.Key, g => (IReadOnlyDictionary<string, string>)g.ToDictionary(i => i.Wrapper, i => i.BaseUrl));
+        var path = _dir.Write("ops.json", ConfigText.Fleet(slots, """
+            ,
+              "healthChecks": { "retries": 1, "retryDelayMs": 0, "minimumSamples": 2 }
+            """));
+        _engine = await OpsEngine.OpenAsync(OpsConfigLoader.Load(path), new OpsEngineOptions { Time = _time }, default);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _engine.DisposeAsync();
+        _dir.Dispose();
+    }
+
+    private Task<IReadOnlyList<OperationRecord>> AllRecords() =>
+        _engine.Store.Health.GetAsync(new OperationQuery(_time.GetUtcNow().AddDays(-1), _time.GetUtcNow().AddDays(1)), default);
+
+    [Fact]
+    public async Task The_first_look_probes_every_wrapper_and_slot_and_records_it()
+    {
+        var health = await _engine.Health.GetWrapperHealthAsync(null, null, live: false, NullReporter.Instance, default);
+
+        Assert.Equal(6, health.Count);
+        Assert.Equal(6, (await AllRecords()).Count);
+        Assert.All(health, h => Assert.Equal(HealthStatus.Unknown, h.Status));
+        Assert.All(health, h => Assert.Equal(_time.GetUtcNow(), h.LastCheck));
+        Assert.Equal(["1.0.0"], health.Where(h => h.Slot == "blue").Select(h => h.Version).Distinct());
+        Assert.All(health, h => Assert.Equal(h.Slot == "blue", h.Active));
+    }
+
+    [Fact]
+    public async Task Stored_probes_are_reused_within_an_interval_and_refreshed_after_it()
+    {
+        await _engine.Health.GetWrapperHealthAsync(null, null, false, NullReporter.Instance, default);
+        _time.Advance(TimeSpan.FromSeconds(10));
+        var reused = await _engine.Health.GetWrapperHealthAsync(["routellm"], "blue", false, NullReporter.Instance, default);
+        Assert.Equal(6, (await AllRecords()).Count);
+        Assert.Single(reused);
+
+        _time.Advance(TimeSpan.FromSeconds(20));
+        var fresh = await _engine.Health.GetWrapperHealthAsync(["routellm"], "blue", false, NullReporter.Instance, default);
+        Assert.Equal(7, (await AllRecords()).Count);
+        Assert.Equal(HealthStatus.Healthy, Assert.Single(fresh).Status);
+
+        await _engine.Health.GetWrapperHealthAsync(null, null, live: true, NullReporter.Instance, default);
+        Assert.Equal(13, (await AllRecords()).Count);
+    }
+
+    [Fact]
+    public async Task A_failing_wrapper_is_scored_from_its_window_and_history_survives_reopening()
+    {
+        await _fleet.Fleet.UpdateAsync("poml", "blue", s => s with { ErrorRate = 1 });
+        for (var i = 0; i < 3; i++)
+        {
+            await _engine.Health.GetWrapperHealthAsync(null, "blue", live: true, NullReporter.Instance, default);
+            _time.Advance(TimeSpan.FromSeconds(30));
+        }
+
+        var health = await _engine.Health.GetWrapperHealthAsync(null, "blue", false, NullReporter.Instance, default);
+        var poml = health.Single(h => h.Name == "poml");
+        Assert.Equal(HealthStatus.Critical, poml.Status);
+        Assert.Equal(0, poml.HealthScore);
+        Assert.Equal(100, poml.ErrorRate);
+        Assert.Equal(2, poml.LastProbeAttempts);
+        Assert.Contains("HTTP 500", poml.Message);
+        Assert.Equal(HealthStatus.Healthy, health.Single(h => h.Name == "routellm").Status);
+
+        var config = _engine.Config;
+        await _engine.DisposeAsync();
+        _engine = await OpsEngine.OpenAsync(config, new OpsEngineOptions { Time = _time }, default);
+        var again = await _engine.Health.GetWrapperHealthAsync(["poml"], "blue", false, NullReporter.Instance, default);
+        Assert.Equal(3, again.Single().TotalOperations);
+    }
+
+    [Fact]
+    public async Task System_health_covers_the_active_slot_with_the_runbook_fields()
+    {
+        await _fleet.Fleet.UpdateAsync("routellm", "green", s => s with { Down = true });
+        for (var i = 0; i < 2; i++)
+        {
+            await _engine.Health.GetSystemHealthAsync(live: true, NullReporter.Instance, default);
+            _time.Advance(TimeSpan.FromSeconds(30));
+        }
+
+        var blue = await _engine.Health.GetSystemHealthAsync(false, NullReporter.Instance, default);
+        Assert.Equal("blue", blue.ActiveSlot);
+        Assert.Equal((3, 3, 0), (blue.ActiveWrappers, blue.HealthyWrappers, blue.UnhealthyWrappers));
+        Assert.Equal(HealthStatus.Healthy, blue.SystemStatus);
+        Assert.Equal(100, blue.OverallHealthScore);
+        Assert.Equal(100, blue.HealthPercentage);
+        Assert.Equal(9, blue.TotalOperations);
+        Assert.Equal(0, blue.ActiveOperations);
+        Assert.Equal(100, blue.OverallSuccessRate);
+        Assert.Equal(0, blue.ErrorCount);
+        Assert.Equal(9 / 5.0, blue.OperationsPerMinute);
+        Assert.Equal(_time.GetUtcNow(), blue.LastHealthCheck);
+
+        await _engine.Store.Settings.SetAsync(HealthService.ActiveSlotKey, "green", default);
+        var green = await _engine.Health.GetSystemHealthAsync(false, NullReporter.Instance, default);
+        Assert.Equal("green", green.ActiveSlot);
+        Assert.Equal(1, green.UnhealthyWrappers + green.Wrappers.Count(w => w.Status == HealthStatus.Degraded));
+        Assert.NotEqual(HealthStatus.Healthy, green.SystemStatus);
+        Assert.Equal(1, green.ErrorCount);
+    }
+
+    [Fact]
+    public async Task Metrics_come_in_hourly_buckets_including_empty_hours()
+    {
+        await _engine.Health.GetWrapperHealthAsync(["routellm"], "blue", live: true, NullReporter.Instance, default);
+        _time.Advance(TimeSpan.FromHours(1));
+        await _fleet.Fleet.UpdateAsync("routellm", "blue", s => s with { ErrorRate = 1 });
+        await _engine.Health.GetWrapperHealthAsync(["routellm"], "blue", live: true, NullReporter.Instance, default);
+
+        var buckets = await _engine.Health.GetMetricsAsync("routellm", "blue", 3, default);
+
+        Assert.Equal(3, buckets.Count);
+        Assert.Equal(new DateTimeOffset(2026, 11, 27, 9, 0, 0, TimeSpan.Zero), buckets[0].Timestamp);
+        Assert.Equal((0, null), (buckets[0].TotalOperations, buckets[0].SuccessRate));
+        Assert.Equal((1, 1, 0, 100d), (buckets[1].TotalOperations, buckets[1].SuccessCount, buckets[1].ErrorCount, buckets[1].SuccessRate!.Value));
+        Assert.Equal((1, 0, 1, 100d), (buckets[2].TotalOperations, buckets[2].SuccessCount, buckets[2].ErrorCount, buckets[2].ErrorRate!.Value));
+        Assert.NotNull(buckets[2].P95Ms);
+    }
+
+    [Fact]
+    public async Task Probe_rounds_are_logged_one_line_each_in_the_runbook_layout()
+    {
+        await _fleet.Fleet.UpdateAsync("external-tools", "blue", s => s with { ErrorRate = 1 });
+        await _engine.Health.GetWrapperHealthAsync(null, "blue", live: true, NullReporter.Instance, default);
+        var config = _engine.Config;
+        await _engine.DisposeAsync();
+        _engine = await OpsEngine.OpenAsync(config, new OpsEngineOptions { Time = _time }, default);
+
+        var monitoring = File.ReadAllLines(Path.Combine(config.LogsFolder, "monitoring.log"));
+        var application = File.ReadAllLines(Path.Combine(config.LogsFolder, "application.log"));
+        var errors = File.ReadAllLines(Path.Combine(config.LogsFolder, "error.log"));
+
+        Assert.Equal(3, monitoring.Count(l => l.Contains(" probe ", StringComparison.Ordinal)));
+        Assert.Contains(monitoring, l => l.Contains("round probed=3 healthy=2 failed=1", StringComparison.Ordinal));
+        Assert.All(monitoring.Where(l => l.Contains("response_time", StringComparison.Ordinal)),
+            l => Assert.True(double.TryParse(l.Split(' ')[^1], System.Globalization.CultureInfo.InvariantCulture, out _), l));
+        var error = Assert.Single(application, l => l.Contains("[ERROR]", StringComparison.Ordinal));
+        Assert.Equal("HttpError", error.Split(' ')[4]);
+        Assert.Contains("external-tools/blue", error);
+        Assert.Equal(error, Assert.Single(errors));
+        Assert.DoesNotContain(application, l => l.Contains(" probe routellm", StringComparison.Ordinal));
+    }
+}
