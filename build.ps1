@@ -96,7 +96,12 @@ function Invoke-ChildPwsh {
     }
     try {
         $arguments = @($pwsh.Prefix) + @('-NoProfile', '-NonInteractive', '-File', $ScriptPath) + $ArgumentList
-        Invoke-Native $pwsh.FilePath $arguments -PassThruExitCode:$PassThruExitCode
+        $code = Invoke-Native $pwsh.FilePath $arguments -PassThruExitCode
+        if ($PassThruExitCode) { return $code }
+        if ($code -ne 0) {
+            $relative = [IO.Path]::GetRelativePath($RepoRoot, $ScriptPath)
+            throw "$relative failed (exit code $code); its output is above."
+        }
     }
     finally {
         foreach ($key in $saved.Keys) {

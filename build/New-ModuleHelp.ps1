@@ -60,6 +60,7 @@ function ConvertFrom-HelpMarkdown([string] $Path) {
     $target = $null
     $example = $null
     $fence = $null          # the code lines while inside ``` ... ```
+    $inUnknownSection = $false
     $lineNumber = 0
 
     foreach ($line in $lines) {
@@ -98,8 +99,10 @@ function ConvertFrom-HelpMarkdown([string] $Path) {
             if ($section -notin $KnownSections) {
                 $doc.Errors.Add("${Path}:${lineNumber}: unknown section '## $($Matches[1])'; expected one of: $($KnownSections -join ', ').")
                 $target = $null
+                $inUnknownSection = $true
                 continue
             }
+            $inUnknownSection = $false
             $target = New-TextTarget
             $doc.Sections[$section] = $target
             continue
@@ -131,7 +134,7 @@ function ConvertFrom-HelpMarkdown([string] $Path) {
             continue
         }
         if ($null -eq $target) {
-            if ($line.Trim()) {
+            if ($line.Trim() -and -not $inUnknownSection) {
                 $doc.Errors.Add("${Path}:${lineNumber}: text outside any section.")
             }
             continue
@@ -370,10 +373,12 @@ function Write-Command([System.Xml.XmlWriter] $W, $Command, $Doc, [hashtable] $D
     foreach ($example in $Doc.Examples) {
         $index++
         $W.WriteStartElement('command', 'example', $ns.command)
-        $W.WriteElementString('maml', 'title', $ns.maml, "-------------------------- $($example.Title) --------------------------")
+        $W.WriteElementString('maml', 'title', $ns.maml, "---------- $($example.Title) ----------")
         $W.WriteElementString('dev', 'code', $ns.dev, $example.Code)
         $W.WriteStartElement('dev', 'remarks', $ns.dev)
         Write-Paragraphs $W @($example.Remarks.Paragraphs)
+        # An empty closing paragraph keeps a blank line between one example and the next title.
+        $W.WriteStartElement('maml', 'para', $ns.maml); $W.WriteEndElement()
         $W.WriteEndElement()
         $W.WriteEndElement()
     }

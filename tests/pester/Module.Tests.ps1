@@ -102,9 +102,10 @@ Describe 'Import' {
         $root = New-OpsTestDirectory -Prefix 'ops-import'
         try {
             $null = Start-OpsSandbox -Root $root -PassThru
+            Stop-OpsSandbox
         }
         finally {
-            Stop-OpsSandbox -ErrorAction SilentlyContinue
+            Remove-Item $root -Recurse -Force -ErrorAction SilentlyContinue
         }
         $core = @([AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -eq 'Orchestrator.Ops.Core' })
         $core.Count | Should-Be 1
@@ -121,7 +122,7 @@ Describe 'Import' {
 
 Describe 'Isolation from other versions of the same dependencies' {
     BeforeAll {
-        $root = New-OpsTestDirectory -Prefix 'ops-isolation'
+        $script:IsolationRoot = $root = New-OpsTestDirectory -Prefix 'ops-isolation'
         $resultPath = Join-Path $root 'probe.json'
         $sandboxRoot = Join-Path $root 'root'
         $null = New-Item -ItemType Directory -Path $sandboxRoot
@@ -134,6 +135,17 @@ Describe 'Isolation from other versions of the same dependencies' {
             '-ResultPath', $resultPath)
         $script:Probe = if (Test-Path $resultPath) { Get-Content $resultPath -Raw | ConvertFrom-Json } else { $null }
         $script:ChildReport = "exit $($script:Child.ExitCode)`n$($script:Child.Output)`n$($script:Child.Error)"
+
+        # The checks below read the probe's report; without a complete run they say so plainly.
+        function Assert-ProbeCompleted {
+            if ($null -eq $script:Probe -or $null -ne $script:Probe.Error) {
+                throw "The isolation probe did not complete (see the first test of this block): $(if ($script:Probe) { $script:Probe.Error } else { $script:ChildReport })"
+            }
+        }
+    }
+
+    AfterAll {
+        Remove-Item $script:IsolationRoot -Recurse -Force -ErrorAction SilentlyContinue
     }
 
     It 'runs the module end to end after another module loaded Serilog 2.10, Polly 7 and Polly.Core 8.1' {
@@ -145,6 +157,7 @@ Describe 'Isolation from other versions of the same dependencies' {
     }
 
     It 'leaves the session on Serilog 2.10 while the module uses Serilog 4.4' {
+        Assert-ProbeCompleted
         # Serilog 2.10's assembly version is 2.0.0.0; its file version tells 2.10 apart.
         @($script:Probe.Default.Serilog).Count | Should-Be 1
         $script:Probe.Default.Serilog[0].FileVersion | Should-BeLikeString '2.10.*'
@@ -155,6 +168,7 @@ Describe 'Isolation from other versions of the same dependencies' {
     }
 
     It "keeps the session's Polly.Core 8.1 apart from the module's, though both claim assembly version 8.0.0.0" {
+        Assert-ProbeCompleted
         @($script:Probe.Default.Polly).Count | Should-Be 1
         $script:Probe.Default.PollyCore[0].FileVersion | Should-BeLikeString '8.1.*'
         @($script:Probe.Module.PollyCore).Count | Should-Be 1
@@ -163,12 +177,14 @@ Describe 'Isolation from other versions of the same dependencies' {
     }
 
     It 'loads the engine only into its own context' {
+        Assert-ProbeCompleted
         $script:Probe.OpsContextCount | Should-Be 1
         @($script:Probe.Default.Core).Count | Should-Be 0
         @($script:Probe.Module.Core).Count | Should-Be 1
     }
 
     It 'uses SQLite, native library included, from the module' {
+        Assert-ProbeCompleted
         @($script:Probe.Module.Sqlite).Count | Should-Be 1
         @($script:Probe.NativeSqlite | Where-Object { $_ -like "*$($script:Sep)deps$($script:Sep)runtimes$($script:Sep)*" }).Count |
             Should-BeGreaterThanOrEqual 1 -Because "e_sqlite3 must come from deps/runtimes; loaded: $($script:Probe.NativeSqlite -join ', ')"
