@@ -121,6 +121,7 @@ function Invoke-Build {
 
     # Manifest, views, types and schema at the module root.
     Copy-Item (Join-Path $moduleSource "$ModuleName.psd1") $ModuleDir
+    Copy-Item (Join-Path $moduleSource "$ModuleName.Loader.psm1") $ModuleDir
     foreach ($optional in "$ModuleName.format.ps1xml", "$ModuleName.types.ps1xml", 'orchestrator-ops.schema.json') {
         $path = Join-Path $moduleSource $optional
         if (Test-Path $path) { Copy-Item $path $ModuleDir }

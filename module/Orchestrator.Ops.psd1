@@ -8,6 +8,9 @@
     Description          = 'Operates a fleet of LLM-orchestration wrapper services (a RouteLLM router, a POML template service, external-tool adapters) deployed in blue and green slots: health probes and scores, alerts, slot switches with gates, rollback, backups, secret rotation and logs, following the production runbook. Includes a sandbox HTTP fleet with fault injection for trying every command safely on loopback.'
     PowerShellVersion    = '7.4'
     CompatiblePSEditions = @('Core')
+    # Loaded before RootModule: wires the module's AssemblyLoadContext before PowerShell scans the
+    # cmdlet assembly (see the file for why).
+    NestedModules        = @('Orchestrator.Ops.Loader.psm1')
     FormatsToProcess     = @('Orchestrator.Ops.format.ps1xml')
     CmdletsToExport      = @(
         'Get-WrapperHealth'

@@ -32,6 +32,11 @@ Describe 'Manifest' {
         @($script:Data.VariablesToExport).Count | Should-Be 0
     }
 
+    It 'wires the load context in a nested module, before the root module is scanned' {
+        @($script:Data.NestedModules) | Should-BeCollection @('Orchestrator.Ops.Loader.psm1')
+        Test-Path (Join-Path $script:ModuleDir 'Orchestrator.Ops.Loader.psm1') | Should-BeTrue
+    }
+
     It 'lists the cmdlets it exports explicitly' {
         foreach ($name in 'Get-WrapperHealth', 'Get-SystemHealth', 'Get-WrapperMetric', 'Test-OpsConfiguration', 'Start-OpsSandbox', 'Stop-OpsSandbox') {
             @($script:Data.CmdletsToExport) -contains $name | Should-BeTrue -Because "CmdletsToExport must list $name"

@@ -16,6 +16,13 @@ namespace Orchestrator.Ops.PowerShell.Loading;
 /// references (Polly, Serilog, SQLite) resolve inside our context, never the default one.
 /// When <c>deps/</c> is absent — in-process tests where everything sits in one bin folder —
 /// nothing is hooked and normal probing applies.
+/// <para>
+/// PowerShell calls <see cref="OnImport"/> only after it has enumerated the assembly's types, and
+/// laying out a cmdlet type with an engine value type in a field (an enum-typed parameter) already
+/// needs the engine. So the manifest's nested module <c>Orchestrator.Ops.Loader.psm1</c>, which
+/// PowerShell imports before the root module, runs <see cref="OnImport"/> first; registration is
+/// idempotent, so PowerShell's own call afterwards is harmless.
+/// </para>
 /// </remarks>
 public sealed class ModuleInitializer : IModuleAssemblyInitializer, IModuleAssemblyCleanup
 {
