@@ -30,7 +30,11 @@ param(
 $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version 3.0
 # Plain text when output is captured (CI logs, `| tail`); colours only on a terminal.
-if ([Console]::IsOutputRedirected) { $PSStyle.OutputRendering = 'PlainText' }
+# NO_COLOR carries the choice to the child pwsh processes (help generator, Pester, Start, Bench).
+if ([Console]::IsOutputRedirected) {
+    $PSStyle.OutputRendering = 'PlainText'
+    $env:NO_COLOR = '1'
+}
 # Native exit codes are checked explicitly (Invoke-Native), so test runs can finish every suite
 # before deciding; this keeps PowerShell from throwing on its own.
 $PSNativeCommandUseErrorActionPreference = $false
