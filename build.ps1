@@ -1,0 +1,351 @@
+#Requires -Version 7.4
+<#
+.SYNOPSIS
+    Builds, tests, runs and benchmarks Orchestrator.Ops.
+
+.DESCRIPTION
+    Run with the repository's pinned PowerShell: `dotnet tool restore`, then
+    `dotnet pwsh ./build.ps1 <Task>`.
+
+      Build  dotnet build the solution, then lay out the importable module under
+             out/Orchestrator.Ops/ (manifest, format/types, cmdlet assembly at the root,
+             private dependencies under deps/, the sandbox under sandbox/, help under en-US/).
+      Test   Build, then every xunit project (tests/*/*.Tests.csproj, one after another)
+             and every Pester file (tests/pester/*.Tests.ps1, in a child pwsh). The last
+             line printed is "N passed, N failed[, N skipped]".
+      Start  Build, then start the sandbox fleet through the module and show its health.
+      Bench  Build, then run every bench/*.Bench.ps1; output is saved under bench/results/.
+
+.EXAMPLE
+    dotnet pwsh ./build.ps1 Test -Configuration Debug
+#>
+[CmdletBinding()]
+param(
+    [Parameter(Position = 0)]
+    [string] $Task = 'Build',
+
+    [string] $Configuration = 'Release'
+)
+
+$ErrorActionPreference = 'Stop'
+Set-StrictMode -Version 3.0
+# Plain text when output is captured (CI logs, `| tail`); colours only on a terminal.
+# NO_COLOR carries the choice to the child pwsh processes (help generator, Pester, Start, Bench).
+if ([Console]::IsOutputRedirected) {
+    $PSStyle.OutputRendering = 'PlainText'
+    $env:NO_COLOR = '1'
+}
+# Native exit codes are checked explicitly (Invoke-Native), so test runs can finish every suite
+# before deciding; this keeps PowerShell from throwing on its own.
+$PSNativeCommandUseErrorActionPreference = $false
+
+$Tasks = [ordered]@{
+    Build = 'build the solution and lay out out/Orchestrator.Ops/'
+    Test  = 'Build, then run the xunit and Pester tests'
+    Start = 'Build, then start the sandbox fleet and show its health'
+    Bench = 'Build, then run bench/*.Bench.ps1 (results in bench/results/)'
+}
+
+$RepoRoot = $PSScriptRoot
+$OutDir = Join-Path $RepoRoot 'out'
+$ModuleName = 'Orchestrator.Ops'
+$ModuleDir = Join-Path $OutDir $ModuleName
+$ModuleManifest = Join-Path $ModuleDir "$ModuleName.psd1"
+$CmdletAssemblyName = 'Orchestrator.Ops.PowerShell'
+$TestResultsDir = Join-Path $OutDir 'test-results'
+
+function Write-Step([string] $Text) {
+    Write-Host "==> $Text" -ForegroundColor Cyan
+}
+
+function Invoke-Native([string] $FilePath, [string[]] $ArgumentList = @(), [switch] $PassThruExitCode) {
+    # A plain (not advanced) function with the arguments as one array: native switches such as
+    # -c, -o or -v:minimal must never be taken for PowerShell parameters.
+    Write-Host "    $FilePath $($ArgumentList -join ' ')" -ForegroundColor DarkGray
+    & $FilePath @ArgumentList | Out-Host
+    $code = $LASTEXITCODE
+    if ($PassThruExitCode) { return $code }
+    if ($code -ne 0) {
+        $what = (@([IO.Path]::GetFileName($FilePath)) + @($ArgumentList | Select-Object -First 2)) -join ' '
+        throw "'$what ...' failed with exit code $code (full command above)."
+    }
+}
+
+function Get-PwshInvocation {
+    <#
+        How to start a child pwsh that is this same PowerShell. As a dotnet tool, pwsh runs as
+        `dotnet <PSHOME>/pwsh.dll`; installed normally it is <PSHOME>/pwsh. Going through the
+        process path (not `dotnet pwsh`) keeps children independent of the working directory.
+    #>
+    $processPath = [Environment]::ProcessPath
+    $leaf = [IO.Path]::GetFileNameWithoutExtension($processPath)
+    if ($leaf -eq 'dotnet') {
+        return [pscustomobject]@{ FilePath = $processPath; Prefix = @((Join-Path $PSHOME 'pwsh.dll')) }
+    }
+    return [pscustomobject]@{ FilePath = $processPath; Prefix = @() }
+}
+
+function Invoke-ChildPwsh {
+    param(
+        [Parameter(Mandatory)] [string] $ScriptPath,
+        [string[]] $ArgumentList = @(),
+        [hashtable] $Environment = @{},
+        [switch] $PassThruExitCode
+    )
+    $pwsh = Get-PwshInvocation
+    $saved = @{}
+    foreach ($key in $Environment.Keys) {
+        $saved[$key] = [Environment]::GetEnvironmentVariable($key)
+        [Environment]::SetEnvironmentVariable($key, [string] $Environment[$key])
+    }
+    try {
+        $arguments = @($pwsh.Prefix) + @('-NoProfile', '-NonInteractive', '-File', $ScriptPath) + $ArgumentList
+        $code = Invoke-Native $pwsh.FilePath $arguments -PassThruExitCode
+        if ($PassThruExitCode) { return $code }
+        if ($code -ne 0) {
+            $relative = [IO.Path]::GetRelativePath($RepoRoot, $ScriptPath)
+            throw "$relative failed (exit code $code); its output is above."
+        }
+    }
+    finally {
+        foreach ($key in $saved.Keys) {
+            [Environment]::SetEnvironmentVariable($key, $saved[$key])
+        }
+    }
+}
+
+function Invoke-Build {
+    Write-Step "Build $ModuleName ($Configuration)"
+    Invoke-Native dotnet @('build', (Join-Path $RepoRoot 'Orchestrator.Ops.sln'), '-c', $Configuration, '--nologo', '-v:minimal')
+
+    Write-Step "Lay out $ModuleDir"
+    if (Test-Path $ModuleDir) { Remove-Item $ModuleDir -Recurse -Force }
+    $null = New-Item -ItemType Directory -Path $ModuleDir
+    $moduleSource = Join-Path $RepoRoot 'module'
+
+    # Manifest, views, types and schema at the module root.
+    Copy-Item (Join-Path $moduleSource "$ModuleName.psd1") $ModuleDir
+    Copy-Item (Join-Path $moduleSource "$ModuleName.Loader.psm1") $ModuleDir
+    foreach ($optional in "$ModuleName.format.ps1xml", "$ModuleName.types.ps1xml", 'orchestrator-ops.schema.json') {
+        $path = Join-Path $moduleSource $optional
+        if (Test-Path $path) { Copy-Item $path $ModuleDir }
+    }
+
+    # The cmdlet assembly at the root (PowerShell loads it into the default context); everything
+    # it needs at run time under deps/, which only the module's own load context probes.
+    $publishDir = Join-Path $OutDir "publish-$CmdletAssemblyName"
+    if (Test-Path $publishDir) { Remove-Item $publishDir -Recurse -Force }
+    Invoke-Native dotnet @('publish', (Join-Path $RepoRoot "src/$CmdletAssemblyName"), '-c', $Configuration, '--no-build', '--nologo', '-v:minimal', '-o', $publishDir)
+    $depsDir = Join-Path $ModuleDir 'deps'
+    $null = New-Item -ItemType Directory -Path $depsDir
+    foreach ($file in Get-ChildItem $publishDir -File) {
+        if ($file.BaseName -eq $CmdletAssemblyName -and $file.Extension -in '.dll', '.pdb') {
+            Copy-Item $file.FullName $ModuleDir
+        }
+        elseif ($file.Extension -in '.dll', '.pdb') {
+            # .deps.json and XML docs are left behind: nothing in pwsh reads them for a module.
+            Copy-Item $file.FullName $depsDir
+        }
+    }
+    $runtimes = Join-Path $publishDir 'runtimes'
+    if (Test-Path $runtimes) {
+        foreach ($native in Get-ChildItem $runtimes -Directory | ForEach-Object { Join-Path $_.FullName 'native' } | Where-Object { Test-Path $_ }) {
+            $rid = Split-Path (Split-Path $native -Parent) -Leaf
+            $target = Join-Path $depsDir "runtimes/$rid/native"
+            $null = New-Item -ItemType Directory -Path $target -Force
+            Copy-Item (Join-Path $native '*') $target -Recurse
+        }
+    }
+    Remove-Item $publishDir -Recurse -Force
+
+    $forbidden = Get-ChildItem $ModuleDir -Recurse -File |
+        Where-Object { $_.Name -eq 'System.Management.Automation.dll' -or $_.Name -like 'Microsoft.PowerShell.*.dll' -or $_.Name -eq 'Microsoft.Management.Infrastructure.dll' }
+    if ($forbidden) {
+        throw "PowerShell SDK assemblies must never ship with the module, found: $($forbidden.FullName -join ', ')"
+    }
+
+    Write-Step 'Publish the sandbox fleet'
+    Invoke-Native dotnet @('publish', (Join-Path $RepoRoot 'src/Orchestrator.Ops.Sandbox'), '-c', $Configuration, '--no-build', '--nologo', '-v:minimal', '-o', (Join-Path $ModuleDir 'sandbox'))
+
+    Write-Step 'Help'
+    $helpDir = Join-Path $ModuleDir 'en-US'
+    $null = New-Item -ItemType Directory -Path $helpDir
+    $helpSource = Join-Path $moduleSource 'en-US'
+    if (Test-Path $helpSource) {
+        Get-ChildItem $helpSource -Filter 'about_*.help.txt' -File | Copy-Item -Destination $helpDir
+    }
+    # In a child pwsh: importing the module there keeps this process from loading (and locking) it.
+    Invoke-ChildPwsh -ScriptPath (Join-Path $RepoRoot 'build/New-ModuleHelp.ps1') -ArgumentList @(
+        '-ModuleManifest', $ModuleManifest,
+        '-SourceDirectory', $helpSource,
+        '-OutputPath', (Join-Path $helpDir "$CmdletAssemblyName.dll-Help.xml"))
+
+    Write-Host "    module: $ModuleManifest"
+}
+
+function Get-TrxCounts([string] $Path) {
+    [xml] $trx = Get-Content -LiteralPath $Path -Raw
+    $results = @($trx.SelectNodes("//*[local-name()='UnitTestResult']"))
+    [pscustomobject]@{
+        Passed  = @($results | Where-Object outcome -EQ 'Passed').Count
+        Failed  = @($results | Where-Object outcome -In 'Failed', 'Error', 'Timeout', 'Aborted').Count
+        Skipped = @($results | Where-Object outcome -In 'NotExecuted', 'Inconclusive', 'Pending', 'Warning').Count
+    }
+}
+
+function Invoke-XunitSuites {
+    $summaries = [System.Collections.Generic.List[object]]::new()
+    $projects = Get-ChildItem (Join-Path $RepoRoot 'tests') -Directory |
+        ForEach-Object { Get-ChildItem $_.FullName -Filter '*.Tests.csproj' -File } |
+        Sort-Object Name
+    foreach ($project in $projects) {
+        $name = $project.BaseName
+        Write-Step "xunit: $name"
+        $trxName = "$name.trx"
+        $trxPath = Join-Path $TestResultsDir $trxName
+        if (Test-Path $trxPath) { Remove-Item $trxPath -Force }
+        # One project at a time (2-core machine); build output is reused, never rebuilt.
+        $code = Invoke-Native dotnet @('test', $project.FullName, '--no-build', '-c', $Configuration, '--nologo',
+            '--logger', "trx;LogFileName=$trxName", '--results-directory', $TestResultsDir) -PassThruExitCode
+        if (Test-Path $trxPath) {
+            $counts = Get-TrxCounts $trxPath
+            if ($code -ne 0 -and $counts.Failed -eq 0) {
+                # The run itself broke (crash, bad configuration) after writing partial results.
+                $counts.Failed = 1
+            }
+        }
+        else {
+            Write-Warning "$name produced no test results (exit code $code); counted as one failure."
+            $counts = [pscustomobject]@{ Passed = 0; Failed = 1; Skipped = 0 }
+        }
+        $summaries.Add([pscustomobject]@{ Suite = "xunit $name"; Passed = $counts.Passed; Failed = $counts.Failed; Skipped = $counts.Skipped })
+    }
+    return $summaries
+}
+
+function Get-PesterModulePath {
+    Write-Step 'Restore Pester'
+    Invoke-Native dotnet @('restore', (Join-Path $RepoRoot 'tests/tools/PesterDownload/PesterDownload.csproj'), '-v:minimal')
+    $lines = @(dotnet nuget locals global-packages -l)
+    if ($LASTEXITCODE -ne 0) { throw 'dotnet nuget locals global-packages -l failed.' }
+    $line = $lines | Where-Object { $_ -match '^\s*global-packages:' } | Select-Object -First 1
+    if (-not $line) { throw "Could not read the NuGet global packages folder from: $($lines -join ' ')" }
+    $globalPackages = ($line -replace '^\s*global-packages:\s*', '').Trim()
+    $manifest = Join-Path $globalPackages 'pester/6.2.0/tools/Pester.psd1'
+    if (-not (Test-Path $manifest)) { throw "Pester 6.2.0 was restored but $manifest does not exist." }
+    return $manifest
+}
+
+function Invoke-PesterSuites {
+    $pesterFiles = @(Get-ChildItem (Join-Path $RepoRoot 'tests/pester') -Filter '*.Tests.ps1' -File -ErrorAction SilentlyContinue)
+    if ($pesterFiles.Count -eq 0) { return @() }
+
+    Write-Step 'Build test fixtures'
+    Get-ChildItem (Join-Path $RepoRoot 'tests/fixtures') -Filter '*.csproj' -Recurse -File | ForEach-Object {
+        Invoke-Native dotnet @('build', $_.FullName, '-c', $Configuration, '--nologo', '-v:minimal')
+    }
+
+    $pester = Get-PesterModulePath
+    Write-Step "Pester: $($pesterFiles.Count) file(s)"
+    $summaryPath = Join-Path $TestResultsDir 'pester-summary.json'
+    if (Test-Path $summaryPath) { Remove-Item $summaryPath -Force }
+    $code = Invoke-ChildPwsh -ScriptPath (Join-Path $RepoRoot 'build/Invoke-PesterSuite.ps1') -PassThruExitCode -ArgumentList @(
+        '-PesterManifest', $pester,
+        '-Path', (Join-Path $RepoRoot 'tests/pester'),
+        '-ResultPath', (Join-Path $TestResultsDir 'pester.xml'),
+        '-SummaryPath', $summaryPath) -Environment @{
+        ORCHESTRATOR_OPS_MODULE        = $ModuleManifest
+        ORCHESTRATOR_OPS_CONFIGURATION = $Configuration
+    }
+    if (Test-Path $summaryPath) {
+        $counts = Get-Content $summaryPath -Raw | ConvertFrom-Json
+        $failed = [int] $counts.Failed
+        if ($code -ne 0 -and $failed -eq 0) { $failed = 1 }
+        return , [pscustomobject]@{ Suite = 'pester'; Passed = [int] $counts.Passed; Failed = $failed; Skipped = [int] $counts.Skipped }
+    }
+    Write-Warning "Pester produced no summary (exit code $code); counted as one failure."
+    return , [pscustomobject]@{ Suite = 'pester'; Passed = 0; Failed = 1; Skipped = 0 }
+}
+
+function Invoke-Test {
+    Invoke-Build
+    $null = New-Item -ItemType Directory -Path $TestResultsDir -Force
+    $summaries = @(Invoke-XunitSuites) + @(Invoke-PesterSuites)
+
+    Write-Step 'Summary'
+    foreach ($s in $summaries) {
+        Write-Host ('    {0,-45} {1,4} passed, {2,4} failed, {3,4} skipped' -f $s.Suite, $s.Passed, $s.Failed, $s.Skipped)
+    }
+    $passed = ($summaries | Measure-Object Passed -Sum).Sum ?? 0
+    $failed = ($summaries | Measure-Object Failed -Sum).Sum ?? 0
+    $skipped = ($summaries | Measure-Object Skipped -Sum).Sum ?? 0
+    $line = "$passed passed, $failed failed"
+    if ($skipped -gt 0) { $line += ", $skipped skipped" }
+    if ($passed + $failed -eq 0) {
+        Write-Host 'No tests ran.' -ForegroundColor Red
+    }
+    Write-Host $line
+    if ($failed -gt 0 -or $passed + $failed -eq 0) { exit 1 }
+}
+
+function Invoke-Start {
+    Invoke-Build
+    Write-Step 'Start the sandbox fleet'
+    Invoke-ChildPwsh -ScriptPath (Join-Path $RepoRoot 'build/Start.ps1') -ArgumentList @(
+        '-ModuleManifest', $ModuleManifest,
+        '-Root', (Join-Path $OutDir 'sandbox-root'))
+}
+
+function Invoke-Bench {
+    Invoke-Build
+    $benchDir = Join-Path $RepoRoot 'bench'
+    $scripts = @(Get-ChildItem $benchDir -Filter '*.Bench.ps1' -File -ErrorAction SilentlyContinue | Sort-Object Name)
+    if ($scripts.Count -eq 0) {
+        Write-Host 'No bench/*.Bench.ps1 scripts found.'
+        return
+    }
+    $resultsDir = Join-Path $benchDir 'results'
+    $null = New-Item -ItemType Directory -Path $resultsDir -Force
+    $stamp = (Get-Date).ToUniversalTime().ToString('yyyyMMdd-HHmmss')
+    $failures = 0
+    foreach ($script in $scripts) {
+        $name = $script.Name -replace '\.Bench\.ps1$', ''
+        Write-Step "Bench: $name"
+        $resultFile = Join-Path $resultsDir "$name-$stamp.txt"
+        $pwsh = Get-PwshInvocation
+        $env:ORCHESTRATOR_OPS_MODULE = $ModuleManifest
+        try {
+            $arguments = @($pwsh.Prefix) + @('-NoProfile', '-NonInteractive', '-File', $script.FullName)
+            & $pwsh.FilePath @arguments 2>&1 | ForEach-Object { "$_" } | Tee-Object -FilePath $resultFile | Out-Host
+            $code = $LASTEXITCODE
+        }
+        finally {
+            Remove-Item Env:ORCHESTRATOR_OPS_MODULE -ErrorAction SilentlyContinue
+        }
+        Write-Host "    saved: $resultFile"
+        if ($code -ne 0) {
+            Write-Warning "$name exited with code $code."
+            $failures++
+        }
+    }
+    if ($failures -gt 0) { throw "$failures benchmark script(s) failed." }
+}
+
+if (-not $Tasks.Contains($Task)) {
+    $list = ($Tasks.GetEnumerator() | ForEach-Object { '  {0,-6} {1}' -f $_.Key, $_.Value }) -join [Environment]::NewLine
+    [Console]::Error.WriteLine("Unknown task '$Task'. Tasks:$([Environment]::NewLine)$list")
+    exit 2
+}
+
+Push-Location $RepoRoot
+try {
+    switch ($Task) {
+        'Build' { Invoke-Build }
+        'Test' { Invoke-Test }
+        'Start' { Invoke-Start }
+        'Bench' { Invoke-Bench }
+    }
+}
+finally {
+    Pop-Location
+}

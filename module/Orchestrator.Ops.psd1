@@ -1,0 +1,31 @@
+@{
+    RootModule           = 'Orchestrator.Ops.PowerShell.dll'
+    ModuleVersion        = '0.1.0'
+    GUID                 = 'bc448b50-30e7-4262-83a5-8cfc00c5b502'
+    Author               = 'Orchestrator.Ops contributors'
+    CompanyName          = 'Orchestrator.Ops'
+    Copyright            = '(c) Orchestrator.Ops contributors. All rights reserved.'
+    Description          = 'Operates a fleet of LLM-orchestration wrapper services (a RouteLLM router, a POML template service, external-tool adapters) deployed in blue and green slots: health probes and scores, alerts, slot switches with gates, rollback, backups, secret rotation and logs, following the production runbook. Includes a sandbox HTTP fleet with fault injection for trying every command safely on loopback.'
+    PowerShellVersion    = '7.4'
+    CompatiblePSEditions = @('Core')
+    # Loaded before RootModule: wires the module's AssemblyLoadContext before PowerShell scans the
+    # cmdlet assembly (see the file for why).
+    NestedModules        = @('Orchestrator.Ops.Loader.psm1')
+    FormatsToProcess     = @('Orchestrator.Ops.format.ps1xml')
+    CmdletsToExport      = @(
+        'Get-WrapperHealth'
+        'Get-SystemHealth'
+        'Get-WrapperMetric'
+        'Test-OpsConfiguration'
+        'Start-OpsSandbox'
+        'Stop-OpsSandbox'
+    )
+    FunctionsToExport    = @()
+    AliasesToExport      = @()
+    VariablesToExport    = @()
+    PrivateData          = @{
+        PSData = @{
+            Tags = @('Operations', 'BlueGreen', 'Deployment', 'HealthCheck', 'Rollback', 'Backup', 'LLM', 'RouteLLM', 'PSEdition_Core', 'Linux', 'Windows', 'MacOS')
+        }
+    }
+}

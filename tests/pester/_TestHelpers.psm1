@@ -1,0 +1,116 @@
+#Requires -Version 7.4
+# Shared helpers for tests/pester/*.Tests.ps1. Not a test file itself (no .Tests.ps1 suffix).
+
+Set-StrictMode -Version 3.0
+
+$script:RepoRoot = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
+
+function Get-OpsRepositoryRoot { $script:RepoRoot }
+
+function Get-OpsModuleManifest {
+    <# The built module under test: $env:ORCHESTRATOR_OPS_MODULE, set by `build.ps1 Test`. #>
+    $path = $env:ORCHESTRATOR_OPS_MODULE
+    if (-not $path) {
+        throw 'ORCHESTRATOR_OPS_MODULE is not set. Run the tests with `dotnet pwsh ./build.ps1 Test`, or set it to the full path of out/Orchestrator.Ops/Orchestrator.Ops.psd1.'
+    }
+    if (-not (Test-Path -LiteralPath $path)) {
+        throw "ORCHESTRATOR_OPS_MODULE points to '$path', which does not exist. Run `dotnet pwsh ./build.ps1 Build` first."
+    }
+    return (Resolve-Path -LiteralPath $path).Path
+}
+
+function Get-OpsModuleDirectory { Split-Path (Get-OpsModuleManifest) -Parent }
+
+function Get-OpsLoadContext {
+    <# The module's private AssemblyLoadContext(s) in this process; exactly one once the module is in use. #>
+    @([System.Runtime.Loader.AssemblyLoadContext]::All | Where-Object Name -EQ 'Orchestrator.Ops')
+}
+
+function Get-CommonParameterName {
+    <# Parameters PowerShell adds to every cmdlet (incl. -WhatIf/-Confirm); help need not describe them. #>
+    @([System.Management.Automation.Cmdlet]::CommonParameters) + @([System.Management.Automation.Cmdlet]::OptionalCommonParameters)
+}
+
+function Get-FixtureAssemblyPath {
+    <#
+        A dll from tests/fixtures/ConflictingDeps/bin (built by `build.ps1 Test` before Pester runs),
+        preferring the configuration under test.
+    #>
+    param([Parameter(Mandatory)] [string] $Name)
+    $bin = Join-Path $script:RepoRoot 'tests/fixtures/ConflictingDeps/bin'
+    $candidates = @(Get-ChildItem $bin -Recurse -Filter "$Name.dll" -File -ErrorAction SilentlyContinue |
+        Where-Object { $_.Directory.Name -eq 'net8.0' } |
+        Sort-Object @{ Expression = { $_.FullName -like "*$([IO.Path]::DirectorySeparatorChar)$($env:ORCHESTRATOR_OPS_CONFIGURATION)$([IO.Path]::DirectorySeparatorChar)*" }; Descending = $true }, LastWriteTimeUtc -Descending)
+    if ($candidates.Count -eq 0) {
+        throw "Fixture assembly $Name.dll not found under $bin; build it with: dotnet build tests/fixtures/ConflictingDeps"
+    }
+    return $candidates[0].FullName
+}
+
+function New-OpsTestDirectory {
+    <# A fresh, empty directory under the temp folder, e.g. for a sandbox -Root. #>
+    param([string] $Prefix = 'ops-test')
+    $path = Join-Path ([IO.Path]::GetTempPath()) "$Prefix-$([Guid]::NewGuid().ToString('N').Substring(0, 12))"
+    $null = New-Item -ItemType Directory -Path $path
+    return $path
+}
+
+function Get-PwshInvocation {
+    <#
+        How to start a child pwsh that is this same PowerShell: as a dotnet tool pwsh runs as
+        `dotnet <PSHOME>/pwsh.dll`; installed normally it is <PSHOME>/pwsh.
+    #>
+    $processPath = [Environment]::ProcessPath
+    if ([IO.Path]::GetFileNameWithoutExtension($processPath) -eq 'dotnet') {
+        return [pscustomobject]@{ FilePath = $processPath; Prefix = @((Join-Path $PSHOME 'pwsh.dll')) }
+    }
+    return [pscustomobject]@{ FilePath = $processPath; Prefix = @() }
+}
+
+function Invoke-ChildPwsh {
+    <#
+        Runs a script file in a fresh `pwsh -NoProfile -NonInteractive` and returns
+        { ExitCode, Output, Error, TimedOut }. The child is killed after -TimeoutSeconds so a hung
+        child fails the test instead of hanging the run.
+    #>
+    param(
+        [Parameter(Mandatory)] [string] $ScriptPath,
+        [string[]] $ArgumentList = @(),
+        [hashtable] $Environment = @{},
+        [int] $TimeoutSeconds = 180
+    )
+    $pwsh = Get-PwshInvocation
+    $info = [System.Diagnostics.ProcessStartInfo]::new($pwsh.FilePath)
+    foreach ($a in @($pwsh.Prefix) + @('-NoProfile', '-NonInteractive', '-File', $ScriptPath) + $ArgumentList) {
+        $info.ArgumentList.Add($a)
+    }
+    $info.RedirectStandardOutput = $true
+    $info.RedirectStandardError = $true
+    $info.UseShellExecute = $false
+    $info.WorkingDirectory = $script:RepoRoot
+    foreach ($key in $Environment.Keys) { $info.Environment[$key] = [string] $Environment[$key] }
+    $info.Environment['NO_COLOR'] = '1'
+
+    $process = [System.Diagnostics.Process]::Start($info)
+    try {
+        $stdout = $process.StandardOutput.ReadToEndAsync()
+        $stderr = $process.StandardError.ReadToEndAsync()
+        $exited = $process.WaitForExit($TimeoutSeconds * 1000)
+        if (-not $exited) {
+            $process.Kill($true)
+            $process.WaitForExit()
+        }
+        [pscustomobject]@{
+            ExitCode = if ($exited) { $process.ExitCode } else { -1 }
+            Output   = $stdout.GetAwaiter().GetResult()
+            Error    = $stderr.GetAwaiter().GetResult()
+            TimedOut = -not $exited
+        }
+    }
+    finally {
+        $process.Dispose()
+    }
+}
+
+Export-ModuleMember -Function Get-OpsRepositoryRoot, Get-OpsModuleManifest, Get-OpsModuleDirectory, Get-OpsLoadContext,
+    Get-CommonParameterName, Get-FixtureAssemblyPath, New-OpsTestDirectory, Get-PwshInvocation, Invoke-ChildPwsh
