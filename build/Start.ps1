@@ -18,8 +18,14 @@ try {
     $sandbox = Start-OpsSandbox -Root $Root -PassThru
     $sandbox | Format-List | Out-Host
 
-    # One live probe round so the health below reflects the fleet as it is now.
-    Get-WrapperHealth -Live | Out-Null
+    # A wrapper is Unknown until its window holds minimumSamples probes (3 in the sandbox's config),
+    # so probe that many rounds now: the health below then reflects the fleet as it is.
+    $config = Get-Content -Raw $sandbox.ConfigPath | ConvertFrom-Json
+    $rounds = [int]$config.healthChecks.minimumSamples
+    foreach ($round in 1..$rounds) {
+        Write-Host "Probing every wrapper in both slots (round $round of $rounds)..."
+        Get-WrapperHealth -Live | Out-Null
+    }
 
     Write-Host '--- Get-SystemHealth ---------------------------------------------'
     Get-SystemHealth | Format-List | Out-Host

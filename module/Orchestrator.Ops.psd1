@@ -5,7 +5,7 @@
     Author               = 'Orchestrator.Ops contributors'
     CompanyName          = 'Orchestrator.Ops'
     Copyright            = '(c) Orchestrator.Ops contributors. All rights reserved.'
-    Description          = 'Operates a fleet of LLM-orchestration wrapper services (a RouteLLM router, a POML template service, external-tool adapters) deployed in blue and green slots: health probes and scores, alerts, slot switches with gates, rollback, backups, secret rotation and logs, following the production runbook. Includes a sandbox HTTP fleet with fault injection for trying every command safely on loopback.'
+    Description          = 'Operates a fleet of LLM-orchestration wrapper services (a RouteLLM router, a POML template service, external-tool adapters) deployed in blue and green slots, following the production runbook: health probes with timeout and retries, success/error/fallback rates, P50/P95/P99 and a health score, kept in a state store. Includes a sandbox HTTP fleet with fault injection for trying every command safely on loopback.'
     PowerShellVersion    = '7.4'
     CompatiblePSEditions = @('Core')
     # Loaded before RootModule: wires the module's AssemblyLoadContext before PowerShell scans the
