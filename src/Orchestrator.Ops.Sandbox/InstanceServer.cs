@@ -17,8 +17,10 @@ internal sealed class InstanceServer : IAsyncDisposable
     private readonly Random _random;
     private readonly object _randomLock = new();
     private readonly string _host;
+    private readonly List<(long Count, TaskCompletionSource Done)> _waiters = [];
     private InstanceSettings _settings;
     private long _requests;
+    private int _waiterCount;
 
     public InstanceServer(string wrapper, string kind, string slot, IPAddress address, int? seed, RequestLog? log, ILoggerFactory loggerFactory)
     {
@@ -66,11 +68,51 @@ internal sealed class InstanceServer : IAsyncDisposable
 
     public Task StopAsync(TimeSpan grace) => _listener.StopAsync(grace);
 
+    /// <summary>Completes once this instance has received at least <paramref name="count"/> requests (a test hook).</summary>
+    public Task WaitForRequestsAsync(long count, CancellationToken cancellationToken)
+    {
+        lock (_waiters)
+        {
+            // Publish the waiter before re-reading the counter (both sides are fenced), so no wake-up is lost.
+            Interlocked.Increment(ref _waiterCount);
+            if (Interlocked.Read(ref _requests) >= count)
+            {
+                Interlocked.Decrement(ref _waiterCount);
+                return Task.CompletedTask;
+            }
+
+            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _waiters.Add((count, done));
+            return done.Task.WaitAsync(cancellationToken);
+        }
+    }
+
+    private void ReleaseWaiters(long served)
+    {
+        lock (_waiters)
+        {
+            for (var i = _waiters.Count - 1; i >= 0; i--)
+            {
+                if (_waiters[i].Count <= served)
+                {
+                    _waiters[i].Done.TrySetResult();
+                    _waiters.RemoveAt(i);
+                    Interlocked.Decrement(ref _waiterCount);
+                }
+            }
+        }
+    }
+
     public ValueTask DisposeAsync() => _listener.DisposeAsync();
 
     private async Task HandleAsync(HttpContext context, CancellationToken cancellationToken)
     {
-        Interlocked.Increment(ref _requests);
+        var served = Interlocked.Increment(ref _requests);
+        if (Volatile.Read(ref _waiterCount) > 0)
+        {
+            ReleaseWaiters(served);
+        }
+
         var started = Stopwatch.GetTimestamp();
         var settings = Settings;
         var path = context.Request.Path.Value ?? "/";

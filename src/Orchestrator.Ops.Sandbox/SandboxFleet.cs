@@ -226,6 +226,10 @@ public sealed class SandboxFleet : IAsyncDisposable
     /// <summary>The state of every instance, as served by <c>GET /control/state</c>.</summary>
     internal IReadOnlyList<InstanceState> GetState() => _servers.Select(StateOf).ToList();
 
+    /// <summary>Completes once the instance has received at least <paramref name="count"/> requests (test hook, no polling).</summary>
+    internal Task WaitForRequestsAsync(string wrapper, string slot, long count, CancellationToken cancellationToken = default) =>
+        Find(wrapper, slot).WaitForRequestsAsync(count, cancellationToken);
+
     internal static InstanceState StateOf(InstanceServer server) =>
         new(server.Wrapper, server.Kind, server.Slot, server.BaseUrl, server.Port, server.Settings, server.Requests);
 
