@@ -200,15 +200,24 @@ public sealed class SandboxFleet : IAsyncDisposable
         try
         {
             // Wait for an in-flight update (e.g. bringing an instance up) so it cannot restart a listener after we stop.
+            // Later updates see the shutdown flag once they get the gate and throw ObjectDisposedException.
             await _updateGate.WaitAsync().ConfigureAwait(false);
-            var stops = _servers.Select(s => s.StopAsync(StopGrace)).ToList();
-            stops.Add(_control.StopAsync(StopGrace));
-            if (_bench is not null)
+            try
             {
-                stops.Add(_bench.StopAsync(StopGrace));
+                var stops = _servers.Select(s => s.StopAsync(StopGrace)).ToList();
+                stops.Add(_control.StopAsync(StopGrace));
+                if (_bench is not null)
+                {
+                    stops.Add(_bench.StopAsync(StopGrace));
+                }
+
+                await Task.WhenAll(stops).ConfigureAwait(false);
+            }
+            finally
+            {
+                _updateGate.Release();
             }
 
-            await Task.WhenAll(stops).ConfigureAwait(false);
             if (_log is not null)
             {
                 await _log.DisposeAsync().ConfigureAwait(false);
