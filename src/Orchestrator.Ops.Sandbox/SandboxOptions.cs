@@ -1,0 +1,47 @@
+using Microsoft.Extensions.Logging;
+
+namespace Orchestrator.Ops.Sandbox;
+
+/// <summary>
+/// Options for starting a <see cref="SandboxFleet"/>.
+/// </summary>
+public sealed class SandboxOptions
+{
+    /// <summary>
+    /// The IP address every listener binds to. Defaults to <c>127.0.0.1</c>. <c>localhost</c> is treated as
+    /// <c>127.0.0.1</c>. A non-loopback address is rejected unless <see cref="AllowRemote"/> is set.
+    /// </summary>
+    public string Host { get; init; } = "127.0.0.1";
+
+    /// <summary>
+    /// Optional root folder. When set, every request to an instance is appended to
+    /// <c>&lt;Root&gt;/logs/sandbox-requests.log</c>.
+    /// </summary>
+    public string? Root { get; init; }
+
+    /// <summary>
+    /// Number of benchmark endpoints (<c>GET /e/{i}/health</c> for 0 ≤ i &lt; N) served on an extra listener.
+    /// 0 (the default) means no benchmark listener.
+    /// </summary>
+    public int BenchEndpoints { get; init; }
+
+    /// <summary>
+    /// The first <c>BenchHang</c> benchmark endpoints hang until the client disconnects or the fleet shuts down.
+    /// </summary>
+    public int BenchHang { get; init; }
+
+    /// <summary>
+    /// Optional seed; when given, simulated latency, errors and fallbacks are deterministic per instance.
+    /// </summary>
+    public int? Seed { get; init; }
+
+    /// <summary>
+    /// Allows binding to a non-loopback <see cref="Host"/>. Off by default.
+    /// </summary>
+    public bool AllowRemote { get; init; }
+
+    /// <summary>
+    /// Optional logger factory handed to Kestrel. When null, Kestrel's own logging is discarded.
+    /// </summary>
+    public ILoggerFactory? LoggerFactory { get; init; }
+}

@@ -1,1 +1,0 @@
-namespace Orchestrator.Ops.Sandbox.Tests; public class SmokeTests { [Fact] public void Builds() => Assert.True(true); }
