@@ -56,7 +56,16 @@ internal sealed class ControlServer : IAsyncDisposable
                 return;
             }
 
-            await _fleet.ResetAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await _fleet.ResetAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (ObjectDisposedException)
+            {
+                await HttpResponses.WriteErrorAsync(context, 503, "the sandbox is shutting down", null, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+
             await HttpResponses.WriteJsonAsync(context, 200, _fleet.GetState(), cancellationToken).ConfigureAwait(false);
             return;
         }
@@ -135,6 +144,17 @@ internal sealed class ControlServer : IAsyncDisposable
         catch (KeyNotFoundException ex)
         {
             await HttpResponses.WriteErrorAsync(context, 404, ex.Message, null, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+        catch (IOException ex)
+        {
+            // Bringing an instance back up failed (its port could not be rebound).
+            await HttpResponses.WriteErrorAsync(context, 500, $"could not apply settings: {ex.Message}", null, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+        catch (ObjectDisposedException)
+        {
+            await HttpResponses.WriteErrorAsync(context, 503, "the sandbox is shutting down", null, cancellationToken).ConfigureAwait(false);
             return;
         }
 

@@ -62,7 +62,16 @@ internal sealed class InstanceServer : IAsyncDisposable
         }
         else if (!settings.Down && !_listener.IsRunning)
         {
-            await _listener.StartAsync(Port, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await _listener.StartAsync(Port, cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                // Could not rebind (e.g. the port was taken meanwhile): report the instance as still down.
+                Volatile.Write(ref _settings, settings with { Down = true });
+                throw;
+            }
         }
     }
 

@@ -49,12 +49,19 @@ internal sealed class RequestLog : IAsyncDisposable
         var reader = _channel.Reader;
         while (await reader.WaitToReadAsync().ConfigureAwait(false))
         {
-            while (reader.TryRead(out var line))
+            try
             {
-                await _writer.WriteLineAsync(line).ConfigureAwait(false);
-            }
+                while (reader.TryRead(out var line))
+                {
+                    await _writer.WriteLineAsync(line).ConfigureAwait(false);
+                }
 
-            await _writer.FlushAsync().ConfigureAwait(false);
+                await _writer.FlushAsync().ConfigureAwait(false);
+            }
+            catch (IOException)
+            {
+                // Disk full or similar: drop what could not be written and keep draining, never stall requests.
+            }
         }
     }
 
