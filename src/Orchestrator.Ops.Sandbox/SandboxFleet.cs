@@ -235,8 +235,11 @@ public sealed class SandboxFleet : IAsyncDisposable
     /// <summary>The state of every instance, as served by <c>GET /control/state</c>.</summary>
     internal IReadOnlyList<InstanceState> GetState() => _servers.Select(StateOf).ToList();
 
+    /// <summary>How many requests the instance has received since the fleet started.</summary>
+    public long GetRequestCount(string wrapper, string slot) => Find(wrapper, slot).Requests;
+
     /// <summary>Completes once the instance has received at least <paramref name="count"/> requests (test hook, no polling).</summary>
-    internal Task WaitForRequestsAsync(string wrapper, string slot, long count, CancellationToken cancellationToken = default) =>
+    public Task WaitForRequestsAsync(string wrapper, string slot, long count, CancellationToken cancellationToken = default) =>
         Find(wrapper, slot).WaitForRequestsAsync(count, cancellationToken);
 
     internal static InstanceState StateOf(InstanceServer server) =>

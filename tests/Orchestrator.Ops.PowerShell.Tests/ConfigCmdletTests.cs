@@ -65,7 +65,7 @@ public sealed class ConfigCmdletTests : IDisposable
     {
         var path = Write("broken.json", """{ "wrappers": [ { "name": "routellm", "kind": "routellm" } ], "slots": { "blue": { "routellm": "http://127.0.0.1:9" } }, "thresholds": { "maxP95Ms": -3 } }""");
 
-        var ex = Assert.Throws<ActionPreferenceStopException>(() => _ps.Invoke("$ErrorActionPreference = 'Stop'; Get-WrapperHealth -ConfigPath ./broken.json"));
+        var ex = _ps.Fails("Get-WrapperHealth -ConfigPath ./broken.json");
 
         Assert.StartsWith("ConfigurationInvalid,", ex.ErrorRecord.FullyQualifiedErrorId);
         Assert.Equal(ErrorCategory.InvalidData, ex.ErrorRecord.CategoryInfo.Category);
@@ -78,7 +78,7 @@ public sealed class ConfigCmdletTests : IDisposable
     [Fact]
     public void A_missing_config_says_how_to_get_one()
     {
-        var ex = Assert.Throws<ActionPreferenceStopException>(() => _ps.Invoke("$ErrorActionPreference = 'Stop'; Get-SystemHealth -ConfigPath ./none.json"));
+        var ex = _ps.Fails("Get-SystemHealth -ConfigPath ./none.json");
 
         Assert.StartsWith("ConfigurationNotFound,", ex.ErrorRecord.FullyQualifiedErrorId);
         Assert.Equal(ErrorCategory.ObjectNotFound, ex.ErrorRecord.CategoryInfo.Category);
@@ -92,7 +92,7 @@ public sealed class ConfigCmdletTests : IDisposable
         Directory.CreateDirectory(Path.Combine(_dir, "state"));
         var db = Write("state/ops.db", new string('x', 4096));
 
-        var ex = Assert.Throws<ActionPreferenceStopException>(() => _ps.Invoke("$ErrorActionPreference = 'Stop'; Get-WrapperHealth -ConfigPath ./ok.json"));
+        var ex = _ps.Fails("Get-WrapperHealth -ConfigPath ./ok.json");
 
         Assert.StartsWith("StateStoreCorrupt,", ex.ErrorRecord.FullyQualifiedErrorId);
         Assert.Equal(db, ex.ErrorRecord.TargetObject);

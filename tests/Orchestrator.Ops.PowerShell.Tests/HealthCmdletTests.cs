@@ -60,8 +60,7 @@ public sealed class HealthCmdletTests : IClassFixture<SandboxSessionFixture>, IA
     [Fact]
     public void An_unknown_slot_ends_the_command_naming_the_slots()
     {
-        var ex = Assert.Throws<ActionPreferenceStopException>(() =>
-            _f.Session.Invoke("$ErrorActionPreference = 'Stop'; Get-WrapperHealth -Slot purple"));
+        var ex = _f.Session.Fails("Get-WrapperHealth -Slot purple");
 
         Assert.Equal("SlotNotFound,Orchestrator.Ops.PowerShell.Commands.GetWrapperHealthCommand", ex.ErrorRecord.FullyQualifiedErrorId);
         Assert.Contains("blue, green", ex.ErrorRecord.Exception.Message);
@@ -111,8 +110,8 @@ public sealed class HealthCmdletTests : IClassFixture<SandboxSessionFixture>, IA
     [Fact]
     public void Wrapper_and_slot_names_complete_from_the_config()
     {
-        var names = _f.Session.Invoke("(TabExpansion2 -inputScript 'Get-WrapperHealth -Name po' -cursorColumn 28).CompletionMatches.CompletionText");
-        var slots = _f.Session.Invoke("(TabExpansion2 -inputScript 'Get-WrapperHealth -Slot g' -cursorColumn 26).CompletionMatches.CompletionText");
+        var names = _f.Session.Invoke("$s = 'Get-WrapperHealth -Name po'; (TabExpansion2 -inputScript $s -cursorColumn $s.Length).CompletionMatches | ForEach-Object CompletionText");
+        var slots = _f.Session.Invoke("$s = 'Get-WrapperHealth -Slot g'; (TabExpansion2 -inputScript $s -cursorColumn $s.Length).CompletionMatches | ForEach-Object CompletionText");
 
         Assert.Equal(["poml"], names.Select(o => o.ToString()));
         Assert.Equal(["green"], slots.Select(o => o.ToString()));

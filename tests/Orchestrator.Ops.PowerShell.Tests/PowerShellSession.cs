@@ -13,7 +13,6 @@ public sealed class PowerShellSession : IDisposable
     {
         var iss = InitialSessionState.CreateDefault2();
         iss.ImportPSModule(typeof(Commands.GetWrapperHealthCommand).Assembly.Location);
-        iss.ExecutionPolicy = Microsoft.PowerShell.ExecutionPolicy.Bypass;
         _runspace = RunspaceFactory.CreateRunspace(iss);
         _runspace.Open();
         Invoke("Set-Location -LiteralPath $args[0]", workingDirectory);
@@ -28,6 +27,10 @@ public sealed class PowerShellSession : IDisposable
         errors = ps.Streams.Error.ToList();
         return output;
     }
+
+    /// <summary>Runs a script (in its own scope, with errors stopping it) that must end in a terminating error.</summary>
+    public RuntimeException Fails(string script, params object[] args) =>
+        Assert.ThrowsAny<RuntimeException>(() => Invoke("& {\n$ErrorActionPreference = 'Stop'\n" + script + "\n} @args", args));
 
     public System.Management.Automation.PowerShell Create(string script, params object[] args)
     {

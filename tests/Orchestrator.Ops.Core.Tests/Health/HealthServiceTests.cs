@@ -76,10 +76,11 @@ public sealed class HealthServiceTests : IClassFixture<FleetFixture>, IAsyncLife
         await _fleet.Fleet.UpdateAsync("poml", "blue", s => s with { ErrorRate = 1 });
         for (var i = 0; i < 3; i++)
         {
-            await _engine.Health.GetWrapperHealthAsync(null, "blue", live: true, NullReporter.Instance, default);
             _time.Advance(TimeSpan.FromSeconds(30));
+            await _engine.Health.GetWrapperHealthAsync(null, "blue", live: true, NullReporter.Instance, default);
         }
 
+        // Within the interval: read from the store, no new probe.
         var health = await _engine.Health.GetWrapperHealthAsync(null, "blue", false, NullReporter.Instance, default);
         var poml = health.Single(h => h.Name == "poml");
         Assert.Equal(HealthStatus.Critical, poml.Status);
@@ -119,12 +120,16 @@ public sealed class HealthServiceTests : IClassFixture<FleetFixture>, IAsyncLife
         Assert.Equal(9 / 5.0, blue.OperationsPerMinute);
         Assert.Equal(_time.GetUtcNow(), blue.LastHealthCheck);
 
+        // A switch records the active slot in the store; system health follows it.
         await _engine.Store.Settings.SetAsync(HealthService.ActiveSlotKey, "green", default);
-        var green = await _engine.Health.GetSystemHealthAsync(false, NullReporter.Instance, default);
+        await _engine.Health.GetSystemHealthAsync(live: true, NullReporter.Instance, default);
+        _time.Advance(TimeSpan.FromSeconds(1));
+        var green = await _engine.Health.GetSystemHealthAsync(live: true, NullReporter.Instance, default);
         Assert.Equal("green", green.ActiveSlot);
-        Assert.Equal(1, green.UnhealthyWrappers + green.Wrappers.Count(w => w.Status == HealthStatus.Degraded));
+        Assert.Equal(1, green.UnhealthyWrappers);
+        Assert.Equal(HealthStatus.Critical, green.Wrappers.Single(w => w.Name == "routellm").Status);
         Assert.NotEqual(HealthStatus.Healthy, green.SystemStatus);
-        Assert.Equal(1, green.ErrorCount);
+        Assert.Equal(2, green.ErrorCount);
     }
 
     [Fact]
