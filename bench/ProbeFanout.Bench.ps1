@@ -62,7 +62,7 @@ try {
             WallMs             = [math]::Round($ms, 0)
             RatioToOneHanging  = [math]::Round($ms / $oneMs, 2)
             Probed             = @($check).Count
-            Failed             = @($check | Where-Object { $_.Message -like 'last probe failed*' -or $_.Message -like '*samples needed*last probe failed*' }).Count
+            Failed             = @($check | Where-Object { $_.Message -like 'last*probe*failed*' }).Count
         }
     }
     $rows = @([pscustomobject]@{ Run = 'one hanging endpoint alone (4 attempts × 1 s + backoff)'; WallMs = [math]::Round($oneMs, 0); RatioToOneHanging = 1.0; Probed = 1; Failed = 1 }) + @($rows)
