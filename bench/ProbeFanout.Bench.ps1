@@ -40,8 +40,8 @@ try {
     $single = New-BenchConfig 'single' @(0) 1
     $all = 0..($Endpoints - 1)
     $configs = [ordered]@{
-        'maxParallelism 64 (default)' = New-BenchConfig 'fleet64' $all 64
-        'maxParallelism 256'          = New-BenchConfig 'fleet256' $all 256
+        'maxParallelism 64'            = New-BenchConfig 'fleet64' $all 64
+        'maxParallelism 256 (default)' = New-BenchConfig 'fleet256' $all 256
     }
 
     function Median([double[]] $v) { $s = @($v | Sort-Object); $s[[int][math]::Floor(($s.Count - 1) / 2)] }

@@ -9,7 +9,7 @@ public sealed record HealthCheckSettings
     /// <summary>Base delay of the jittered exponential backoff between attempts.</summary>
     public TimeSpan RetryDelay { get; init; } = TimeSpan.FromMilliseconds(200);
     /// <summary>How many endpoints are probed at once.</summary>
-    public int MaxParallelism { get; init; } = 64;
+    public int MaxParallelism { get; init; } = 256;
     /// <summary>The sliding window health is computed over.</summary>
     public TimeSpan Window { get; init; } = TimeSpan.FromHours(1);
     /// <summary>Below this many samples in the window a wrapper's status is Unknown.</summary>

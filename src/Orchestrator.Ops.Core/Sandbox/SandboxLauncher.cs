@@ -217,7 +217,7 @@ public static class SandboxLauncher
             ["timeoutSeconds"] = 10,
             ["retries"] = 3,
             ["retryDelayMs"] = 200,
-            ["maxParallelism"] = 64,
+            ["maxParallelism"] = 256,
             ["windowMinutes"] = 60,
             ["minimumSamples"] = 3,
         };
