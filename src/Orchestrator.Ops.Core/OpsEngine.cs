@@ -48,7 +48,7 @@ public sealed class OpsEngine : IAsyncDisposable
         var log = options.Logger ?? owned!;
         try
         {
-            var store = await SqliteStateStore.OpenAsync(config.Store.Path, config.Store.BusyTimeout, time, cancellationToken).ConfigureAwait(false);
+            var store = await StateStoreFactory.OpenAsync(config.Store, time, cancellationToken).ConfigureAwait(false);
             var http = options.Handler is { } h
                 ? new HttpClient(h, disposeHandler: false) { Timeout = Timeout.InfiniteTimeSpan }
                 : new HttpClient(CreateHandler(config), disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
