@@ -16,17 +16,15 @@ internal sealed class BenchServer : IAsyncDisposable
     private readonly KestrelListener _listener;
     private readonly int _count;
     private readonly int _hang;
-    private readonly string _host;
 
     public BenchServer(IPAddress address, int count, int hang, ILoggerFactory loggerFactory)
     {
         _count = count;
         _hang = hang;
-        _host = address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{address}]" : address.ToString();
         _listener = new KestrelListener(address, HandleAsync, loggerFactory);
     }
 
-    public string BaseUrl => $"http://{_host}:{_listener.Port}";
+    public string BaseUrl => _listener.BaseUrl;
 
     public Task StartAsync(CancellationToken cancellationToken) => _listener.StartAsync(0, cancellationToken);
 

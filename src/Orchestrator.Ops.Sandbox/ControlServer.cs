@@ -14,16 +14,14 @@ internal sealed class ControlServer : IAsyncDisposable
 
     private readonly SandboxFleet _fleet;
     private readonly KestrelListener _listener;
-    private readonly string _host;
 
     public ControlServer(SandboxFleet fleet, IPAddress address, ILoggerFactory loggerFactory)
     {
         _fleet = fleet;
-        _host = address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{address}]" : address.ToString();
         _listener = new KestrelListener(address, HandleAsync, loggerFactory);
     }
 
-    public string BaseUrl => $"http://{_host}:{_listener.Port}";
+    public string BaseUrl => _listener.BaseUrl;
 
     public Task StartAsync(CancellationToken cancellationToken) => _listener.StartAsync(0, cancellationToken);
 

@@ -16,7 +16,6 @@ internal sealed class InstanceServer : IAsyncDisposable
     private readonly RequestLog? _log;
     private readonly Random _random;
     private readonly object _randomLock = new();
-    private readonly string _host;
     private readonly List<(long Count, TaskCompletionSource Done)> _waiters = [];
     private InstanceSettings _settings;
     private long _requests;
@@ -30,7 +29,6 @@ internal sealed class InstanceServer : IAsyncDisposable
         _log = log;
         _random = seed is int s ? new Random(HashCode.Combine(s, StableHash(wrapper), StableHash(slot))) : new Random();
         _settings = InstanceSettings.DefaultFor(slot);
-        _host = address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{address}]" : address.ToString();
         _listener = new KestrelListener(address, HandleAsync, loggerFactory);
     }
 
@@ -42,7 +40,7 @@ internal sealed class InstanceServer : IAsyncDisposable
 
     public int Port => _listener.Port;
 
-    public string BaseUrl => $"http://{_host}:{Port}";
+    public string BaseUrl => _listener.BaseUrl;
 
     public InstanceSettings Settings => Volatile.Read(ref _settings);
 

@@ -39,6 +39,10 @@ internal sealed class KestrelListener : IAsyncDisposable
     /// <summary>The bound port (0 before the first start).</summary>
     public int Port { get; private set; }
 
+    /// <summary>The listener's URL (IPv6 addresses in brackets), valid once it has started.</summary>
+    public string BaseUrl =>
+        $"http://{(_address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{_address}]" : _address.ToString())}:{Port}";
+
     /// <summary>True while the server is listening.</summary>
     public bool IsRunning => _server is not null;
 

@@ -46,9 +46,7 @@ public sealed class GetWrapperHealthCommand : OpsConfigCmdlet
         var config = LoadConfig();
         if (Slot is not null && config.FindSlot(Slot) is null)
         {
-            ThrowTerminatingError(new ErrorRecord(
-                new ArgumentException($"There is no slot '{Slot}'. Slots: {string.Join(", ", config.Slots.Select(s => s.Name))}."),
-                "SlotNotFound", ErrorCategory.ObjectNotFound, Slot));
+            ThrowTerminatingError(SlotNotFound(config, Slot));
         }
 
         var selected = _anyNameGiven ? ResolveNames(config) : null;
@@ -74,9 +72,7 @@ public sealed class GetWrapperHealthCommand : OpsConfigCmdlet
             var matches = config.Wrappers.Where(w => pattern.IsMatch(w.Name)).Select(w => w.Name).ToList();
             if (matches.Count == 0 && !WildcardPattern.ContainsWildcardCharacters(name))
             {
-                WriteError(new ErrorRecord(
-                    new ItemNotFoundException($"There is no wrapper '{name}' in '{config.SourcePath}'. Wrappers: {string.Join(", ", config.Wrappers.Select(w => w.Name))}."),
-                    "WrapperNotFound", ErrorCategory.ObjectNotFound, name));
+                WriteError(WrapperNotFound(config, name));
             }
 
             selected.UnionWith(matches);

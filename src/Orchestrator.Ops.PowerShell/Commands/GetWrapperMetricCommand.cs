@@ -32,17 +32,13 @@ public sealed class GetWrapperMetricCommand : OpsConfigCmdlet
         var wrapper = config.FindWrapper(Name);
         if (wrapper is null)
         {
-            WriteError(new ErrorRecord(
-                new ItemNotFoundException($"There is no wrapper '{Name}' in '{config.SourcePath}'. Wrappers: {string.Join(", ", config.Wrappers.Select(w => w.Name))}."),
-                "WrapperNotFound", ErrorCategory.ObjectNotFound, Name));
+            WriteError(WrapperNotFound(config, Name));
             return;
         }
 
         if (Slot is not null && config.FindSlot(Slot) is null)
         {
-            WriteError(new ErrorRecord(
-                new ItemNotFoundException($"There is no slot '{Slot}'. Slots: {string.Join(", ", config.Slots.Select(s => s.Name))}."),
-                "SlotNotFound", ErrorCategory.ObjectNotFound, Slot));
+            WriteError(SlotNotFound(config, Slot));
             return;
         }
 

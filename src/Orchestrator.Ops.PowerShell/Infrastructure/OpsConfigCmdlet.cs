@@ -34,4 +34,14 @@ public abstract class OpsConfigCmdlet : OpsCmdlet
             throw; // unreachable
         }
     }
+
+    /// <summary>The error for a wrapper name the configuration does not have.</summary>
+    protected static ErrorRecord WrapperNotFound(OpsConfig config, string name) => new(
+        new ItemNotFoundException($"There is no wrapper '{name}' in '{config.SourcePath}'. Wrappers: {string.Join(", ", config.Wrappers.Select(w => w.Name))}."),
+        "WrapperNotFound", ErrorCategory.ObjectNotFound, name);
+
+    /// <summary>The error for a slot name the configuration does not have.</summary>
+    protected static ErrorRecord SlotNotFound(OpsConfig config, string name) => new(
+        new ItemNotFoundException($"There is no slot '{name}' in '{config.SourcePath}'. Slots: {string.Join(", ", config.Slots.Select(s => s.Name))}."),
+        "SlotNotFound", ErrorCategory.ObjectNotFound, name);
 }
