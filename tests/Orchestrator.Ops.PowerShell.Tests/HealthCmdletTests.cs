@@ -83,6 +83,19 @@ public sealed class HealthCmdletTests : IClassFixture<SandboxSessionFixture>, IA
     }
 
     [Fact]
+    public void Probing_shows_progress_and_verbose_lines_written_on_the_pipeline_thread()
+    {
+        using var ps = _f.Session.Create("Get-WrapperHealth -Live -Verbose");
+        var output = ps.Invoke();
+
+        Assert.Equal(6, output.Count);
+        var progress = ps.Streams.Progress.Where(p => p.Activity == "Probing wrappers").ToList();
+        Assert.Contains(progress, p => p.StatusDescription.StartsWith("6 of 6", StringComparison.Ordinal) && p.PercentComplete == 100);
+        Assert.Equal(ProgressRecordType.Completed, progress[^1].RecordType);
+        Assert.Equal(6, ps.Streams.Verbose.Count(v => v.Message.StartsWith("Probe ", StringComparison.Ordinal)));
+    }
+
+    [Fact]
     public void Get_SystemHealth_reports_the_active_slot()
     {
         var system = (SystemHealth)Assert.Single(_f.Session.Invoke("Get-SystemHealth -Live")).BaseObject;

@@ -1,0 +1,62 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Orchestrator.Ops.Core.Configuration;
+using Orchestrator.Ops.Core.Tests.Support;
+
+namespace Orchestrator.Ops.Core.Tests.Configuration;
+
+/// <summary>The JSON Schema editors use must agree with the loader that decides.</summary>
+public sealed class ConfigSchemaTests : IDisposable
+{
+    private readonly TempFolder _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    private static JsonObject Schema()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            var candidate = Path.Combine(dir.FullName, "module", "orchestrator-ops.schema.json");
+            if (File.Exists(candidate))
+            {
+                return JsonNode.Parse(File.ReadAllText(candidate))!.AsObject();
+            }
+        }
+
+        throw new FileNotFoundException("module/orchestrator-ops.schema.json not found above the test folder");
+    }
+
+    [Theory]
+    [InlineData("healthChecks")]
+    [InlineData("thresholds")]
+    [InlineData("store")]
+    public void Every_section_property_the_schema_declares_is_accepted_and_its_default_is_the_loaders(string section)
+    {
+        var declared = Schema()["properties"]![section]!["properties"]!.AsObject();
+        var values = new JsonObject();
+        foreach (var (name, spec) in declared)
+        {
+            Assert.True(spec!["default"] is not null, $"{section}.{name} has no default in the schema");
+            values[name] = spec["default"]!.DeepClone();
+        }
+
+        var withDefaults = _dir.Write("explicit.json", ConfigText.Minimal[..^2] + $",\n  \"{section}\": {values.ToJsonString()}\n}}");
+        var without = _dir.Write("implicit.json", ConfigText.Minimal);
+
+        Assert.Empty(OpsConfigLoader.Validate(withDefaults));
+        var a = OpsConfigLoader.Load(withDefaults);
+        var b = OpsConfigLoader.Load(without);
+        Assert.Equal(b.HealthChecks, a.HealthChecks);
+        Assert.Equal(b.Thresholds, a.Thresholds);
+        Assert.Equal(b.Store, a.Store);
+    }
+
+    [Fact]
+    public void The_top_level_properties_are_the_ones_the_loader_knows()
+    {
+        var declared = Schema()["properties"]!.AsObject().Select(p => p.Key).Order();
+
+        Assert.Equal(["$schema", "activeSlot", "healthChecks", "opsRoot", "slots", "store", "thresholds", "wrappers"], declared);
+        Assert.Equal(["slots", "wrappers"], Schema()["required"]!.AsArray().Select(n => n!.GetValue<string>()).Order());
+    }
+}
