@@ -8,7 +8,7 @@
     `dotnet pwsh ./build.ps1 <Task>`.
 
       Build  dotnet build the solution, then lay out the importable module under
-             out/Orchestrator.Ops/ (manifest, format/types, cmdlet assembly at the root,
+             out/Orchestrator.Ops/ (manifest, format/types, cmdlet and loader assemblies at the root,
              private dependencies under deps/, the sandbox under sandbox/, help under en-US/).
       Test   Build, then every xunit project (tests/*/*.Tests.csproj, one after another)
              and every Pester file (tests/pester/*.Tests.ps1, in a child pwsh). The last
@@ -52,6 +52,7 @@ $ModuleName = 'Orchestrator.Ops'
 $ModuleDir = Join-Path $OutDir $ModuleName
 $ModuleManifest = Join-Path $ModuleDir "$ModuleName.psd1"
 $CmdletAssemblyName = 'Orchestrator.Ops.PowerShell'
+$LoaderAssemblyName = 'Orchestrator.Ops.Loader'
 $TestResultsDir = Join-Path $OutDir 'test-results'
 
 function Write-Step([string] $Text) {
@@ -125,7 +126,6 @@ function Invoke-Build {
 
     # Manifest, views, types and schema at the module root.
     Copy-Item (Join-Path $moduleSource "$ModuleName.psd1") $ModuleDir
-    Copy-Item (Join-Path $moduleSource "$ModuleName.Loader.psm1") $ModuleDir
     foreach ($optional in "$ModuleName.format.ps1xml", "$ModuleName.types.ps1xml", 'orchestrator-ops.schema.json') {
         $path = Join-Path $moduleSource $optional
         if (Test-Path $path) { Copy-Item $path $ModuleDir }
@@ -157,6 +157,19 @@ function Invoke-Build {
         }
     }
     Remove-Item $publishDir -Recurse -Force
+
+    # The loader (the manifest's nested module) at the root too: PowerShell imports it before the
+    # cmdlet assembly, and it wires the load context for deps/. It references nothing of ours, so
+    # only its own dll (and pdb) is taken from its publish output.
+    $loaderPublishDir = Join-Path $OutDir "publish-$LoaderAssemblyName"
+    if (Test-Path $loaderPublishDir) { Remove-Item $loaderPublishDir -Recurse -Force }
+    Invoke-Native dotnet @('publish', (Join-Path $RepoRoot "src/$LoaderAssemblyName"), '-c', $Configuration, '--no-build', '--nologo', '-v:minimal', '-o', $loaderPublishDir)
+    foreach ($extension in '.dll', '.pdb') {
+        $path = Join-Path $loaderPublishDir "$LoaderAssemblyName$extension"
+        if (Test-Path $path) { Copy-Item $path $ModuleDir }
+        elseif ($extension -eq '.dll') { throw "The loader's publish output has no $LoaderAssemblyName.dll ($loaderPublishDir)." }
+    }
+    Remove-Item $loaderPublishDir -Recurse -Force
 
     $forbidden = Get-ChildItem $ModuleDir -Recurse -File |
         Where-Object { $_.Name -eq 'System.Management.Automation.dll' -or $_.Name -like 'Microsoft.PowerShell.*.dll' -or $_.Name -eq 'Microsoft.Management.Infrastructure.dll' }

@@ -8,9 +8,9 @@
     Description          = 'Operates a fleet of LLM-orchestration wrapper services (a RouteLLM router, a POML template service, external-tool adapters) deployed in blue and green slots, following the production runbook: health probes with timeout and retries, success/error/fallback rates, P50/P95/P99 and a health score, kept in a state store. Includes a sandbox HTTP fleet with fault injection for trying every command safely on loopback.'
     PowerShellVersion    = '7.4'
     CompatiblePSEditions = @('Core')
-    # Loaded before RootModule: wires the module's AssemblyLoadContext before PowerShell scans the
-    # cmdlet assembly (see the file for why).
-    NestedModules        = @('Orchestrator.Ops.Loader.psm1')
+    # Loaded before RootModule: a tiny binary module that wires the module's AssemblyLoadContext
+    # before PowerShell scans the cmdlet assembly (see src/Orchestrator.Ops.Loader/ for why).
+    NestedModules        = @('Orchestrator.Ops.Loader.dll')
     FormatsToProcess     = @('Orchestrator.Ops.format.ps1xml')
     CmdletsToExport      = @(
         'Get-WrapperHealth'

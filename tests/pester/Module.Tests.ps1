@@ -32,9 +32,10 @@ Describe 'Manifest' {
         @($script:Data.VariablesToExport).Count | Should-Be 0
     }
 
-    It 'wires the load context in a nested module, before the root module is scanned' {
-        @($script:Data.NestedModules) | Should-BeCollection @('Orchestrator.Ops.Loader.psm1')
-        Test-Path (Join-Path $script:ModuleDir 'Orchestrator.Ops.Loader.psm1') | Should-BeTrue
+    It 'wires the load context in a binary nested module, before the root module is scanned' {
+        @($script:Data.NestedModules) | Should-BeCollection @('Orchestrator.Ops.Loader.dll')
+        Test-Path (Join-Path $script:ModuleDir 'Orchestrator.Ops.Loader.dll') | Should-BeTrue
+        Test-Path (Join-Path $script:ModuleDir 'Orchestrator.Ops.Loader.psm1') | Should-BeFalse
     }
 
     It 'lists the cmdlets it exports explicitly' {
@@ -52,11 +53,28 @@ Describe 'Layout' {
         $shipped.Count | Should-Be 0 -Because "pwsh supplies its own; found: $($shipped -join ', ')"
     }
 
-    It 'has only the cmdlet assembly at the module root' {
+    It 'has only the cmdlet assembly and the loader assembly at the module root' {
         # A dependency beside the cmdlet assembly could be resolved into the default context by
         # PowerShell's own probing, bypassing the module's load context.
-        $rootDlls = @(Get-ChildItem $script:ModuleDir -Filter '*.dll' -File | ForEach-Object Name)
-        $rootDlls | Should-BeCollection @('Orchestrator.Ops.PowerShell.dll')
+        $rootDlls = @(Get-ChildItem $script:ModuleDir -Filter '*.dll' -File | ForEach-Object Name | Sort-Object)
+        $rootDlls | Should-BeCollection @('Orchestrator.Ops.Loader.dll', 'Orchestrator.Ops.PowerShell.dll')
+    }
+
+    It 'keeps the loader out of deps/ and the cmdlet assembly free of any reference to it' {
+        Test-Path (Join-Path $script:ModuleDir 'deps/Orchestrator.Ops.Loader.dll') | Should-BeFalse
+        Add-Type -AssemblyName System.Reflection.Metadata
+        # Read its metadata without loading it, so this process's later Import-Module is unaffected.
+        $stream = [IO.File]::OpenRead((Join-Path $script:ModuleDir 'Orchestrator.Ops.PowerShell.dll'))
+        $pe = [System.Reflection.PortableExecutable.PEReader]::new($stream)
+        try {
+            $reader = [System.Reflection.Metadata.PEReaderExtensions]::GetMetadataReader($pe)
+            $references = @(foreach ($handle in $reader.AssemblyReferences) { $reader.GetString($reader.GetAssemblyReference($handle).Name) })
+        }
+        finally {
+            $pe.Dispose()
+        }
+        $references | Should-ContainCollection @('Orchestrator.Ops.Core')
+        $references | Should-NotContainCollection @('Orchestrator.Ops.Loader')
     }
 
     It 'keeps <_> in deps/' -ForEach 'Orchestrator.Ops.Core', 'Serilog', 'Polly.Core', 'Microsoft.Data.Sqlite', 'SQLitePCLRaw.core', 'SQLitePCLRaw.provider.e_sqlite3' {
@@ -122,6 +140,64 @@ Describe 'Import' {
         Import-Module $script:Manifest -Force
         Import-Module $script:Manifest -Force
         @(Get-OpsLoadContext).Count | Should-Be 1
+    }
+}
+
+Describe 'Early wiring in a fresh session' {
+    BeforeAll {
+        # A fresh pwsh: nothing of the module is loaded yet, so the nested loader module alone must
+        # have wired the context by the time PowerShell scans the cmdlet assembly. Get-Command then
+        # resolves Get-WrapperHealth's OutputType, which names an engine type living in deps/.
+        $script:EarlyRoot = New-OpsTestDirectory -Prefix 'ops-early'
+        $script:EarlyResult = Join-Path $script:EarlyRoot 'early.json'
+        $script_ = Join-Path $script:EarlyRoot 'early.ps1'
+        Set-Content -LiteralPath $script_ -Value @'
+param([string] $ModuleManifest, [string] $ResultPath)
+$ErrorActionPreference = 'Stop'
+$result = [ordered]@{ Error = $null; Nested = @(); Contexts = 0; OutputType = @(); OutputTypeAssembly = @(); OutputTypeContext = @() }
+try {
+    $module = Import-Module $ModuleManifest -PassThru
+    $result.Nested = @($module.NestedModules | ForEach-Object { '{0}:{1}' -f $_.Name, $_.ModuleType })
+    $result.Contexts = @([System.Runtime.Loader.AssemblyLoadContext]::All | Where-Object Name -EQ 'Orchestrator.Ops').Count
+    $outputTypes = @((Get-Command Get-WrapperHealth -ErrorAction Stop).OutputType)
+    $result.OutputType = @($outputTypes | ForEach-Object Name)
+    $types = @($outputTypes | ForEach-Object Type | Where-Object { $null -ne $_ })
+    $result.OutputTypeAssembly = @($types | ForEach-Object { $_.Assembly.GetName().Name })
+    $result.OutputTypeContext = @($types | ForEach-Object { [System.Runtime.Loader.AssemblyLoadContext]::GetLoadContext($_.Assembly).Name })
+}
+catch {
+    $result.Error = "$_"
+}
+$result | ConvertTo-Json -Depth 4 | Set-Content -LiteralPath $ResultPath
+'@
+        $script:EarlyChild = Invoke-ChildPwsh -ScriptPath $script_ -ArgumentList @('-ModuleManifest', $script:Manifest, '-ResultPath', $script:EarlyResult) -TimeoutSeconds 120
+        $script:Early = if (Test-Path $script:EarlyResult) { Get-Content $script:EarlyResult -Raw | ConvertFrom-Json } else { $null }
+        $script:EarlyReport = "exit $($script:EarlyChild.ExitCode)`n$($script:EarlyChild.Output)`n$($script:EarlyChild.Error)"
+    }
+
+    AfterAll {
+        Remove-Item $script:EarlyRoot -Recurse -Force -ErrorAction SilentlyContinue
+    }
+
+    It 'imports with the loader dll as a binary nested module' {
+        $script:EarlyChild.TimedOut | Should-BeFalse
+        $script:Early | Should-NotBeNull -Because $script:EarlyReport
+        $script:Early.Error | Should-BeNull -Because $script:EarlyReport
+        @($script:Early.Nested) | Should-BeCollection @('Orchestrator.Ops.Loader:Binary')
+        $script:EarlyChild.Error | Should-BeFalsy -Because 'nothing may be written to stderr'
+    }
+
+    It 'has exactly one "Orchestrator.Ops" load context right after Import-Module' {
+        $script:Early | Should-NotBeNull -Because $script:EarlyReport
+        $script:Early.Contexts | Should-Be 1
+    }
+
+    It "resolves Get-WrapperHealth's OutputType, an engine type, from the module's context" {
+        $script:Early | Should-NotBeNull -Because $script:EarlyReport
+        $script:Early.Error | Should-BeNull -Because $script:EarlyReport
+        @($script:Early.OutputType) | Should-ContainCollection @('Orchestrator.Ops.Core.Health.WrapperHealth')
+        @($script:Early.OutputTypeAssembly) | Should-ContainCollection @('Orchestrator.Ops.Core')
+        @($script:Early.OutputTypeContext | Select-Object -Unique) | Should-BeCollection @('Orchestrator.Ops')
     }
 }
 

@@ -2,7 +2,7 @@ using System.Reflection;
 using System.Runtime.InteropServices;
 using System.Runtime.Loader;
 
-namespace Orchestrator.Ops.PowerShell.Loading;
+namespace Orchestrator.Ops.Loader;
 
 /// <summary>
 /// The module's private load context. Everything under <c>&lt;module&gt;/deps/</c> (the engine,
@@ -12,6 +12,7 @@ namespace Orchestrator.Ops.PowerShell.Loading;
 /// <remarks>
 /// Non-collectible: the cmdlet assembly in the default context holds references to the engine
 /// for the life of the process, and SQLite's native library cannot be unloaded anyway.
+/// Created by <see cref="ModuleInitializer"/> in the loader assembly, once per process.
 /// </remarks>
 internal sealed class ModuleLoadContext : AssemblyLoadContext
 {
@@ -33,8 +34,21 @@ internal sealed class ModuleLoadContext : AssemblyLoadContext
 
     internal string DepsDirectory => _depsDirectory;
 
+    /// <summary>Prefix of the names of our own assemblies (the engine), as opposed to third-party ones.</summary>
+    internal const string OwnAssemblyPrefix = "Orchestrator.Ops.";
+
     /// <summary>True when <paramref name="name"/> is one of ours, i.e. <c>deps/&lt;name&gt;.dll</c> exists.</summary>
     internal bool Owns(AssemblyName name) => AssemblyPath(name) is not null;
+
+    /// <summary>
+    /// True when <paramref name="name"/> is our own code shipped in <c>deps/</c> (the engine):
+    /// named <c>Orchestrator.Ops.*</c> and present there. Third-party libraries in <c>deps/</c>
+    /// (Serilog, Polly, SQLite) are never claimed, so the default context cannot hand them out.
+    /// </summary>
+    internal bool OwnsEngineAssembly(AssemblyName name) =>
+        name.Name is { } simpleName
+        && simpleName.StartsWith(OwnAssemblyPrefix, StringComparison.OrdinalIgnoreCase)
+        && Owns(name);
 
     protected override Assembly? Load(AssemblyName assemblyName)
     {
@@ -48,9 +62,19 @@ internal sealed class ModuleLoadContext : AssemblyLoadContext
         // Called for DllImport / NativeLibrary requests made by assemblies in this context
         // (SQLitePCLRaw's provider asks for "e_sqlite3"). pwsh has no deps.json entry for it, so
         // without this the runtime would search only the process's own probing paths and fail.
-        if (Path.IsPathRooted(unmanagedDllName))
+        var path = NativeLibraryPath(unmanagedDllName);
+        return path is null ? IntPtr.Zero : LoadUnmanagedDllFromPath(path);
+    }
+
+    /// <summary>
+    /// The file under <c>deps/runtimes/&lt;rid&gt;/native/</c> for <paramref name="unmanagedDllName"/>,
+    /// trying the RIDs most specific first and each RID's file-name forms in turn; null when none exists.
+    /// </summary>
+    internal string? NativeLibraryPath(string unmanagedDllName)
+    {
+        if (string.IsNullOrEmpty(unmanagedDllName) || Path.IsPathRooted(unmanagedDllName))
         {
-            return IntPtr.Zero;
+            return null;
         }
 
         foreach (var directory in _nativeDirectories)
@@ -60,12 +84,12 @@ internal sealed class ModuleLoadContext : AssemblyLoadContext
                 var candidate = Path.Combine(directory, fileName);
                 if (File.Exists(candidate))
                 {
-                    return LoadUnmanagedDllFromPath(candidate);
+                    return candidate;
                 }
             }
         }
 
-        return IntPtr.Zero;
+        return null;
     }
 
     private string? AssemblyPath(AssemblyName name)

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Orchestrator.Ops.PowerShell.Loading;
+namespace Orchestrator.Ops.Loader;
 
 /// <summary>
 /// The runtime identifiers under <c>deps/runtimes/</c> worth probing for native libraries on this
