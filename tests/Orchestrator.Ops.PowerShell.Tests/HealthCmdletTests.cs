@@ -128,6 +128,10 @@ public sealed class HealthCmdletTests : IClassFixture<SandboxSessionFixture>, IA
 
         Assert.Equal(["poml"], names.Select(o => o.ToString()));
         Assert.Equal(["green"], slots.Select(o => o.ToString()));
+
+        // An explicit relative -ConfigPath is read from the session's location, as the command would.
+        var viaPath = _f.Session.Invoke("$s = 'Get-WrapperHealth -ConfigPath ./orchestrator-ops.json -Name ex'; (TabExpansion2 -inputScript $s -cursorColumn $s.Length).CompletionMatches | ForEach-Object CompletionText");
+        Assert.Equal(["external-tools"], viaPath.Select(o => o.ToString()));
     }
 
     [Fact]

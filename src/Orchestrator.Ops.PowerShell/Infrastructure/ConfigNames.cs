@@ -21,9 +21,13 @@ internal static class ConfigNames
         try
         {
             var explicitPath = fakeBoundParameters?["ConfigPath"] as string;
-            return OpsConfigLoader.Load(OpsConfigLoader.ResolvePath(explicitPath, SessionDefaults.ConfigPath));
+            // Relative paths are relative to the session's location, as when the command runs.
+            // A completer runs inside the running pipeline, so ask the current runspace through a nested command.
+            using var ps = System.Management.Automation.PowerShell.Create(RunspaceMode.CurrentRunspace);
+            var location = ps.AddCommand("Microsoft.PowerShell.Management\\Get-Location").Invoke<PathInfo>().FirstOrDefault()?.ProviderPath;
+            return OpsConfigLoader.Load(OpsConfigLoader.ResolvePath(explicitPath, SessionDefaults.ConfigPath, location));
         }
-        catch (Exception ex) when (ex is OpsConfigurationException or IOException or UnauthorizedAccessException or ArgumentException)
+        catch (Exception ex) when (ex is OpsConfigurationException or IOException or UnauthorizedAccessException or ArgumentException or PSInvalidOperationException)
         {
             return null;
         }
