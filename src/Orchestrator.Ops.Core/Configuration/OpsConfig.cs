@@ -22,6 +22,8 @@ public sealed record OpsConfig
 
     public required StoreSettings Store { get; init; }
 
+    public required ServiceSettings Service { get; init; }
+
     public string LogsFolder => Path.Combine(OpsRoot, "logs");
 
     public WrapperDefinition? FindWrapper(string name) =>

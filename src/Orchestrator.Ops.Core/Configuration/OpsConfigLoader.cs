@@ -119,7 +119,7 @@ public static partial class OpsConfigLoader
                 return null;
             }
 
-            Known(root, "$", "$schema", "opsRoot", "activeSlot", "wrappers", "slots", "healthChecks", "thresholds", "store");
+            Known(root, "$", "$schema", "opsRoot", "activeSlot", "wrappers", "slots", "healthChecks", "thresholds", "store", "service");
             var baseDir = Path.GetDirectoryName(file)!;
 
             var opsRootText = OptionalString(root, "$", "opsRoot") ?? ".";
@@ -145,6 +145,7 @@ public static partial class OpsConfigLoader
             var health = ReadHealthChecks(root);
             var thresholds = ReadThresholds(root);
             var store = ReadStore(root, opsRoot);
+            var service = ReadService(root, opsRoot);
 
             return new OpsConfig
             {
@@ -156,7 +157,77 @@ public static partial class OpsConfigLoader
                 HealthChecks = health,
                 Thresholds = thresholds,
                 Store = store,
+                Service = service,
             };
+        }
+
+        private ServiceSettings ReadService(JsonElement root, string opsRoot)
+        {
+            var folder = Path.Combine(opsRoot, "service");
+            var d = new ServiceSettings { ApiKeyPath = Path.Combine(folder, "api-key"), StateFolder = folder };
+            if (!Section(root, "service", out var s))
+            {
+                return d;
+            }
+
+            const string at = "$.service";
+            Known(s, at, "listenAddress", "allowRemote", "apiPort", "gatewayPort", "certificatePath", "certificateKeyPath", "certificatePasswordVariable", "apiKeyPath", "failedAuthLimit", "failedAuthWindowSeconds");
+            var allowRemote = Bool(s, at, "allowRemote", false);
+            var address = OptionalString(s, at, "listenAddress") ?? d.ListenAddress;
+            if (!System.Net.IPAddress.TryParse(address, out var ip))
+            {
+                Problem($"{at}.listenAddress", $"'{address}' is not an IP address (use 127.0.0.1 or ::1)");
+            }
+            else if (!System.Net.IPAddress.IsLoopback(ip) && !allowRemote)
+            {
+                Problem($"{at}.listenAddress", $"'{address}' is not a loopback address; set \"allowRemote\": true to listen beyond this machine");
+            }
+
+            // 0 asks for any free port (tests); the service's ready file then names the one it got.
+            var apiPort = (int)Number(s, at, "apiPort", d.ApiPort, 0, 65535, integer: true);
+            var gatewayPort = (int)Number(s, at, "gatewayPort", d.GatewayPort, 0, 65535, integer: true);
+            if (apiPort == gatewayPort && apiPort != 0)
+            {
+                Problem($"{at}.gatewayPort", $"must differ from apiPort ({apiPort})");
+            }
+
+            string? PathOf(string name) => OptionalString(s, at, name) is { } p ? Path.GetFullPath(p, opsRoot) : null;
+            var certificate = PathOf("certificatePath");
+            var key = PathOf("certificateKeyPath");
+            if (key is not null && certificate is null)
+            {
+                Problem($"{at}.certificateKeyPath", "is only used with certificatePath");
+            }
+
+            return d with
+            {
+                ListenAddress = address,
+                AllowRemote = allowRemote,
+                ApiPort = apiPort,
+                GatewayPort = gatewayPort,
+                CertificatePath = certificate,
+                CertificateKeyPath = key,
+                CertificatePasswordVariable = OptionalString(s, at, "certificatePasswordVariable"),
+                ApiKeyPath = PathOf("apiKeyPath") ?? d.ApiKeyPath,
+                FailedAuthLimit = (int)Number(s, at, "failedAuthLimit", d.FailedAuthLimit, 1, 100_000, integer: true),
+                FailedAuthWindow = TimeSpan.FromSeconds(Number(s, at, "failedAuthWindowSeconds", d.FailedAuthWindow.TotalSeconds, 1, 86_400)),
+            };
+        }
+
+        private bool Bool(JsonElement obj, string at, string name, bool fallback)
+        {
+            if (!obj.TryGetProperty(name, out var value))
+            {
+                return fallback;
+            }
+
+            if (value.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
+            {
+                Problem($"{at}.{name}", $"must be true or false, not {Describe(value)}");
+                return fallback;
+            }
+
+            return value.GetBoolean();
         }
 
         private List<WrapperDefinition> ReadWrappers(JsonElement root)

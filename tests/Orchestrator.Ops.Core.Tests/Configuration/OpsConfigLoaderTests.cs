@@ -186,4 +186,23 @@ public sealed class OpsConfigLoaderTests : IDisposable
             Environment.SetEnvironmentVariable(OpsConfigLoader.EnvironmentVariable, before);
         }
     }
+
+    [Fact]
+    public void The_service_listens_on_loopback_by_default_and_only_beyond_it_when_allowed()
+    {
+        var defaults = OpsConfigLoader.Load(_dir.Write("ops.json", ConfigText.Minimal));
+        Assert.Equal(("127.0.0.1", 5000, 4999), (defaults.Service.ListenAddress, defaults.Service.ApiPort, defaults.Service.GatewayPort));
+        Assert.Equal(Path.Combine(_dir.Path, "service", "api-key"), defaults.Service.ApiKeyPath);
+        Assert.Null(defaults.Service.CertificatePath);
+
+        var remote = _dir.Write("remote.json", ConfigText.Minimal[..^2] + ",\n  \"service\": { \"listenAddress\": \"0.0.0.0\", \"apiPort\": 7000, \"gatewayPort\": 7000 }\n}");
+        var problems = OpsConfigLoader.Validate(remote);
+        Assert.Contains(problems, p => p.JsonPath == "$.service.listenAddress" && p.Message.Contains("allowRemote", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.JsonPath == "$.service.gatewayPort" && p.Message.Contains("must differ", StringComparison.Ordinal));
+
+        var allowed = _dir.Write("allowed.json", ConfigText.Minimal[..^2] + ",\n  \"service\": { \"listenAddress\": \"0.0.0.0\", \"allowRemote\": true, \"certificatePath\": \"certs/ops.pfx\" }\n}");
+        var config = OpsConfigLoader.Load(allowed);
+        Assert.True(config.Service.AllowRemote);
+        Assert.Equal(Path.Combine(_dir.Path, "certs", "ops.pfx"), config.Service.CertificatePath);
+    }
 }

@@ -1,0 +1,2 @@
+// Placeholder until the service lands; see issue 3.
+return 0;
