@@ -9,7 +9,8 @@
 
       Build  dotnet build the solution, then lay out the importable module under
              out/Orchestrator.Ops/ (manifest, format/types, cmdlet and loader assemblies at the root,
-             private dependencies under deps/, the sandbox under sandbox/, help under en-US/).
+             private dependencies under deps/, the sandbox under sandbox/, the monitoring
+             service under service/, help under en-US/).
       Test   Build, then every xunit project (tests/*/*.Tests.csproj, one after another)
              and every Pester file (tests/pester/*.Tests.ps1, in a child pwsh). The last
              line printed is "N passed, N failed[, N skipped]".
@@ -179,6 +180,10 @@ function Invoke-Build {
 
     Write-Step 'Publish the sandbox fleet'
     Invoke-Native dotnet @('publish', (Join-Path $RepoRoot 'src/Orchestrator.Ops.Sandbox'), '-c', $Configuration, '--no-build', '--nologo', '-v:minimal', '-o', (Join-Path $ModuleDir 'sandbox'))
+
+    # The monitoring service: its own process too (Start-OpsService), with the engine in its folder.
+    Write-Step 'Publish the monitoring service'
+    Invoke-Native dotnet @('publish', (Join-Path $RepoRoot 'src/Orchestrator.Ops.Service'), '-c', $Configuration, '--no-build', '--nologo', '-v:minimal', '-o', (Join-Path $ModuleDir 'service'))
 
     Write-Step 'Help'
     $helpDir = Join-Path $ModuleDir 'en-US'

@@ -19,6 +19,9 @@
         'Test-OpsConfiguration'
         'Start-OpsSandbox'
         'Stop-OpsSandbox'
+        'Start-OpsService'
+        'Stop-OpsService'
+        'Get-OpsService'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

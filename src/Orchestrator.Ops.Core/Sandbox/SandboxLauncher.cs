@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Orchestrator.Ops.Core.Reporting;
@@ -38,7 +37,7 @@ public static class SandboxLauncher
     {
         root = Path.GetFullPath(root);
         var info = ReadReadyFile(root);
-        return info is not null && IsAlive(info.ProcessId) ? info : null;
+        return info is not null && ProcessHelpers.IsAlive(info.ProcessId) ? info : null;
     }
 
     public static async Task<SandboxInfo> StartAsync(SandboxLaunchOptions options, IOpsReporter reporter, CancellationToken cancellationToken)
@@ -51,7 +50,7 @@ public static class SandboxLauncher
 
         Directory.CreateDirectory(root);
         File.Delete(Path.Combine(root, ReadyFileName));
-        var psi = new ProcessStartInfo(FindDotnet())
+        var psi = new ProcessStartInfo(ProcessHelpers.FindDotnet())
         {
             UseShellExecute = false,
             RedirectStandardError = true,
@@ -73,19 +72,7 @@ public static class SandboxLauncher
 
         reporter.Progress(new OpsProgress(2, "Starting the sandbox fleet", $"starting {options.SandboxAssembly}", 10));
         using var process = Process.Start(psi) ?? throw new SandboxException("The sandbox process could not be started.");
-        var stderr = new System.Text.StringBuilder();
-        process.ErrorDataReceived += (_, e) =>
-        {
-            if (e.Data is not null)
-            {
-                lock (stderr)
-                {
-                    stderr.AppendLine(e.Data);
-                }
-            }
-        };
-        process.OutputDataReceived += (_, _) => { };
-        process.BeginErrorReadLine();
+        var stderr = ProcessHelpers.CollectStandardError(process);
         process.BeginOutputReadLine();
 
         var deadline = DateTime.UtcNow + options.StartTimeout;
@@ -97,11 +84,7 @@ public static class SandboxLauncher
                 cancellationToken.ThrowIfCancellationRequested();
                 if (process.HasExited)
                 {
-                    string err;
-                    lock (stderr)
-                    {
-                        err = stderr.ToString().Trim();
-                    }
+                    var err = stderr.ToString().Trim();
 
                     throw new SandboxException($"The sandbox exited with code {process.ExitCode} before it was ready.{(err.Length > 0 ? " It said: " + err : string.Empty)}");
                 }
@@ -126,7 +109,7 @@ public static class SandboxLauncher
         }
         catch
         {
-            TryKill(process);
+            ProcessHelpers.TryKill(process);
             throw;
         }
 
@@ -142,7 +125,7 @@ public static class SandboxLauncher
     {
         root = Path.GetFullPath(root);
         var info = ReadReadyFile(root);
-        if (info is null || !IsAlive(info.ProcessId))
+        if (info is null || !ProcessHelpers.IsAlive(info.ProcessId))
         {
             return false;
         }
@@ -168,7 +151,7 @@ public static class SandboxLauncher
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
             reporter.Warning($"Sandbox process {info.ProcessId} did not exit within 10 s; killing it.");
-            TryKill(process);
+            ProcessHelpers.TryKill(process);
         }
 
         File.Delete(Path.Combine(root, ReadyFileName));
@@ -263,59 +246,6 @@ public static class SandboxLauncher
         {
             return null;
         }
-    }
-
-    private static bool IsAlive(int pid)
-    {
-        try
-        {
-            using var p = Process.GetProcessById(pid);
-            return !p.HasExited;
-        }
-        catch (ArgumentException)
-        {
-            return false;
-        }
-        catch (InvalidOperationException)
-        {
-            return false;
-        }
-    }
-
-    private static void TryKill(Process process)
-    {
-        try
-        {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-                process.WaitForExit(5000);
-            }
-        }
-        catch (InvalidOperationException)
-        {
-            // Already gone.
-        }
-    }
-
-    /// <summary>The dotnet host that runs the sandbox: the one running us when we run under dotnet, else the runtime's own.</summary>
-    private static string FindDotnet()
-    {
-        var exe = RuntimeInformation.IsOSPlatform(OSPlatform.Windows) ? "dotnet.exe" : "dotnet";
-        if (Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host))
-        {
-            return host;
-        }
-
-        if (Environment.ProcessPath is { } self && Path.GetFileName(self).Equals(exe, StringComparison.OrdinalIgnoreCase))
-        {
-            return self;
-        }
-
-        // <root>/shared/Microsoft.NETCore.App/<version>/ → <root>/dotnet
-        var runtimeDir = RuntimeEnvironment.GetRuntimeDirectory();
-        var candidate = Path.GetFullPath(Path.Combine(runtimeDir, "..", "..", "..", exe));
-        return File.Exists(candidate) ? candidate : exe;
     }
 
     private sealed record ReadyFile(int Pid, string? ControlUrl, DateTimeOffset StartedAt, string? BenchBaseUrl, List<ReadyInstance>? Instances);
