@@ -3,6 +3,7 @@ using Orchestrator.Ops.Core;
 using Orchestrator.Ops.Core.Configuration;
 using Orchestrator.Ops.Core.Reporting;
 using Orchestrator.Ops.Core.Sandbox;
+using Orchestrator.Ops.Core.Service;
 using Orchestrator.Ops.Core.State;
 
 namespace Orchestrator.Ops.PowerShell.Infrastructure;
@@ -90,6 +91,8 @@ public abstract class OpsCmdlet : PSCmdlet, IDisposable
                 _ => ErrorCategory.ResourceUnavailable,
             }, s.Location),
         SandboxException x => new ErrorRecord(x, "SandboxFailed", ErrorCategory.ResourceUnavailable, null),
+        OpsServiceException o => new ErrorRecord(o, o.AlreadyRunning ? "ServiceAlreadyRunning" : "ServiceFailed",
+            o.AlreadyRunning ? ErrorCategory.ResourceExists : ErrorCategory.ResourceUnavailable, null),
         _ => null,
     };
 }

@@ -1,0 +1,84 @@
+#Requires -Version 7.4
+# Start-OpsService / Get-OpsService / Stop-OpsService against the built module: a real service process
+# over HTTPS on a free loopback port, watching a real sandbox fleet.
+
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot '_TestHelpers.psm1') -Force
+    Import-Module (Get-OpsModuleManifest) -Force
+    $script:Root = New-OpsTestDirectory -Prefix 'ops-service'
+    $sandbox = Start-OpsSandbox -Root $script:Root -PassThru
+    # The sandbox's configuration with the service on free ports, so tests never collide with a real :5000.
+    $config = Get-Content -Raw $sandbox.ConfigPath | ConvertFrom-Json -AsHashtable
+    $config.service = @{ apiPort = 0; gatewayPort = 0 }
+    $config.Remove('$schema')
+    $script:Config = Join-Path $script:Root 'service-test.json'
+    $config | ConvertTo-Json -Depth 6 | Set-Content -LiteralPath $script:Config
+}
+
+AfterAll {
+    Stop-OpsService -ConfigPath $script:Config -ErrorAction SilentlyContinue -Confirm:$false
+    Stop-OpsSandbox -Root $script:Root -ErrorAction SilentlyContinue
+    Remove-Item -LiteralPath $script:Root -Recurse -Force -ErrorAction SilentlyContinue
+}
+
+Describe 'The monitoring service from PowerShell' {
+    It 'previews a start with -WhatIf and starts nothing' {
+        Start-OpsService -ConfigPath $script:Config -WhatIf
+        (Get-OpsService -ConfigPath $script:Config).Running | Should-BeFalse
+    }
+
+    It 'starts in the background and describes itself without the key' {
+        $script:Info = Start-OpsService -ConfigPath $script:Config -PassThru -Confirm:$false
+        $script:Info.ProcessId | Should-BeGreaterThan 0
+        $script:Info.ApiUrl.Scheme | Should-Be 'https'
+        $script:Info.ApiUrl.Host | Should-Be '127.0.0.1'
+        $script:Info.CertificateThumbprint | Should-MatchString '^[0-9A-F]{64}$'
+        $key = (Get-Content -Raw -LiteralPath $script:Info.ApiKeyPath).Trim()
+        ($script:Info | Format-List * | Out-String) | Should-NotMatchString ([regex]::Escape($key))
+    }
+
+    It 'keeps the API key and certificate in owner-only files' {
+        (Get-Item -LiteralPath $script:Info.ApiKeyPath).UnixFileMode | Should-Be ([System.IO.UnixFileMode]'UserRead, UserWrite')
+        Get-ChildItem -LiteralPath (Split-Path $script:Info.ApiKeyPath) -Filter *.pfx | ForEach-Object {
+            $_.UnixFileMode | Should-Be ([System.IO.UnixFileMode]'UserRead, UserWrite')
+        }
+    }
+
+    It 'is reported running and healthy' {
+        $status = Get-OpsService -ConfigPath $script:Config
+        $status.Running | Should-BeTrue
+        $status.Healthy | Should-BeTrue
+        $status.ProcessId | Should-Be $script:Info.ProcessId
+    }
+
+    It 'serves the runbook API with the key and refuses without it' {
+        $key = (Get-Content -Raw -LiteralPath $script:Info.ApiKeyPath).Trim()
+        $url = "$($script:Info.ApiUrl.AbsoluteUri.TrimEnd('/'))/api/system/health"
+        $health = Invoke-RestMethod -Uri $url -Headers @{ 'X-Api-Key' = $key } -SkipCertificateCheck
+        $health.success | Should-BeTrue
+        $health.data.active_wrappers | Should-Be 3
+        $response = Invoke-WebRequest -Uri $url -SkipCertificateCheck -SkipHttpErrorCheck
+        $response.StatusCode | Should-Be 401
+        ($response.Content | ConvertFrom-Json).success | Should-BeFalse
+    }
+
+    It 'refuses a second start for the same configuration' {
+        $err = $null
+        try { Start-OpsService -ConfigPath $script:Config -Confirm:$false -ErrorAction Stop } catch { $err = $_ }
+        $err | Should-NotBeNull
+        $err.FullyQualifiedErrorId | Should-BeLikeString 'ServiceAlreadyRunning,*'
+    }
+
+    It 'stops gracefully and says so' {
+        Stop-OpsService -ConfigPath $script:Config -Confirm:$false
+        Get-Process -Id $script:Info.ProcessId -ErrorAction SilentlyContinue | Should-BeNull
+        $status = Get-OpsService -ConfigPath $script:Config
+        $status.Running | Should-BeFalse
+        Test-Path (Join-Path (Split-Path $script:Info.ApiKeyPath) 'service.json') | Should-BeFalse
+    }
+
+    It 'reports a stop with nothing running as a non-terminating error' {
+        Stop-OpsService -ConfigPath $script:Config -Confirm:$false -ErrorVariable errs -ErrorAction SilentlyContinue
+        $errs[0].FullyQualifiedErrorId | Should-BeLikeString 'ServiceNotRunning,*'
+    }
+}
