@@ -1,4 +1,5 @@
 using System.Net;
+using Orchestrator.Ops.Core.Alerts;
 using Orchestrator.Ops.Core.Configuration;
 using Orchestrator.Ops.Core.Health;
 using Orchestrator.Ops.Core.Logging;
@@ -26,6 +27,7 @@ public sealed class OpsEngine : IAsyncDisposable
         _ownedLogger = ownedLogger;
         Time = time;
         Health = new HealthService(config, store, new WrapperProber(http, config.HealthChecks, time), time, log);
+        Alerts = new AlertService(config.Alerts, store, time, new WebhookNotifier(http, config.Alerts.Webhooks, time, log), log);
     }
 
     public OpsConfig Config { get; }
@@ -37,6 +39,8 @@ public sealed class OpsEngine : IAsyncDisposable
     public TimeProvider Time { get; }
 
     public HealthService Health { get; }
+
+    public AlertService Alerts { get; }
 
     /// <summary>Opens the engine: creates the ops root's folders, opens and migrates the store, starts the log.</summary>
     public static async Task<OpsEngine> OpenAsync(OpsConfig config, OpsEngineOptions? options, CancellationToken cancellationToken)

@@ -24,6 +24,8 @@ public sealed record OpsConfig
 
     public required ServiceSettings Service { get; init; }
 
+    public required Alerts.AlertSettings Alerts { get; init; }
+
     public string LogsFolder => Path.Combine(OpsRoot, "logs");
 
     public WrapperDefinition? FindWrapper(string name) =>

@@ -227,6 +227,7 @@ public sealed class HealthService
                 Version = version,
                 Active = string.Equals(s.Name, activeSlot, StringComparison.OrdinalIgnoreCase),
                 LastProbeAttempts = stats.LastProbe?.Attempts,
+                ConsecutiveProbeFailures = stats.TrailingProbeFailures,
                 Window = window,
             });
 

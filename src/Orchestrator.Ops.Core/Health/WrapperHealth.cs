@@ -29,6 +29,8 @@ public sealed record WrapperHealth
     public string? Version { get; init; }
     /// <summary>True when this slot is the one taking traffic.</summary>
     public bool Active { get; init; }
+    /// <summary>Probes that failed in a row, newest last (0 when the newest probe succeeded): the wrapper does not answer now.</summary>
+    public int ConsecutiveProbeFailures { get; init; }
     /// <summary>How many attempts the newest probe took (more than 1: it needed retries).</summary>
     public int? LastProbeAttempts { get; init; }
     public TimeSpan Window { get; init; }

@@ -17,6 +17,9 @@ public interface IStateStore : IAsyncDisposable
     /// <summary>The health capability's records: probes and operations.</summary>
     IHealthStore Health { get; }
 
+    /// <summary>The alerting capability's alerts.</summary>
+    IAlertStore Alerts { get; }
+
     /// <summary>Small named values (the active slot, markers) that several capabilities read.</summary>
     ISettingsStore Settings { get; }
 }

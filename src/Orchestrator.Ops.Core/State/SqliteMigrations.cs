@@ -49,5 +49,27 @@ public static class SqliteMigrations
         new(2, "probe lookup by source", """
             CREATE INDEX ix_operations_source_wrapper_slot_started ON operations (source, wrapper, slot, started_at);
             """),
+        new(3, "alerts", """
+            CREATE TABLE alerts (
+                id              INTEGER PRIMARY KEY AUTOINCREMENT,
+                rule            TEXT    NOT NULL,
+                severity        TEXT    NOT NULL,
+                state           TEXT    NOT NULL,
+                wrapper         TEXT    NOT NULL,
+                slot            TEXT    NOT NULL,
+                value           REAL    NOT NULL,
+                threshold       REAL    NOT NULL,
+                message         TEXT    NOT NULL,
+                started_at      INTEGER NOT NULL,
+                fired_at        INTEGER,
+                resolved_at     INTEGER,
+                clear_since     INTEGER,
+                acknowledged_at INTEGER,
+                acknowledged_by TEXT,
+                muted           INTEGER NOT NULL DEFAULT 0
+            );
+            CREATE UNIQUE INDEX ux_alerts_open ON alerts (rule, wrapper, slot) WHERE state IN ('pending', 'firing');
+            CREATE INDEX ix_alerts_state_started ON alerts (state, started_at);
+            """),
     ];
 }

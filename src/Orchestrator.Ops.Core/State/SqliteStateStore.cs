@@ -16,6 +16,7 @@ public sealed class SqliteStateStore : IStateStore, IHealthStore, ISettingsStore
 
     private SqliteStateStore(string path, TimeSpan busyTimeout, TimeProvider time)
     {
+        Alerts = new SqliteAlertStore(this);
         Location = path;
         _busyTimeout = busyTimeout;
         _time = time;
@@ -33,6 +34,8 @@ public sealed class SqliteStateStore : IStateStore, IHealthStore, ISettingsStore
     public IHealthStore Health => this;
 
     public ISettingsStore Settings => this;
+
+    public IAlertStore Alerts { get; }
 
     /// <summary>Opens (creating if needed) the store and brings its schema up to date.</summary>
     public static Task<SqliteStateStore> OpenAsync(string path, TimeSpan busyTimeout, TimeProvider time, CancellationToken cancellationToken) =>
@@ -321,7 +324,8 @@ public sealed class SqliteStateStore : IStateStore, IHealthStore, ISettingsStore
         return ValueTask.CompletedTask;
     }
 
-    private async Task<T> RunAsync<T>(Func<SqliteConnection, CancellationToken, Task<T>> work, CancellationToken ct)
+    /// <summary>Runs work on an open connection, turning SQLite's failures into <see cref="StateStoreException"/>.</summary>
+    internal async Task<T> RunAsync<T>(Func<SqliteConnection, CancellationToken, Task<T>> work, CancellationToken ct)
     {
         try
         {

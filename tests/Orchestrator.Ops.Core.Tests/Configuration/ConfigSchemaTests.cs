@@ -31,6 +31,7 @@ public sealed class ConfigSchemaTests : IDisposable
     [InlineData("thresholds")]
     [InlineData("store")]
     [InlineData("service")]
+    [InlineData("alerts")]
     public void Every_section_property_the_schema_declares_is_accepted_and_its_default_is_the_loaders(string section)
     {
         var declared = Schema()["properties"]![section]!["properties"]!.AsObject();
@@ -44,7 +45,7 @@ public sealed class ConfigSchemaTests : IDisposable
             }
             else
             {
-                Assert.Contains(name, new[] { "certificatePath", "certificateKeyPath", "certificatePasswordVariable" });
+                Assert.Contains(name, new[] { "certificatePath", "certificateKeyPath", "certificatePasswordVariable", "rules" });
             }
         }
 
@@ -58,6 +59,8 @@ public sealed class ConfigSchemaTests : IDisposable
         Assert.Equal(b.Thresholds, a.Thresholds);
         Assert.Equal(b.Store, a.Store);
         Assert.Equal(b.Service, a.Service);
+        Assert.Equal((b.Alerts.For, b.Alerts.ResolveHold, b.Alerts.Webhooks.Count), (a.Alerts.For, a.Alerts.ResolveHold, a.Alerts.Webhooks.Count));
+        Assert.Equal(b.Alerts.Rules, a.Alerts.Rules);
     }
 
     [Fact]
@@ -65,7 +68,7 @@ public sealed class ConfigSchemaTests : IDisposable
     {
         var declared = Schema()["properties"]!.AsObject().Select(p => p.Key).Order();
 
-        Assert.Equal(["$schema", "activeSlot", "healthChecks", "opsRoot", "service", "slots", "store", "thresholds", "wrappers"], declared);
+        Assert.Equal(["$schema", "activeSlot", "alerts", "healthChecks", "opsRoot", "service", "slots", "store", "thresholds", "wrappers"], declared);
         Assert.Equal(["slots", "wrappers"], Schema()["required"]!.AsArray().Select(n => n!.GetValue<string>()).Order());
     }
 }

@@ -205,4 +205,31 @@ public sealed class OpsConfigLoaderTests : IDisposable
         Assert.True(config.Service.AllowRemote);
         Assert.Equal(Path.Combine(_dir.Path, "certs", "ops.pfx"), config.Service.CertificatePath);
     }
+
+    [Fact]
+    public void Alerts_default_to_the_runbook_rules_and_custom_rules_are_checked()
+    {
+        var defaults = OpsConfigLoader.Load(_dir.Write("ops.json", ConfigText.Minimal)).Alerts;
+        Assert.Equal(["ErrorRateHigh", "HealthScoreCritical", "HealthScoreLow", "ResponseTimeHigh", "ServiceUnavailable", "SuccessRateLow"], defaults.Rules.Select(r => r.Name).Order());
+        Assert.Contains(defaults.Rules, r => r is { Name: "SuccessRateLow", Below: true, Threshold: 95 });
+        Assert.All(defaults.Rules, r => Assert.Equal(TimeSpan.FromMinutes(1), r.For));
+
+        var custom = _dir.Write("custom.json", ConfigText.Minimal[..^2] + """
+            ,
+              "alerts": {
+                "forSeconds": 10,
+                "webhooks": [ "http://127.0.0.1:9/hook", "mailto:ops" ],
+                "rules": [
+                  { "name": "slow", "severity": "warning", "metric": "responseTime", "threshold": 800 },
+                  { "name": "bad", "severity": "urgent", "metric": "cpu", "threshold": 1 }
+                ]
+              }
+            }
+            """);
+        var problems = OpsConfigLoader.Validate(custom);
+        Assert.Contains(problems, p => p.JsonPath == "$.alerts.webhooks[1]");
+        Assert.Contains(problems, p => p.JsonPath == "$.alerts.rules[1].severity");
+        Assert.Contains(problems, p => p.JsonPath == "$.alerts.rules[1].metric");
+        Assert.Equal(3, problems.Count);
+    }
 }

@@ -1,0 +1,16 @@
+namespace Orchestrator.Ops.Core.Alerts;
+
+/// <summary>What a rule watches, per wrapper.</summary>
+public enum AlertMetric
+{
+    /// <summary>Success rate, percent.</summary>
+    SuccessRate,
+    /// <summary>Error rate, percent.</summary>
+    ErrorRate,
+    /// <summary>Health score, 0–100.</summary>
+    HealthScore,
+    /// <summary>Mean response time, milliseconds.</summary>
+    ResponseTime,
+    /// <summary>Probes failed in a row at the end of the window: the wrapper does not answer.</summary>
+    Unavailable,
+}

@@ -1,0 +1,181 @@
+using Orchestrator.Ops.Core.Health;
+using Orchestrator.Ops.Core.Logging;
+using Orchestrator.Ops.Core.State;
+using Serilog;
+
+namespace Orchestrator.Ops.Core.Alerts;
+
+/// <summary>
+/// Evaluates the alert rules against wrapper health and keeps each alert's lifecycle in the store:
+/// a breach opens a pending alert; it fires once the breach has held for the rule's duration; a firing alert
+/// resolves only after the breach has stayed cleared for the resolve hold (a flapping wrapper does not flap its
+/// alert); a pending alert whose breach clears is dropped. A firing critical alert mutes the warnings of the
+/// same wrapper and slot. Only firing and resolving are notified. No data (Unknown health, no value) is not a
+/// breach and changes nothing.
+/// </summary>
+public sealed class AlertService
+{
+    private readonly AlertSettings _settings;
+    private readonly IStateStore _store;
+    private readonly TimeProvider _time;
+    private readonly IAlertNotifier _notifier;
+    private readonly ILogger _log;
+
+    public AlertService(AlertSettings settings, IStateStore store, TimeProvider time, IAlertNotifier notifier, ILogger log)
+    {
+        _settings = settings;
+        _store = store;
+        _time = time;
+        _notifier = notifier;
+        _log = log.ForCategory("alerts");
+    }
+
+    public IReadOnlyList<AlertRule> Rules => _settings.Rules;
+
+    public Task<IReadOnlyList<HealthAlert>> GetAsync(AlertQuery query, CancellationToken cancellationToken) =>
+        _store.Alerts.GetAsync(query, cancellationToken);
+
+    public Task<HealthAlert?> AcknowledgeAsync(long id, string by, CancellationToken cancellationToken) =>
+        _store.Alerts.AcknowledgeAsync(id, by, _time.GetUtcNow(), cancellationToken);
+
+    /// <summary>One evaluation round over the given health; returns the transitions it made (and notified).</summary>
+    public async Task<IReadOnlyList<AlertTransition>> EvaluateAsync(IReadOnlyList<WrapperHealth> health, CancellationToken cancellationToken)
+    {
+        var now = _time.GetUtcNow();
+        var open = (await _store.Alerts.GetAsync(AlertQuery.Open, cancellationToken).ConfigureAwait(false))
+            .ToDictionary(a => (a.Rule, a.Wrapper, a.Slot));
+        var changed = new Dictionary<(string, string, string), HealthAlert>();
+        var deleted = new List<long>();
+        var transitions = new List<(HealthAlert Alert, AlertState From, AlertState To)>();
+
+        foreach (var h in health.Where(h => h.Status != HealthStatus.Unknown))
+        {
+            foreach (var rule in _settings.Rules)
+            {
+                if (ValueOf(rule.Metric, h) is not { } value)
+                {
+                    continue;
+                }
+
+                var key = (rule.Name, h.Name, h.Slot);
+                open.TryGetValue(key, out var existing);
+                if (rule.IsBreachedBy(value))
+                {
+                    var message = $"{h.Name}/{h.Slot}: {rule.Describe(value)}";
+                    if (existing is null)
+                    {
+                        var fresh = new HealthAlert
+                        {
+                            Id = 0,
+                            Rule = rule.Name,
+                            Severity = rule.Severity,
+                            State = AlertState.Pending,
+                            Wrapper = h.Name,
+                            Slot = h.Slot,
+                            Value = value,
+                            Threshold = rule.Threshold,
+                            Message = message,
+                            StartedAt = now,
+                        };
+                        if (rule.For <= TimeSpan.Zero)
+                        {
+                            fresh = fresh with { State = AlertState.Firing, FiredAt = now };
+                            transitions.Add((fresh, AlertState.Pending, AlertState.Firing));
+                        }
+
+                        changed[key] = fresh;
+                    }
+                    else if (existing.State == AlertState.Pending && now - existing.StartedAt >= rule.For)
+                    {
+                        var fired = existing with { State = AlertState.Firing, FiredAt = now, Value = value, Message = message, ClearSince = null };
+                        changed[key] = fired;
+                        transitions.Add((fired, AlertState.Pending, AlertState.Firing));
+                    }
+                    else
+                    {
+                        changed[key] = existing with { Value = value, Message = message, ClearSince = null };
+                    }
+                }
+                else if (existing is { State: AlertState.Pending })
+                {
+                    deleted.Add(existing.Id);
+                    open.Remove(key);
+                }
+                else if (existing is { State: AlertState.Firing })
+                {
+                    if (existing.ClearSince is null)
+                    {
+                        changed[key] = existing with { ClearSince = now };
+                    }
+                    else if (now - existing.ClearSince.Value >= _settings.ResolveHold)
+                    {
+                        var resolved = existing with { State = AlertState.Resolved, ResolvedAt = now };
+                        changed[key] = resolved;
+                        transitions.Add((resolved, AlertState.Firing, AlertState.Resolved));
+                    }
+                }
+            }
+        }
+
+        // Mute warnings of a wrapper whose critical alert fires; unmute them when it no longer does.
+        var current = open.Where(kv => !deleted.Contains(kv.Value.Id)).ToDictionary(kv => kv.Key, kv => kv.Value);
+        foreach (var (key, alert) in changed)
+        {
+            current[key] = alert;
+        }
+
+        var criticalFiring = current.Values
+            .Where(a => a is { Severity: AlertSeverity.Critical, State: AlertState.Firing })
+            .Select(a => (a.Wrapper, a.Slot))
+            .ToHashSet();
+        foreach (var (key, alert) in current)
+        {
+            var muted = alert.Severity == AlertSeverity.Warning && alert.State != AlertState.Resolved && criticalFiring.Contains((alert.Wrapper, alert.Slot));
+            if (muted != alert.Muted)
+            {
+                changed[key] = (changed.TryGetValue(key, out var c) ? c : alert) with { Muted = muted };
+            }
+        }
+
+        if (changed.Count == 0 && deleted.Count == 0)
+        {
+            return [];
+        }
+
+        var saved = (await _store.Alerts.SaveAsync(changed.Values.ToList(), deleted, cancellationToken).ConfigureAwait(false))
+            .ToDictionary(a => (a.Rule, a.Wrapper, a.Slot));
+        var result = transitions
+            .Select(t => new AlertTransition(saved[(t.Alert.Rule, t.Alert.Wrapper, t.Alert.Slot)], t.From, t.To))
+            .ToList();
+        foreach (var t in result)
+        {
+            if (t.To == AlertState.Firing)
+            {
+                _log.Error("AlertFiring {Severity} {Rule} {Wrapper}/{Slot}: {Message}{Muted}",
+                    t.Alert.Severity, t.Alert.Rule, t.Alert.Wrapper, t.Alert.Slot, t.Alert.Message, t.Alert.Muted ? " (muted by a critical alert)" : string.Empty);
+            }
+            else
+            {
+                _log.Information("alert resolved {Severity} {Rule} {Wrapper}/{Slot}: {Message}", t.Alert.Severity, t.Alert.Rule, t.Alert.Wrapper, t.Alert.Slot, t.Alert.Message);
+            }
+        }
+
+        var notify = result.Where(t => !t.Alert.Muted).ToList();
+        if (notify.Count > 0)
+        {
+            await _notifier.NotifyAsync(notify, cancellationToken).ConfigureAwait(false);
+        }
+
+        return result;
+    }
+
+    private static double? ValueOf(AlertMetric metric, WrapperHealth h) => metric switch
+    {
+        AlertMetric.SuccessRate => h.SuccessRate,
+        AlertMetric.ErrorRate => h.ErrorRate,
+        AlertMetric.HealthScore => h.HealthScore,
+        AlertMetric.ResponseTime => h.AverageMs,
+        AlertMetric.Unavailable => h.ConsecutiveProbeFailures,
+        _ => null,
+    };
+}
