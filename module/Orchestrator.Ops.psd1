@@ -22,6 +22,8 @@
         'Start-OpsService'
         'Stop-OpsService'
         'Get-OpsService'
+        'Get-HealthAlert'
+        'Confirm-HealthAlert'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()
