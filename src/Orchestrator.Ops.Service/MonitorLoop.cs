@@ -9,7 +9,7 @@ namespace Orchestrator.Ops.Service;
 /// Probes every wrapper in every slot once at start and then every healthChecks.interval, on the injected clock.
 /// A failed round (a locked store, anything) is logged and the loop goes on; a hanging wrapper costs only its own timeout.
 /// </summary>
-internal sealed class MonitorLoop(OpsEngine engine, TimeProvider time) : BackgroundService
+internal sealed class MonitorLoop(OpsEngine engine, TimeProvider time, IOpsReporter? observer = null) : BackgroundService
 {
     private readonly Serilog.ILogger _log = engine.Log.ForCategory(OpsLogging.MonitorCategory);
     private const int HistoryLimit = 100;
@@ -44,7 +44,7 @@ internal sealed class MonitorLoop(OpsEngine engine, TimeProvider time) : Backgro
     {
         // Created before the first round, so a tick during a slow round is not lost.
         using var timer = new PeriodicTimer(engine.Config.HealthChecks.Interval, time);
-        var reporter = new LogReporter(_log);
+        var reporter = new LogReporter(_log, observer);
         do
         {
             MonitorRound result;
@@ -102,15 +102,22 @@ internal sealed class MonitorLoop(OpsEngine engine, TimeProvider time) : Backgro
         }
     }
 
-    private sealed class LogReporter(Serilog.ILogger log) : IOpsReporter
+    /// <summary>Progress is only passed on to an observer (tests); verbose and warnings go to monitoring.log.</summary>
+    private sealed class LogReporter(Serilog.ILogger log, IOpsReporter? observer) : IOpsReporter
     {
-        public void Progress(OpsProgress progress)
+        public void Progress(OpsProgress progress) => observer?.Progress(progress);
+
+        public void Verbose(string message)
         {
+            log.Debug("{Message}", message);
+            observer?.Verbose(message);
         }
 
-        public void Verbose(string message) => log.Debug("{Message}", message);
-
-        public void Warning(string message) => log.Warning("{Message}", message);
+        public void Warning(string message)
+        {
+            log.Warning("{Message}", message);
+            observer?.Warning(message);
+        }
     }
 }
 
