@@ -49,4 +49,49 @@ public sealed class SecretFileTests(FleetFixture fleet)
     }
 
     private const int HttpStatusCodeOk = 200;
+
+    [Fact]
+    public async Task A_configured_pem_or_password_protected_pfx_certificate_is_used_instead_of_generating_one()
+    {
+        using var dir = new TempFolder();
+        using var key = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest("CN=ops.example", key, System.Security.Cryptography.HashAlgorithmName.SHA256);
+        using var cert = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
+        var expected = cert.GetCertHashString(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        await File.WriteAllTextAsync(dir.File("cert.pem"), cert.ExportCertificatePem());
+        await File.WriteAllTextAsync(dir.File("key.pem"), key.ExportPkcs8PrivateKeyPem());
+        var variable = "OPS_TEST_PFX_" + Guid.NewGuid().ToString("N")[..8].ToUpperInvariant();
+        await File.WriteAllBytesAsync(dir.File("cert.pfx"), cert.Export(X509ContentType.Pkcs12, "s3cret-pw"));
+
+        await using (var pem = await TestService.StartAsync(fleet, """
+            ,
+              "service": { "certificatePath": "cert.pem", "certificateKeyPath": "key.pem" }
+            """, dir: dir))
+        {
+            var state = (ServiceState)pem.App.Services.GetService(typeof(ServiceState))!;
+            Assert.Equal(expected, state.CertificateThumbprint);
+            Assert.True(state.Certificate.HasPrivateKey);
+            Assert.False(File.Exists(Path.Combine(pem.Config.Service.StateFolder, "service-cert.pfx")));
+        }
+
+        var pfxConfig = $$"""
+            ,
+              "service": { "certificatePath": "cert.pfx", "certificatePasswordVariable": "{{variable}}" }
+            """;
+        var missing = await Assert.ThrowsAsync<ServiceStartupException>(() => TestService.StartAsync(fleet, pfxConfig, dir: dir));
+        Assert.Contains(variable, missing.Message);
+
+        Environment.SetEnvironmentVariable(variable, "s3cret-pw");
+        try
+        {
+            await using var pfx = await TestService.StartAsync(fleet, pfxConfig, dir: dir);
+            var state = (ServiceState)pfx.App.Services.GetService(typeof(ServiceState))!;
+            Assert.Equal(expected, state.CertificateThumbprint);
+            Assert.True(state.Certificate.HasPrivateKey);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(variable, null);
+        }
+    }
 }
