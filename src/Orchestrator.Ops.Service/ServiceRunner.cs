@@ -24,9 +24,8 @@ internal static class ServiceRunner
         try
         {
             var port = BoundPort(app);
-            var host = IPAddress.Parse(state.Config.Service.ListenAddress) is { } ip && ip.Equals(IPAddress.IPv6Loopback) ? "[::1]"
-                : IPAddress.Parse(state.Config.Service.ListenAddress).AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6
-                    ? $"[{state.Config.Service.ListenAddress}]" : state.Config.Service.ListenAddress;
+            var ip = IPAddress.Parse(state.Config.Service.ListenAddress);
+            var host = ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{ip}]" : ip.ToString();
             var ready = new ReadyFile(
                 Environment.ProcessId,
                 state.Config.SourcePath,
