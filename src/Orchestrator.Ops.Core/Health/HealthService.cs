@@ -155,6 +155,10 @@ public sealed class HealthService
         return saved;
     }
 
+    /// <summary>Probes every wrapper in every slot now (the monitor loop's round), records every result, and logs the round.</summary>
+    public Task<IReadOnlyList<OperationRecord>> ProbeAllAsync(IOpsReporter reporter, CancellationToken cancellationToken) =>
+        ProbeAsync(Select(null, null), reporter, cancellationToken);
+
     private static string Ms(double? v) => v?.ToString("0.#", CultureInfo.InvariantCulture) ?? "-";
 
     private static Uri HealthUrl(Uri baseUrl, string path) =>

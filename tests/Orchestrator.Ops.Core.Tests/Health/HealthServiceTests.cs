@@ -173,4 +173,18 @@ public sealed class HealthServiceTests : IClassFixture<FleetFixture>, IAsyncLife
         Assert.Equal(error, Assert.Single(errors));
         Assert.DoesNotContain(application, l => l.Contains(" probe routellm", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task Probe_all_probes_every_wrapper_in_every_slot_regardless_of_freshness()
+    {
+        await _engine.Health.GetWrapperHealthAsync(null, null, live: false, NullReporter.Instance, default);
+        await _fleet.Fleet.UpdateAsync("poml", "green", s => s with { Down = true });
+
+        var round = await _engine.Health.ProbeAllAsync(NullReporter.Instance, default);
+
+        Assert.Equal(6, round.Count);
+        Assert.Equal(6, round.Select(r => (r.Wrapper, r.Slot)).Distinct().Count());
+        Assert.Equal(("poml", "green"), round.Where(r => r.IsFailure).Select(r => (r.Wrapper, r.Slot)).Single());
+        Assert.Equal(12, (await AllRecords()).Count);
+    }
 }

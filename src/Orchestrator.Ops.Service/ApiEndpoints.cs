@@ -1,0 +1,118 @@
+using System.Globalization;
+using System.Reflection;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Hosting;
+using Orchestrator.Ops.Core;
+using Orchestrator.Ops.Core.Reporting;
+using Orchestrator.Ops.Core.State;
+
+namespace Orchestrator.Ops.Service;
+
+/// <summary>The runbook's dashboard API (section 1.2 and 8.2), over the engine's health capability.</summary>
+internal static class ApiEndpoints
+{
+    private const int MaxHours = 744;
+
+    public static string Version { get; } = typeof(ApiEndpoints).Assembly
+        .GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0]
+        ?? typeof(ApiEndpoints).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
+
+    public static void Map(IEndpointRouteBuilder app)
+    {
+        app.MapGet("/health", (TimeProvider time) =>
+            Results.Json(new Dictionary<string, object?> { ["status"] = "healthy", ["timestamp"] = ApiResults.Utc(time.GetUtcNow()), ["version"] = Version }, ApiResults.Json));
+
+        app.MapGet("/api/system/health", async (OpsEngine engine, TimeProvider time, CancellationToken ct) =>
+        {
+            var health = await engine.Health.GetSystemHealthAsync(live: false, NullReporter.Instance, ct);
+            return ApiResults.Ok(SystemHealthDto.From(health), time);
+        });
+
+        app.MapGet("/api/wrappers/health", async (OpsEngine engine, TimeProvider time, CancellationToken ct) =>
+        {
+            var slot = await engine.Health.GetActiveSlotAsync(ct);
+            var wrappers = await engine.Health.GetWrapperHealthAsync(null, slot, live: false, NullReporter.Instance, ct);
+            var data = wrappers.ToDictionary(w => w.Name, WrapperHealthDto.From, StringComparer.Ordinal);
+            return ApiResults.Ok(data, time, ("slot", slot));
+        });
+
+        app.MapGet("/api/wrappers/{name}/metrics", async (string name, HttpRequest request, OpsEngine engine, TimeProvider time, CancellationToken ct) =>
+        {
+            if (!TryHours(request, 24, out var hours, out var problem))
+            {
+                return ApiResults.Error(StatusCodes.Status400BadRequest, problem, time);
+            }
+
+            var wrapper = engine.Config.FindWrapper(name);
+            if (wrapper is null)
+            {
+                return ApiResults.Error(StatusCodes.Status404NotFound,
+                    $"Unknown wrapper '{name}'. Known wrappers: {string.Join(", ", engine.Config.Wrappers.Select(w => w.Name))}.", time);
+            }
+
+            var slot = await engine.Health.GetActiveSlotAsync(ct);
+            var buckets = await engine.Health.GetMetricsAsync(wrapper.Name, slot, hours, ct);
+            return ApiResults.Ok(buckets.Select(MetricBucketDto.From).ToList(), time,
+                ("wrapper_name", wrapper.Name), ("time_range_hours", hours));
+        });
+
+        app.MapGet("/api/metrics/export", async (HttpRequest request, OpsEngine engine, FailedAuthTracker failures, TimeProvider time, CancellationToken ct) =>
+        {
+            var format = request.Query.TryGetValue("format", out var f) ? f.ToString() : "json";
+            if (!TryHours(request, 1, out var hours, out var problem))
+            {
+                return ApiResults.Error(StatusCodes.Status400BadRequest, problem, time);
+            }
+
+            switch (format.ToLowerInvariant())
+            {
+                case "json":
+                    var now = time.GetUtcNow();
+                    var records = await engine.Store.Health.GetAsync(new OperationQuery(now.AddHours(-hours), now.AddMilliseconds(1)), ct);
+                    return ApiResults.Ok(records.Select(OperationRecordDto.From).ToList(), time,
+                        ("export_format", "json"));
+                case "prometheus":
+                    var text = await PrometheusExporter.RenderAsync(engine, failures.Total, ct);
+                    return Results.Text(text, PrometheusExporter.ContentType);
+                default:
+                    return ApiResults.Error(StatusCodes.Status400BadRequest,
+                        $"Unknown export format '{format}'; use format=json or format=prometheus.", time);
+            }
+        });
+
+        app.MapPost("/api/service/shutdown", (HttpContext context, IHostApplicationLifetime lifetime, TimeProvider time) =>
+        {
+            // Stop once the answer has gone out, so the caller sees the 202.
+            context.Response.OnCompleted(() =>
+            {
+                lifetime.StopApplication();
+                return Task.CompletedTask;
+            });
+            return ApiResults.Ok(new Dictionary<string, object?> { ["status"] = "stopping" }, time, StatusCodes.Status202Accepted);
+        });
+
+        app.MapFallback((TimeProvider time, HttpRequest request) =>
+            ApiResults.Error(StatusCodes.Status404NotFound, $"No such endpoint: {request.Method} {request.Path}.", time));
+    }
+
+    private static bool TryHours(HttpRequest request, int fallback, out int hours, out string problem)
+    {
+        hours = fallback;
+        problem = string.Empty;
+        if (!request.Query.TryGetValue("hours", out var values))
+        {
+            return true;
+        }
+
+        var text = values.ToString();
+        if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out hours) || hours < 1 || hours > MaxHours)
+        {
+            problem = $"'hours' must be a whole number from 1 to {MaxHours}, not '{text}'.";
+            return false;
+        }
+
+        return true;
+    }
+}

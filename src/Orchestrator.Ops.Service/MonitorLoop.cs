@@ -1,0 +1,125 @@
+using Microsoft.Extensions.Hosting;
+using Orchestrator.Ops.Core;
+using Orchestrator.Ops.Core.Logging;
+using Orchestrator.Ops.Core.Reporting;
+
+namespace Orchestrator.Ops.Service;
+
+/// <summary>
+/// Probes every wrapper in every slot once at start and then every healthChecks.interval, on the injected clock.
+/// A failed round (a locked store, anything) is logged and the loop goes on; a hanging wrapper costs only its own timeout.
+/// </summary>
+internal sealed class MonitorLoop(OpsEngine engine, TimeProvider time, IOpsReporter? observer = null) : BackgroundService
+{
+    private readonly Serilog.ILogger _log = engine.Log.ForCategory(OpsLogging.MonitorCategory);
+    private const int HistoryLimit = 100;
+    private readonly object _gate = new();
+    private readonly List<(int Round, TaskCompletionSource<MonitorRound> Done)> _waiters = [];
+    private readonly List<MonitorRound> _history = [];
+    private int _completed;
+
+    /// <summary>Rounds finished so far, failed ones included.</summary>
+    public int CompletedRounds => Volatile.Read(ref _completed);
+
+    /// <summary>Completes when round number <paramref name="round"/> (1-based) has finished.</summary>
+    public Task<MonitorRound> WaitForRoundAsync(int round)
+    {
+        lock (_gate)
+        {
+            var tcs = new TaskCompletionSource<MonitorRound>(TaskCreationOptions.RunContinuationsAsynchronously);
+            if (_completed >= round)
+            {
+                tcs.SetResult(round > _completed - _history.Count ? _history[round - 1 - (_completed - _history.Count)] : new MonitorRound(round, null, null));
+            }
+            else
+            {
+                _waiters.Add((round, tcs));
+            }
+
+            return tcs.Task;
+        }
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        // Created before the first round, so a tick during a slow round is not lost.
+        using var timer = new PeriodicTimer(engine.Config.HealthChecks.Interval, time);
+        var reporter = new LogReporter(_log, observer);
+        do
+        {
+            MonitorRound result;
+            try
+            {
+                var records = await engine.Health.ProbeAllAsync(reporter, stoppingToken).ConfigureAwait(false);
+                result = new MonitorRound(0, records.Count, null);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                _log.Error("MonitorRoundFailed probe round failed, the loop goes on: {Error}", ex.Message);
+                result = new MonitorRound(0, null, ex);
+            }
+
+            Complete(result);
+        }
+        while (await NextTick(timer, stoppingToken).ConfigureAwait(false));
+    }
+
+    private static async Task<bool> NextTick(PeriodicTimer timer, CancellationToken ct)
+    {
+        try
+        {
+            return await timer.WaitForNextTickAsync(ct).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    private void Complete(MonitorRound result)
+    {
+        lock (_gate)
+        {
+            var n = _completed + 1;
+            var done = result with { Round = n };
+            // Keep the last rounds only: the service runs for months.
+            _history.Add(done);
+            if (_history.Count > HistoryLimit)
+            {
+                _history.RemoveAt(0);
+            }
+
+            Volatile.Write(ref _completed, n);
+            foreach (var w in _waiters.Where(w => w.Round <= n).ToList())
+            {
+                w.Done.SetResult(w.Round == n ? done : new MonitorRound(w.Round, null, null));
+                _waiters.Remove(w);
+            }
+        }
+    }
+
+    /// <summary>Progress is only passed on to an observer (tests); verbose and warnings go to monitoring.log.</summary>
+    private sealed class LogReporter(Serilog.ILogger log, IOpsReporter? observer) : IOpsReporter
+    {
+        public void Progress(OpsProgress progress) => observer?.Progress(progress);
+
+        public void Verbose(string message)
+        {
+            log.Debug("{Message}", message);
+            observer?.Verbose(message);
+        }
+
+        public void Warning(string message)
+        {
+            log.Warning("{Message}", message);
+            observer?.Warning(message);
+        }
+    }
+}
+
+/// <summary>One finished monitor round: how many probes it recorded, or why it failed.</summary>
+internal sealed record MonitorRound(int Round, int? Probed, Exception? Error);

@@ -1,0 +1,119 @@
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Orchestrator.Ops.Core;
+using Orchestrator.Ops.Core.Configuration;
+using Orchestrator.Ops.Core.Logging;
+using Orchestrator.Ops.Core.State;
+
+namespace Orchestrator.Ops.Service;
+
+/// <summary>Builds the monitoring service over one engine: HTTPS on the loopback address, the API key, the API and the monitor loop.</summary>
+public static class ServiceHost
+{
+    /// <summary>
+    /// Opens the engine, loads (or creates) the certificate and API key, and builds the app. The engine is disposed
+    /// with the app. Ports and addresses are known once the app has started.
+    /// </summary>
+    public static async Task<WebApplication> BuildAsync(OpsConfig config, ServiceHostOptions? options, CancellationToken cancellationToken = default)
+    {
+        options ??= new ServiceHostOptions();
+        var time = options.Time ?? TimeProvider.System;
+        var engine = await OpsEngine.OpenAsync(config, new OpsEngineOptions { Time = time, Logger = options.Logger }, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var log = engine.Log.ForCategory("service");
+            var key = ApiKeyFile.LoadOrCreate(config.Service.ApiKeyPath, out var keyCreated);
+            if (keyCreated)
+            {
+                log.Information("Generated a new API key in {ApiKeyPath} (mode 0600)", config.Service.ApiKeyPath);
+            }
+
+            var certificate = ServiceCertificate.Load(config.Service, time, out var certificatePath);
+            var state = new ServiceState(config, certificate, certificatePath, ServiceCertificate.Thumbprint(certificate));
+
+            var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = typeof(ServiceHost).Assembly.GetName().Name });
+            builder.Logging.ClearProviders();
+            builder.Logging.AddSimpleConsole();
+            builder.Logging.SetMinimumLevel(LogLevel.Warning);
+
+            var address = IPAddress.Parse(config.Service.ListenAddress);
+            var port = options.ApiPort ?? config.Service.ApiPort;
+            builder.WebHost.ConfigureKestrel(k =>
+            {
+                k.AddServerHeader = false;
+                k.Listen(address, port, listen => listen.UseHttps(certificate));
+            });
+
+            builder.Services.AddSingleton(_ => engine);
+            builder.Services.AddSingleton(time);
+            builder.Services.AddSingleton(state);
+            builder.Services.AddSingleton(new ApiKeyHolder(key));
+            builder.Services.AddSingleton(new FailedAuthTracker(config.Service.FailedAuthLimit, config.Service.FailedAuthWindow, time));
+            builder.Services.AddSingleton(engine.Log);
+            builder.Services.AddSingleton<MonitorLoop>();
+            if (options.RunMonitor)
+            {
+                builder.Services.AddHostedService(sp => sp.GetRequiredService<MonitorLoop>());
+            }
+
+            options.ConfigureBuilder?.Invoke(builder);
+            var app = builder.Build();
+            app.UseExceptionHandler(new ExceptionHandlerOptions { ExceptionHandler = HandleException });
+            app.UseStatusCodePages(ctx => StatusCodeBody(ctx.HttpContext, time));
+            app.UseMiddleware<ApiKeyMiddleware>();
+            ApiEndpoints.Map(app);
+            app.Lifetime.ApplicationStopped.Register(certificate.Dispose);
+            return app;
+        }
+        catch
+        {
+            await engine.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private static async Task HandleException(HttpContext context)
+    {
+        var error = context.Features.Get<IExceptionHandlerFeature>()?.Error;
+        var time = context.RequestServices.GetRequiredService<TimeProvider>();
+        var engine = context.RequestServices.GetRequiredService<OpsEngine>();
+        if (error is StateStoreException store)
+        {
+            engine.Log.ForCategory("service").Warning("{Method} {Path} answered 503: {Error}", context.Request.Method, context.Request.Path.Value, store.Message);
+            await ApiResults.WriteErrorAsync(context, StatusCodes.Status503ServiceUnavailable, store.Message, time);
+            return;
+        }
+
+        if (error is OperationCanceledException && context.RequestAborted.IsCancellationRequested)
+        {
+            return;
+        }
+
+        engine.Log.ForCategory("service").Error(error, "UnhandledError {Method} {Path} failed", context.Request.Method, context.Request.Path.Value);
+        await ApiResults.WriteErrorAsync(context, StatusCodes.Status500InternalServerError,
+            "The service failed to answer this request; see error.log under the ops root.", time);
+    }
+
+    private static Task StatusCodeBody(HttpContext context, TimeProvider time)
+    {
+        var status = context.Response.StatusCode;
+        var message = status switch
+        {
+            StatusCodes.Status404NotFound => $"No such endpoint: {context.Request.Method} {context.Request.Path}.",
+            StatusCodes.Status405MethodNotAllowed => $"{context.Request.Method} is not allowed on {context.Request.Path}.",
+            _ => ReasonPhrases.GetReasonPhrase(status),
+        };
+        return ApiResults.WriteErrorAsync(context, status, message, time);
+    }
+}
+
+/// <summary>What the running service is: its configuration and certificate (for the ready file).</summary>
+internal sealed record ServiceState(OpsConfig Config, X509Certificate2 Certificate, string CertificatePath, string CertificateThumbprint);

@@ -1,0 +1,107 @@
+using System.Diagnostics;
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Orchestrator.Ops.Core.Logging;
+
+namespace Orchestrator.Ops.Service;
+
+/// <summary>Runs the service as a process: starts it, writes the ready file, watches the parent, removes the file on stop.</summary>
+internal static class ServiceRunner
+{
+    public static async Task RunAsync(WebApplication app, int? parentPid, TimeProvider time)
+    {
+        var state = app.Services.GetRequiredService<ServiceState>();
+        var engine = app.Services.GetRequiredService<Orchestrator.Ops.Core.OpsEngine>();
+        var log = engine.Log.ForCategory("service");
+        await app.StartAsync().ConfigureAwait(false);
+
+        var readyPath = ReadyFile.PathIn(state.Config.Service.StateFolder);
+        using var watch = new CancellationTokenSource();
+        Task? watcher = null;
+        try
+        {
+            var port = BoundPort(app);
+            var ip = IPAddress.Parse(state.Config.Service.ListenAddress);
+            var host = ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{ip}]" : ip.ToString();
+            var ready = new ReadyFile(
+                Environment.ProcessId,
+                state.Config.SourcePath,
+                $"https://{host}:{port}",
+                null,
+                state.Config.Service.ApiKeyPath,
+                state.CertificatePath,
+                state.CertificateThumbprint,
+                state.Config.LogsFolder,
+                time.GetUtcNow().UtcDateTime);
+            ready.Write(readyPath);
+            log.Information("Listening on {ApiUrl}; ready file {ReadyFile}", ready.ApiUrl, readyPath);
+
+            if (parentPid is { } pid)
+            {
+                watcher = WatchParentAsync(pid, app, log, watch.Token);
+            }
+
+            await app.WaitForShutdownAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            await watch.CancelAsync().ConfigureAwait(false);
+            if (watcher is not null)
+            {
+                await watcher.ConfigureAwait(false);
+            }
+
+            File.Delete(readyPath);
+            log.Information("Stopped");
+            await app.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private static int BoundPort(WebApplication app)
+    {
+        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
+        var first = addresses.FirstOrDefault() ?? throw new InvalidOperationException("The server reports no listening address.");
+        return new Uri(first.Replace("*", "localhost", StringComparison.Ordinal)).Port;
+    }
+
+    private static async Task WatchParentAsync(int pid, WebApplication app, Serilog.ILogger log, CancellationToken ct)
+    {
+        // Real time on purpose: the parent's life is not part of the service's (injectable) clock.
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
+        try
+        {
+            while (await timer.WaitForNextTickAsync(ct).ConfigureAwait(false))
+            {
+                if (!IsAlive(pid))
+                {
+                    log.Warning("Parent process {ParentPid} has exited; stopping", pid);
+                    app.Lifetime.StopApplication();
+                    return;
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private static bool IsAlive(int pid)
+    {
+        try
+        {
+            using var p = Process.GetProcessById(pid);
+            return !p.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,134 @@
+using Microsoft.Extensions.DependencyInjection;
+using Orchestrator.Ops.Core.Health;
+using Orchestrator.Ops.Core.Reporting;
+using Orchestrator.Ops.Core.State;
+using Orchestrator.Ops.Service.Tests.Support;
+
+namespace Orchestrator.Ops.Service.Tests;
+
+[Collection("service")]
+public sealed class MonitorLoopTests(FleetFixture fleet) : IAsyncLifetime
+{
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(15);
+    private TestService? _svc;
+
+    public Task InitializeAsync() => fleet.ResetAsync();
+
+    public async Task DisposeAsync()
+    {
+        if (_svc is not null)
+        {
+            await _svc.DisposeAsync();
+        }
+    }
+
+    private async Task<TestService> Start(string healthChecks, string extra = "", IOpsReporter? observer = null) =>
+        _svc = await TestService.StartAsync(fleet, $$"""
+            ,
+              "healthChecks": {{healthChecks}}{{extra}}
+            """, runMonitor: true, configure: observer is null ? null : b => b.Services.AddSingleton(observer));
+
+    private Task<IReadOnlyList<OperationRecord>> Records() =>
+        _svc!.App.Services.GetService(typeof(Orchestrator.Ops.Core.OpsEngine)) is Orchestrator.Ops.Core.OpsEngine engine
+            ? engine.Store.Health.GetAsync(new OperationQuery(TestService.T0.AddDays(-1), TestService.T0.AddDays(1)), default)
+            : throw new InvalidOperationException("no engine");
+
+    [Fact]
+    public async Task Probes_every_wrapper_and_slot_at_start_and_then_on_each_interval()
+    {
+        var svc = await Start("""{ "intervalSeconds": 30, "retries": 0, "retryDelayMs": 0 }""");
+
+        var first = await svc.Monitor.WaitForRoundAsync(1).WaitAsync(Bound);
+        Assert.Equal(6, first.Probed);
+        Assert.Equal(6, (await Records()).Count);
+
+        svc.Time.Advance(TimeSpan.FromSeconds(29));
+        Assert.Equal(1, svc.Monitor.CompletedRounds);
+
+        svc.Time.Advance(TimeSpan.FromSeconds(1));
+        var second = await svc.Monitor.WaitForRoundAsync(2).WaitAsync(Bound);
+        Assert.Equal(6, second.Probed);
+        var records = await Records();
+        Assert.Equal(12, records.Count);
+        Assert.Equal(6, records.Count(r => r.StartedAt == TestService.T0.AddSeconds(30)));
+
+        var monitoring = svc.LogLines("monitoring.log");
+        Assert.Equal(2, monitoring.Count(l => l.Contains("round probed=6 healthy=6 failed=0", StringComparison.Ordinal)));
+        Assert.Equal(12, monitoring.Count(l => l.Contains(" probe ", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task A_hanging_wrapper_costs_only_its_own_timeout()
+    {
+        await fleet.Fleet.UpdateAsync("poml", "green", s => s with { Hang = true });
+        var probes = new ProbeCounter(5);
+        var svc = await Start("""{ "intervalSeconds": 30, "timeoutSeconds": 5, "retries": 0, "retryDelayMs": 0 }""", observer: probes);
+
+        // The other five answered and the hanging instance has its request, so its timeout is armed:
+        // the round now waits only for that timeout.
+        await probes.Reached.WaitAsync(Bound);
+        await fleet.WaitForRequestsAsync("poml", "green", 1).WaitAsync(Bound);
+        Assert.Equal(0, svc.Monitor.CompletedRounds);
+        svc.Time.Advance(TimeSpan.FromSeconds(5));
+        var round = await svc.Monitor.WaitForRoundAsync(1).WaitAsync(Bound);
+
+        Assert.Equal(6, round.Probed);
+        var records = await Records();
+        var hung = records.Single(r => r is { Wrapper: "poml", Slot: "green" });
+        Assert.Equal(OperationStatus.Timeout, hung.Status);
+        Assert.All(records.Where(r => r != hung), r => Assert.Equal(OperationStatus.Success, r.Status));
+        Assert.Contains(svc.LogLines("monitoring.log"), l => l.Contains("round probed=6 healthy=5 failed=1", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_failed_round_is_logged_and_the_loop_goes_on()
+    {
+        var svc = await Start("""{ "intervalSeconds": 30, "retries": 0, "retryDelayMs": 0 }""", """
+            ,
+              "store": { "busyTimeoutMs": 100 }
+            """);
+        await svc.Monitor.WaitForRoundAsync(1).WaitAsync(Bound);
+
+        await using (var holder = await svc.LockStoreAsync())
+        {
+            svc.Time.Advance(TimeSpan.FromSeconds(30));
+            var failed = await svc.Monitor.WaitForRoundAsync(2).WaitAsync(Bound);
+            Assert.IsType<StateStoreException>(failed.Error);
+            Assert.Null(failed.Probed);
+        }
+
+        svc.Time.Advance(TimeSpan.FromSeconds(30));
+        var third = await svc.Monitor.WaitForRoundAsync(3).WaitAsync(Bound);
+        Assert.Null(third.Error);
+        Assert.Equal(6, third.Probed);
+        Assert.Equal(12, (await Records()).Count);
+        var error = Assert.Single(svc.LogLines("error.log"));
+        Assert.Equal("MonitorRoundFailed", error.Split(' ')[4]);
+        Assert.Contains("locked", error);
+    }
+
+    /// <summary>Completes when the given number of probes of a round have finished (the engine reports each one).</summary>
+    private sealed class ProbeCounter(int target) : IOpsReporter
+    {
+        private readonly TaskCompletionSource _reached = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _finished;
+
+        public Task Reached => _reached.Task;
+
+        public void Progress(OpsProgress progress)
+        {
+            if (!progress.Completed && progress.PercentComplete > 0 && Interlocked.Increment(ref _finished) >= target)
+            {
+                _reached.TrySetResult();
+            }
+        }
+
+        public void Verbose(string message)
+        {
+        }
+
+        public void Warning(string message)
+        {
+        }
+    }
+}
