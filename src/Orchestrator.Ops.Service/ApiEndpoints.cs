@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Hosting;
 using Orchestrator.Ops.Core;
+using Orchestrator.Ops.Core.Alerts;
 using Orchestrator.Ops.Core.Reporting;
 using Orchestrator.Ops.Core.State;
 
@@ -80,6 +81,35 @@ internal static class ApiEndpoints
                     return ApiResults.Error(StatusCodes.Status400BadRequest,
                         $"Unknown export format '{format}'; use format=json or format=prometheus.", time);
             }
+        });
+
+        app.MapGet("/api/alerts", async (HttpRequest request, OpsEngine engine, TimeProvider time, CancellationToken ct) =>
+        {
+            var states = new List<AlertState>();
+            foreach (var text in request.Query["state"].SelectMany(v => (v ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)))
+            {
+                if (!Enum.TryParse<AlertState>(text, ignoreCase: true, out var st) || int.TryParse(text, out _))
+                {
+                    return ApiResults.Error(StatusCodes.Status400BadRequest, $"Unknown alert state '{text}'; use pending, firing or resolved.", time);
+                }
+
+                states.Add(st);
+            }
+
+            AlertSeverity? severity = null;
+            if (request.Query.TryGetValue("severity", out var sv))
+            {
+                if (!Enum.TryParse<AlertSeverity>(sv.ToString(), ignoreCase: true, out var parsed) || int.TryParse(sv.ToString(), out _))
+                {
+                    return ApiResults.Error(StatusCodes.Status400BadRequest, $"Unknown severity '{sv}'; use warning or critical.", time);
+                }
+
+                severity = parsed;
+            }
+
+            var alerts = await engine.Alerts.GetAsync(
+                new AlertQuery { States = states.Count > 0 ? states : AlertQuery.Open.States, Severity = severity }, ct);
+            return ApiResults.Ok(alerts.Select(AlertDto.From).ToList(), time);
         });
 
         app.MapPost("/api/service/shutdown", (HttpContext context, IHostApplicationLifetime lifetime, TimeProvider time) =>

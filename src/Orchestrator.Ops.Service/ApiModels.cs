@@ -83,3 +83,26 @@ internal sealed record OperationRecordDto(
         r.Id, r.Wrapper, r.Slot, r.Source.ToString().ToLowerInvariant(), r.OperationType, Utc(r.StartedAt), Utc(r.EndedAt), r.DurationMs,
         r.Status.ToString().ToLowerInvariant(), r.StatusCode, r.ErrorMessage, r.ErrorCode, r.FallbackUsed, r.FallbackReason, r.Attempts, r.Version);
 }
+
+/// <summary>An alert in the API: snake_case like the runbook's other objects.</summary>
+internal static class AlertDto
+{
+    public static Dictionary<string, object?> From(Orchestrator.Ops.Core.Alerts.HealthAlert a) => new()
+    {
+        ["id"] = a.Id,
+        ["rule"] = a.Rule,
+        ["severity"] = a.Severity.ToString().ToLowerInvariant(),
+        ["state"] = a.State.ToString().ToLowerInvariant(),
+        ["wrapper_name"] = a.Wrapper,
+        ["slot"] = a.Slot,
+        ["value"] = a.Value,
+        ["threshold"] = a.Threshold,
+        ["message"] = a.Message,
+        ["started_at"] = ApiResults.Utc(a.StartedAt),
+        ["fired_at"] = ApiResults.Utc(a.FiredAt),
+        ["resolved_at"] = ApiResults.Utc(a.ResolvedAt),
+        ["acknowledged_at"] = ApiResults.Utc(a.AcknowledgedAt),
+        ["acknowledged_by"] = a.AcknowledgedBy,
+        ["muted"] = a.Muted,
+    };
+}

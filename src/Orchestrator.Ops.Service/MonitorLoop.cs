@@ -6,7 +6,8 @@ using Orchestrator.Ops.Core.Reporting;
 namespace Orchestrator.Ops.Service;
 
 /// <summary>
-/// Probes every wrapper in every slot once at start and then every healthChecks.interval, on the injected clock.
+/// Probes every wrapper in every slot once at start and then every healthChecks.interval, on the injected clock,
+/// then evaluates the alert rules over the active slot.
 /// A failed round (a locked store, anything) is logged and the loop goes on; a hanging wrapper costs only its own timeout.
 /// </summary>
 internal sealed class MonitorLoop(OpsEngine engine, TimeProvider time, IOpsReporter? observer = null) : BackgroundService
@@ -51,7 +52,12 @@ internal sealed class MonitorLoop(OpsEngine engine, TimeProvider time, IOpsRepor
             try
             {
                 var records = await engine.Health.ProbeAllAsync(reporter, stoppingToken).ConfigureAwait(false);
-                result = new MonitorRound(0, records.Count, null);
+
+                // Alerts watch the slot that serves traffic; the round just probed it, so nothing is probed again here.
+                var active = await engine.Health.GetActiveSlotAsync(stoppingToken).ConfigureAwait(false);
+                var health = await engine.Health.GetWrapperHealthAsync(null, active, live: false, reporter, stoppingToken).ConfigureAwait(false);
+                var transitions = await engine.Alerts.EvaluateAsync(health, stoppingToken).ConfigureAwait(false);
+                result = new MonitorRound(0, records.Count, null) { AlertTransitions = transitions.Count };
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -121,5 +127,8 @@ internal sealed class MonitorLoop(OpsEngine engine, TimeProvider time, IOpsRepor
     }
 }
 
-/// <summary>One finished monitor round: how many probes it recorded, or why it failed.</summary>
-internal sealed record MonitorRound(int Round, int? Probed, Exception? Error);
+/// <summary>One finished monitor round: how many probes it recorded and alerts it moved, or why it failed.</summary>
+internal sealed record MonitorRound(int Round, int? Probed, Exception? Error)
+{
+    public int AlertTransitions { get; init; }
+}

@@ -131,4 +131,33 @@ public sealed class MonitorLoopTests(FleetFixture fleet) : IAsyncLifetime
         {
         }
     }
+
+    [Fact]
+    public async Task Each_round_evaluates_the_alert_rules_so_a_failing_wrapper_fires_and_shows_on_the_api()
+    {
+        await fleet.Fleet.UpdateAsync("poml", "blue", s => s with { ErrorRate = 1 });
+        var svc = await Start("""{ "intervalSeconds": 30, "retries": 0, "retryDelayMs": 0, "minimumSamples": 1 }""",
+            """
+            ,
+              "alerts": { "forSeconds": 30, "resolveHoldSeconds": 30 }
+            """);
+
+        var first = await svc.Monitor.WaitForRoundAsync(1).WaitAsync(Bound);
+        Assert.Equal(0, first.AlertTransitions);
+        var pending = (await svc.GetJsonAsync("/api/alerts")).GetProperty("data").EnumerateArray().ToList();
+        Assert.Contains(pending, a => a.GetProperty("rule").GetString() == "ErrorRateHigh" && a.GetProperty("state").GetString() == "pending"
+            && a.GetProperty("wrapper_name").GetString() == "poml" && a.GetProperty("slot").GetString() == "blue");
+
+        svc.Time.Advance(TimeSpan.FromSeconds(30));
+        var second = await svc.Monitor.WaitForRoundAsync(2).WaitAsync(Bound);
+        Assert.True(second.AlertTransitions > 0);
+        var firing = (await svc.GetJsonAsync("/api/alerts?state=firing&severity=critical")).GetProperty("data").EnumerateArray().ToList();
+        Assert.Contains(firing, a => a.GetProperty("rule").GetString() == "ErrorRateHigh");
+        Assert.All(firing, a => Assert.Equal("critical", a.GetProperty("severity").GetString()));
+
+        using var bad = await svc.GetAsync("/api/alerts?state=burning");
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, bad.StatusCode);
+        using var unauthorized = await svc.GetAsync("/api/alerts", key: null);
+        Assert.Equal(System.Net.HttpStatusCode.Unauthorized, unauthorized.StatusCode);
+    }
 }
