@@ -14,7 +14,8 @@
       Test   Build, then every xunit project (tests/*/*.Tests.csproj, one after another)
              and every Pester file (tests/pester/*.Tests.ps1, in a child pwsh). The last
              line printed is "N passed, N failed[, N skipped]".
-      Start  Build, then start the sandbox fleet through the module and show its health.
+      Start  Build, then start the sandbox fleet and the monitoring service through the module, drive
+             synthetic traffic through the gateway, show the dashboard, key and health; until Ctrl+C.
       Bench  Build, then run every bench/*.Bench.ps1; output is saved under bench/results/.
 
 .EXAMPLE
@@ -43,7 +44,7 @@ $PSNativeCommandUseErrorActionPreference = $false
 $Tasks = [ordered]@{
     Build = 'build the solution and lay out out/Orchestrator.Ops/'
     Test  = 'Build, then run the xunit and Pester tests'
-    Start = 'Build, then start the sandbox fleet and show its health'
+    Start = 'Build, then run the sandbox, the monitoring service and synthetic traffic until Ctrl+C'
     Bench = 'Build, then run bench/*.Bench.ps1 (results in bench/results/)'
 }
 
@@ -308,7 +309,7 @@ function Invoke-Test {
 
 function Invoke-Start {
     Invoke-Build
-    Write-Step 'Start the sandbox fleet'
+    Write-Step 'Start the sandbox fleet and the monitoring service (Ctrl+C stops them)'
     Invoke-ChildPwsh -ScriptPath (Join-Path $RepoRoot 'build/Start.ps1') -ArgumentList @(
         '-ModuleManifest', $ModuleManifest,
         '-Root', (Join-Path $OutDir 'sandbox-root'))
