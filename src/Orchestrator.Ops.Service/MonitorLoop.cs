@@ -1,5 +1,8 @@
 using Microsoft.Extensions.Hosting;
 using Orchestrator.Ops.Core;
+using Orchestrator.Ops.Core.Alerts;
+using Orchestrator.Ops.Core.Configuration;
+using Orchestrator.Ops.Core.Host;
 using Orchestrator.Ops.Core.Logging;
 using Orchestrator.Ops.Core.Reporting;
 
@@ -7,12 +10,14 @@ namespace Orchestrator.Ops.Service;
 
 /// <summary>
 /// Probes every wrapper in every slot once at start and then every healthChecks.interval, on the injected clock,
-/// then evaluates the alert rules over the active slot.
+/// then evaluates the alert rules over the active slot, the machine's CPU and memory, and configuration drift.
 /// A failed round (a locked store, anything) is logged and the loop goes on; a hanging wrapper costs only its own timeout.
 /// </summary>
 internal sealed class MonitorLoop(OpsEngine engine, TimeProvider time, IOpsReporter? observer = null) : BackgroundService
 {
     private readonly Serilog.ILogger _log = engine.Log.ForCategory(OpsLogging.MonitorCategory);
+    private readonly HostSampler _host = new();
+    private readonly ConfigDriftDetector _drift = new(engine.Config.SourcePath);
     private const int HistoryLimit = 100;
     private readonly object _gate = new();
     private readonly List<(int Round, TaskCompletionSource<MonitorRound> Done)> _waiters = [];
@@ -56,7 +61,9 @@ internal sealed class MonitorLoop(OpsEngine engine, TimeProvider time, IOpsRepor
                 // Alerts watch the slot that serves traffic; the round just probed it, so nothing is probed again here.
                 var active = await engine.Health.GetActiveSlotAsync(stoppingToken).ConfigureAwait(false);
                 var health = await engine.Health.GetWrapperHealthAsync(null, active, live: false, reporter, stoppingToken).ConfigureAwait(false);
-                var transitions = await engine.Alerts.EvaluateAsync(health, stoppingToken).ConfigureAwait(false);
+                var host = _host.Sample();
+                var system = new SystemSignals(host.CpuPercent, host.MemoryPercent, _drift.HasDrifted());
+                var transitions = await engine.Alerts.EvaluateAsync(health, system, stoppingToken).ConfigureAwait(false);
                 result = new MonitorRound(0, records.Count, null) { AlertTransitions = transitions.Count };
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)

@@ -13,4 +13,10 @@ public enum AlertMetric
     ResponseTime,
     /// <summary>Probes failed in a row at the end of the window: the wrapper does not answer.</summary>
     Unavailable,
+    /// <summary>The machine's CPU use, percent (a system rule, not per wrapper).</summary>
+    CpuPercent,
+    /// <summary>The machine's memory use, percent (a system rule).</summary>
+    MemoryPercent,
+    /// <summary>1 when the configuration file changed since the service loaded it, else 0 (a system rule).</summary>
+    ConfigurationDrift,
 }

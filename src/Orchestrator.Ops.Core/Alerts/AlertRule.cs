@@ -8,12 +8,16 @@ public sealed record AlertRule(string Name, AlertSeverity Severity, AlertMetric 
 {
     public bool IsBreachedBy(double value) => Below ? value < Threshold : value > Threshold;
 
+    /// <summary>True for rules about the machine or the service rather than one wrapper.</summary>
+    public bool IsSystemRule => Metric is AlertMetric.CpuPercent or AlertMetric.MemoryPercent or AlertMetric.ConfigurationDrift;
+
     public string Describe(double value)
     {
         var unit = Metric switch
         {
             AlertMetric.ResponseTime => " ms",
             AlertMetric.Unavailable => " failed probe(s)",
+            AlertMetric.ConfigurationDrift => string.Empty,
             AlertMetric.HealthScore => string.Empty,
             _ => "%",
         };

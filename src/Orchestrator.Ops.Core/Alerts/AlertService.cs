@@ -39,7 +39,11 @@ public sealed class AlertService
         _store.Alerts.AcknowledgeAsync(id, by, _time.GetUtcNow(), cancellationToken);
 
     /// <summary>One evaluation round over the given health; returns the transitions it made (and notified).</summary>
-    public async Task<IReadOnlyList<AlertTransition>> EvaluateAsync(IReadOnlyList<WrapperHealth> health, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<AlertTransition>> EvaluateAsync(IReadOnlyList<WrapperHealth> health, CancellationToken cancellationToken) =>
+        EvaluateAsync(health, SystemSignals.None, cancellationToken);
+
+    /// <summary>One evaluation round over the given health and system signals (CPU, memory, configuration drift).</summary>
+    public async Task<IReadOnlyList<AlertTransition>> EvaluateAsync(IReadOnlyList<WrapperHealth> health, SystemSignals system, CancellationToken cancellationToken)
     {
         var now = _time.GetUtcNow();
         var open = (await _store.Alerts.GetAsync(AlertQuery.Open, cancellationToken).ConfigureAwait(false))
@@ -48,71 +52,63 @@ public sealed class AlertService
         var deleted = new List<long>();
         var transitions = new List<(HealthAlert Alert, AlertState From, AlertState To)>();
 
-        foreach (var h in health.Where(h => h.Status != HealthStatus.Unknown))
+        foreach (var (rule, subject, slot, value) in Observations(health, system))
         {
-            foreach (var rule in _settings.Rules)
+            var key = (rule.Name, subject, slot);
+            open.TryGetValue(key, out var existing);
+            if (rule.IsBreachedBy(value))
             {
-                if (ValueOf(rule.Metric, h) is not { } value)
+                var message = $"{(rule.IsSystemRule ? "system" : $"{subject}/{slot}")}: {rule.Describe(value)}";
+                if (existing is null)
                 {
-                    continue;
-                }
+                    var fresh = new HealthAlert
+                    {
+                        Id = 0,
+                        Rule = rule.Name,
+                        Severity = rule.Severity,
+                        State = AlertState.Pending,
+                        Wrapper = subject,
+                        Slot = slot,
+                        Value = value,
+                        Threshold = rule.Threshold,
+                        Message = message,
+                        StartedAt = now,
+                    };
+                    if (rule.For <= TimeSpan.Zero)
+                    {
+                        fresh = fresh with { State = AlertState.Firing, FiredAt = now };
+                        transitions.Add((fresh, AlertState.Pending, AlertState.Firing));
+                    }
 
-                var key = (rule.Name, h.Name, h.Slot);
-                open.TryGetValue(key, out var existing);
-                if (rule.IsBreachedBy(value))
-                {
-                    var message = $"{h.Name}/{h.Slot}: {rule.Describe(value)}";
-                    if (existing is null)
-                    {
-                        var fresh = new HealthAlert
-                        {
-                            Id = 0,
-                            Rule = rule.Name,
-                            Severity = rule.Severity,
-                            State = AlertState.Pending,
-                            Wrapper = h.Name,
-                            Slot = h.Slot,
-                            Value = value,
-                            Threshold = rule.Threshold,
-                            Message = message,
-                            StartedAt = now,
-                        };
-                        if (rule.For <= TimeSpan.Zero)
-                        {
-                            fresh = fresh with { State = AlertState.Firing, FiredAt = now };
-                            transitions.Add((fresh, AlertState.Pending, AlertState.Firing));
-                        }
-
-                        changed[key] = fresh;
-                    }
-                    else if (existing.State == AlertState.Pending && now - existing.StartedAt >= rule.For)
-                    {
-                        var fired = existing with { State = AlertState.Firing, FiredAt = now, Value = value, Message = message, ClearSince = null };
-                        changed[key] = fired;
-                        transitions.Add((fired, AlertState.Pending, AlertState.Firing));
-                    }
-                    else
-                    {
-                        changed[key] = existing with { Value = value, Message = message, ClearSince = null };
-                    }
+                    changed[key] = fresh;
                 }
-                else if (existing is { State: AlertState.Pending })
+                else if (existing.State == AlertState.Pending && now - existing.StartedAt >= rule.For)
                 {
-                    deleted.Add(existing.Id);
-                    open.Remove(key);
+                    var fired = existing with { State = AlertState.Firing, FiredAt = now, Value = value, Message = message, ClearSince = null };
+                    changed[key] = fired;
+                    transitions.Add((fired, AlertState.Pending, AlertState.Firing));
                 }
-                else if (existing is { State: AlertState.Firing })
+                else
                 {
-                    if (existing.ClearSince is null)
-                    {
-                        changed[key] = existing with { ClearSince = now };
-                    }
-                    else if (now - existing.ClearSince.Value >= _settings.ResolveHold)
-                    {
-                        var resolved = existing with { State = AlertState.Resolved, ResolvedAt = now };
-                        changed[key] = resolved;
-                        transitions.Add((resolved, AlertState.Firing, AlertState.Resolved));
-                    }
+                    changed[key] = existing with { Value = value, Message = message, ClearSince = null };
+                }
+            }
+            else if (existing is { State: AlertState.Pending })
+            {
+                deleted.Add(existing.Id);
+                open.Remove(key);
+            }
+            else if (existing is { State: AlertState.Firing })
+            {
+                if (existing.ClearSince is null)
+                {
+                    changed[key] = existing with { ClearSince = now };
+                }
+                else if (now - existing.ClearSince.Value >= _settings.ResolveHold)
+                {
+                    var resolved = existing with { State = AlertState.Resolved, ResolvedAt = now };
+                    changed[key] = resolved;
+                    transitions.Add((resolved, AlertState.Firing, AlertState.Resolved));
                 }
             }
         }
@@ -167,6 +163,38 @@ public sealed class AlertService
         }
 
         return result;
+    }
+
+    /// <summary>Every (rule, subject, slot, value) with data: per-wrapper rules over known health, system rules over the signals.</summary>
+    private IEnumerable<(AlertRule Rule, string Subject, string Slot, double Value)> Observations(IReadOnlyList<WrapperHealth> health, SystemSignals system)
+    {
+        foreach (var rule in _settings.Rules)
+        {
+            if (rule.IsSystemRule)
+            {
+                double? value = rule.Metric switch
+                {
+                    AlertMetric.CpuPercent => system.CpuPercent,
+                    AlertMetric.MemoryPercent => system.MemoryPercent,
+                    AlertMetric.ConfigurationDrift => system.ConfigurationDrifted is { } d ? (d ? 1 : 0) : null,
+                    _ => null,
+                };
+                if (value is { } v)
+                {
+                    yield return (rule, SystemSignals.Subject, "*", v);
+                }
+
+                continue;
+            }
+
+            foreach (var h in health.Where(h => h.Status != HealthStatus.Unknown))
+            {
+                if (ValueOf(rule.Metric, h) is { } v)
+                {
+                    yield return (rule, h.Name, h.Slot, v);
+                }
+            }
+        }
     }
 
     private static double? ValueOf(AlertMetric metric, WrapperHealth h) => metric switch

@@ -24,5 +24,8 @@ public sealed record AlertSettings
         new("ServiceUnavailable", AlertSeverity.Critical, AlertMetric.Unavailable, Below: false, 0, @for),
         new("ResponseTimeHigh", AlertSeverity.Warning, AlertMetric.ResponseTime, Below: false, t.MaxResponseMs, @for),
         new("HealthScoreLow", AlertSeverity.Warning, AlertMetric.HealthScore, Below: true, t.HealthWarningPercent, @for),
+        new("CpuHigh", AlertSeverity.Warning, AlertMetric.CpuPercent, Below: false, 70, @for),
+        new("MemoryHigh", AlertSeverity.Warning, AlertMetric.MemoryPercent, Below: false, 80, @for),
+        new("ConfigurationDrift", AlertSeverity.Warning, AlertMetric.ConfigurationDrift, Below: false, 0, TimeSpan.Zero),
     ];
 }

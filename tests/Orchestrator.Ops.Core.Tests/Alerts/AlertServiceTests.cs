@@ -174,4 +174,28 @@ public sealed class AlertServiceTests : IAsyncLifetime
         Assert.Equal("alice", again!.AcknowledgedBy);
         Assert.Null(await service.AcknowledgeAsync(9999, "carol", default));
     }
+
+    [Fact]
+    public async Task System_rules_watch_cpu_memory_and_configuration_drift()
+    {
+        var settings = new AlertSettings
+        {
+            For = TimeSpan.Zero,
+            ResolveHold = TimeSpan.Zero,
+            Rules = AlertSettings.RunbookRules(new ThresholdSettings(), TimeSpan.Zero),
+        };
+        var service = new AlertService(settings, _store, _time, new WebhookNotifier(_http, [_hook.Url], TimeProvider.System, Log.Logger, TimeSpan.Zero), Log.Logger);
+
+        var fired = await service.EvaluateAsync([], new SystemSignals(CpuPercent: 85, MemoryPercent: null, ConfigurationDrifted: true), default);
+
+        Assert.Equal(["ConfigurationDrift", "CpuHigh"], fired.Select(t => t.Alert.Rule).Order());
+        Assert.All(fired, t => Assert.Equal((SystemSignals.Subject, "*", AlertSeverity.Warning), (t.Alert.Wrapper, t.Alert.Slot, t.Alert.Severity)));
+        Assert.Contains("CpuPercent 85", fired.Single(t => t.Alert.Rule == "CpuHigh").Alert.Message);
+
+        _time.Advance(TimeSpan.FromSeconds(1));
+        await service.EvaluateAsync([], new SystemSignals(40, 50, false), default);
+        _time.Advance(TimeSpan.FromSeconds(1));
+        var resolved = await service.EvaluateAsync([], new SystemSignals(40, 50, false), default);
+        Assert.Equal(["ConfigurationDrift", "CpuHigh"], resolved.Where(t => t.To == AlertState.Resolved).Select(t => t.Alert.Rule).Order());
+    }
 }

@@ -1,3 +1,4 @@
+using Orchestrator.Ops.Core.Alerts;
 using Orchestrator.Ops.Core.Configuration;
 using Orchestrator.Ops.Core.Tests.Support;
 
@@ -210,9 +211,11 @@ public sealed class OpsConfigLoaderTests : IDisposable
     public void Alerts_default_to_the_runbook_rules_and_custom_rules_are_checked()
     {
         var defaults = OpsConfigLoader.Load(_dir.Write("ops.json", ConfigText.Minimal)).Alerts;
-        Assert.Equal(["ErrorRateHigh", "HealthScoreCritical", "HealthScoreLow", "ResponseTimeHigh", "ServiceUnavailable", "SuccessRateLow"], defaults.Rules.Select(r => r.Name).Order());
+        Assert.Equal(["ConfigurationDrift", "CpuHigh", "ErrorRateHigh", "HealthScoreCritical", "HealthScoreLow", "MemoryHigh", "ResponseTimeHigh", "ServiceUnavailable", "SuccessRateLow"], defaults.Rules.Select(r => r.Name).Order());
+        Assert.Contains(defaults.Rules, r => r is { Name: "CpuHigh", Threshold: 70, Severity: AlertSeverity.Warning });
+        Assert.Contains(defaults.Rules, r => r is { Name: "MemoryHigh", Threshold: 80 });
         Assert.Contains(defaults.Rules, r => r is { Name: "SuccessRateLow", Below: true, Threshold: 95 });
-        Assert.All(defaults.Rules, r => Assert.Equal(TimeSpan.FromMinutes(1), r.For));
+        Assert.All(defaults.Rules.Where(r => r.Name != "ConfigurationDrift"), r => Assert.Equal(TimeSpan.FromMinutes(1), r.For));
 
         var custom = _dir.Write("custom.json", ConfigText.Minimal[..^2] + """
             ,

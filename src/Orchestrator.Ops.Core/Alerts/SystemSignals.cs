@@ -1,0 +1,10 @@
+namespace Orchestrator.Ops.Core.Alerts;
+
+/// <summary>What the system rules look at: the machine's CPU and memory, and whether the configuration drifted. Null is no data.</summary>
+public sealed record SystemSignals(double? CpuPercent, double? MemoryPercent, bool? ConfigurationDrifted)
+{
+    /// <summary>The wrapper name system alerts carry; not a valid wrapper name, so it never collides with one.</summary>
+    public const string Subject = "(system)";
+
+    public static SystemSignals None { get; } = new(null, null, null);
+}

@@ -1,0 +1,4 @@
+namespace Orchestrator.Ops.Core.Host;
+
+/// <summary>CPU and memory use in percent; null when unknown (the first CPU sample, or no /proc).</summary>
+public sealed record HostSample(double? CpuPercent, double? MemoryPercent);
