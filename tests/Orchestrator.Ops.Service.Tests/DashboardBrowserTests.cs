@@ -39,7 +39,7 @@ public sealed class DashboardBrowserTests(FleetFixture fleet) : IAsyncDisposable
         await page.SendAsync("Runtime.enable", null, ct);
         await page.SendAsync("Log.enable", null, ct);
         await page.SendAsync("Page.enable", null, ct);
-        await page.SendAsync("Page.addScriptToEvaluateOnNewDocument",
+        var seed = await page.SendAsync("Page.addScriptToEvaluateOnNewDocument",
             new { source = $"sessionStorage.setItem('orchestratorOps.apiKey', {JsonSerializer.Serialize(key)});" }, ct);
         await page.SendAsync("Page.navigate", new { url = apiUrl.AbsoluteUri }, ct);
 
@@ -81,6 +81,18 @@ public sealed class DashboardBrowserTests(FleetFixture fleet) : IAsyncDisposable
         }
 
         Assert.True(_errors.IsEmpty, "The page logged errors:\n" + string.Join("\n", _errors));
+
+        // A refused key is forgotten and asked for again; the key typed into the form opens the dashboard.
+        await page.SendAsync("Page.removeScriptToEvaluateOnNewDocument", new { identifier = seed.GetProperty("identifier").GetString() }, ct);
+        await page.EvaluateAsync("sessionStorage.setItem('orchestratorOps.apiKey', 'not-the-key'); location.reload(); true", ct);
+        await WaitForAsync(page, """
+            (() => { const form = document.getElementById('key-form'), main = document.getElementById('dashboard');
+                     return !!form && !!main && !form.hidden && main.hidden && sessionStorage.getItem('orchestratorOps.apiKey') === null; })()
+            """,
+            v => v.GetBoolean(), "the key form after a 401", ct);
+        await page.EvaluateAsync($"document.getElementById('key-input').value = {JsonSerializer.Serialize(key)}; document.getElementById('key-form').requestSubmit(); true", ct);
+        await WaitForAsync(page, "document.querySelectorAll('#wrapper-rows tr[data-wrapper]').length", v => v.GetInt32() == 3, "the rows after entering the key", ct);
+        Assert.Equal(key, (await page.EvaluateAsync("sessionStorage.getItem('orchestratorOps.apiKey')", ct)).GetString());
     }
 
     public async ValueTask DisposeAsync()
