@@ -7,7 +7,7 @@ using Orchestrator.Ops.Core.Logging;
 namespace Orchestrator.Ops.Service;
 
 /// <summary>
-/// Every request but GET /health needs the API key (X-Api-Key or Authorization: Bearer), compared in constant time.
+/// Every request but GET /health and the dashboard's page and assets needs the API key (X-Api-Key or Authorization: Bearer), compared in constant time.
 /// A client with too many recent failures is refused with 429 before its key is even looked at.
 /// The presented key is never logged.
 /// </summary>
@@ -18,6 +18,12 @@ internal sealed class ApiKeyMiddleware(RequestDelegate next, ApiKeyHolder key, F
     public async Task InvokeAsync(HttpContext context)
     {
         if (HttpMethods.IsGet(context.Request.Method) && context.Request.Path.Equals("/health", StringComparison.OrdinalIgnoreCase))
+        {
+            await next(context);
+            return;
+        }
+
+        if (Dashboard.DashboardAssets.IsOpen(context.Request))
         {
             await next(context);
             return;

@@ -70,6 +70,7 @@ public static class ServiceHost
             app.UseStatusCodePages(ctx => StatusCodeBody(ctx.HttpContext, time));
             app.UseMiddleware<ApiKeyMiddleware>();
             ApiEndpoints.Map(app);
+            Dashboard.DashboardEndpoints.Map(app);
             app.Lifetime.ApplicationStopped.Register(certificate.Dispose);
             return app;
         }

@@ -243,4 +243,41 @@ public sealed class HealthService
 
         return result;
     }
+
+    /// <summary>
+    /// One wrapper's operations in one slot from <paramref name="since"/> until now, in steps of <paramref name="step"/>,
+    /// oldest first. Steps start on multiples of the step since the Unix epoch, so points stay put between calls;
+    /// steps without operations are kept (with null rates) so a chart shows the gap.
+    /// </summary>
+    public async Task<IReadOnlyList<WrapperSeriesPoint>> GetSeriesAsync(string wrapper, string slot, DateTimeOffset since, TimeSpan step, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(step, TimeSpan.FromSeconds(1));
+        var now = _time.GetUtcNow();
+        if (since > now)
+        {
+            return [];
+        }
+
+        var first = new DateTimeOffset(since.UtcTicks - (since.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) % step.Ticks, TimeSpan.Zero);
+        var count = (int)((now - first).Ticks / step.Ticks) + 1;
+        var records = await _store.Health.GetAsync(
+            new OperationQuery(first, now.AddMilliseconds(1)) { Wrapper = wrapper, Slot = slot }, cancellationToken).ConfigureAwait(false);
+        var bySteps = records.ToLookup(r => (int)((r.StartedAt - first).Ticks / step.Ticks));
+        var points = new List<WrapperSeriesPoint>(count);
+        for (var i = 0; i < count; i++)
+        {
+            var s = WindowStats.From(bySteps[i]);
+            points.Add(new WrapperSeriesPoint
+            {
+                Timestamp = first + (step * i),
+                TotalOperations = s.Total,
+                SuccessRate = s.SuccessRate,
+                P50Ms = s.P50Ms,
+                P95Ms = s.P95Ms,
+                P99Ms = s.P99Ms,
+            });
+        }
+
+        return points;
+    }
 }
