@@ -148,11 +148,11 @@ public sealed class AlertService
             if (t.To == AlertState.Firing)
             {
                 _log.Error("AlertFiring {Severity} {Rule} {Wrapper}/{Slot}: {Message}{Muted}",
-                    t.Alert.Severity, t.Alert.Rule, t.Alert.Wrapper, t.Alert.Slot, t.Alert.Message, t.Alert.Muted ? " (muted by a critical alert)" : string.Empty);
+                    t.Alert.Severity.ToString(), t.Alert.Rule, t.Alert.Wrapper, t.Alert.Slot, t.Alert.Message, t.Alert.Muted ? " (muted by a critical alert)" : string.Empty);
             }
             else
             {
-                _log.Information("alert resolved {Severity} {Rule} {Wrapper}/{Slot}: {Message}", t.Alert.Severity, t.Alert.Rule, t.Alert.Wrapper, t.Alert.Slot, t.Alert.Message);
+                _log.Information("alert resolved {Severity} {Rule} {Wrapper}/{Slot}: {Message}", t.Alert.Severity.ToString(), t.Alert.Rule, t.Alert.Wrapper, t.Alert.Slot, t.Alert.Message);
             }
         }
 

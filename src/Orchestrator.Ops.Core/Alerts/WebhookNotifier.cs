@@ -54,12 +54,12 @@ public sealed class WebhookNotifier : IAlertNotifier
                         }
                     }, cancellationToken).ConfigureAwait(false);
                     _log.Information("webhook {Webhook} notified: {Rule} {Wrapper}/{Slot} {To} after {Attempts} attempt(s)",
-                        hook.GetLeftPart(UriPartial.Path), t.Alert.Rule, t.Alert.Wrapper, t.Alert.Slot, t.To, attempts);
+                        hook.GetLeftPart(UriPartial.Path), t.Alert.Rule, t.Alert.Wrapper, t.Alert.Slot, t.To.ToString(), attempts);
                 }
                 catch (Exception ex) when (ex is HttpRequestException or TimeoutRejectedException)
                 {
                     _log.Error("WebhookFailed webhook {Webhook} not notified of {Rule} {Wrapper}/{Slot} {To} after {Attempts} attempt(s): {Reason}",
-                        hook.GetLeftPart(UriPartial.Path), t.Alert.Rule, t.Alert.Wrapper, t.Alert.Slot, t.To, attempts, ex.Message);
+                        hook.GetLeftPart(UriPartial.Path), t.Alert.Rule, t.Alert.Wrapper, t.Alert.Slot, t.To.ToString(), attempts, ex.Message);
                 }
             }
         }

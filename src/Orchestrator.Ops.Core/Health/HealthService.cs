@@ -144,7 +144,7 @@ public sealed class HealthService
             else
             {
                 _monitorLog.Information("probe {Wrapper}/{Slot} {Status} attempts={Attempts} version={Version} response_time: {ResponseTime}",
-                    r.Wrapper, r.Slot, r.Status, r.Attempts, r.Version ?? "-", Ms(r.DurationMs));
+                    r.Wrapper, r.Slot, r.Status.ToString(), r.Attempts, r.Version ?? "-", Ms(r.DurationMs));
             }
         }
 
@@ -237,7 +237,7 @@ public sealed class HealthService
 
             if (a.Status is HealthStatus.Unhealthy or HealthStatus.Critical)
             {
-                _healthLog.Warning("{Wrapper}/{Slot} is {Status} (score {Score}): {Message}", w.Name, s.Name, a.Status, a.Score, a.Message);
+                _healthLog.Warning("{Wrapper}/{Slot} is {Status} (score {Score}): {Message}", w.Name, s.Name, a.Status.ToString(), a.Score, a.Message);
             }
         }
 
