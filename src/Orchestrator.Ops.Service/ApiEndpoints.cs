@@ -25,15 +25,48 @@ internal static class ApiEndpoints
         app.MapGet("/health", (TimeProvider time) =>
             Results.Json(new Dictionary<string, object?> { ["status"] = "healthy", ["timestamp"] = ApiResults.Utc(time.GetUtcNow()), ["version"] = Version }, ApiResults.Json));
 
-        app.MapGet("/api/system/health", async (OpsEngine engine, TimeProvider time, CancellationToken ct) =>
+        app.MapGet("/api/system/health", async (HttpRequest request, OpsEngine engine, TimeProvider time, CancellationToken ct) =>
         {
             var health = await engine.Health.GetSystemHealthAsync(live: false, NullReporter.Instance, ct);
+            if (ApiQuery.Detail(request))
+            {
+                return ApiResults.Ok(SystemHealthDetailDto.From(health), time);
+            }
+
             return ApiResults.Ok(SystemHealthDto.From(health), time);
         });
 
-        app.MapGet("/api/wrappers/health", async (OpsEngine engine, TimeProvider time, CancellationToken ct) =>
+        app.MapGet("/api/wrappers/health", async (HttpRequest request, OpsEngine engine, TimeProvider time, CancellationToken ct) =>
         {
             var slot = await engine.Health.GetActiveSlotAsync(ct);
+            // ?slot=blue|green|all picks the slot (default: the active one); ?detail=true (or slot=all) answers a list of
+            // the module's full objects instead of the runbook's map by name.
+            string? selected = slot;
+            var detail = ApiQuery.Detail(request);
+            if (request.Query.TryGetValue("slot", out var sq))
+            {
+                if (string.Equals(sq.ToString(), "all", StringComparison.OrdinalIgnoreCase))
+                {
+                    selected = null;
+                    detail = true;
+                }
+                else if (engine.Config.FindSlot(sq.ToString()) is { } chosen)
+                {
+                    selected = slot = chosen.Name;
+                }
+                else
+                {
+                    return ApiResults.Error(StatusCodes.Status400BadRequest,
+                        $"Unknown slot '{sq}'. Slots: {string.Join(", ", engine.Config.Slots.Select(s => s.Name))}, or all.", time);
+                }
+            }
+
+            if (detail)
+            {
+                var detailed = await engine.Health.GetWrapperHealthAsync(null, selected, live: false, NullReporter.Instance, ct);
+                return ApiResults.Ok(detailed.Select(WrapperHealthDetailDto.From).ToList(), time, ("slot", selected ?? "all"));
+            }
+
             var wrappers = await engine.Health.GetWrapperHealthAsync(null, slot, live: false, NullReporter.Instance, ct);
             var data = wrappers.ToDictionary(w => w.Name, WrapperHealthDto.From, StringComparer.Ordinal);
             return ApiResults.Ok(data, time, ("slot", slot));
@@ -54,7 +87,24 @@ internal static class ApiEndpoints
             }
 
             var slot = await engine.Health.GetActiveSlotAsync(ct);
+            if (request.Query.TryGetValue("slot", out var sq))
+            {
+                if (engine.Config.FindSlot(sq.ToString()) is not { } chosen)
+                {
+                    return ApiResults.Error(StatusCodes.Status400BadRequest,
+                        $"Unknown slot '{sq}'. Slots: {string.Join(", ", engine.Config.Slots.Select(s => s.Name))}.", time);
+                }
+
+                slot = chosen.Name;
+            }
+
             var buckets = await engine.Health.GetMetricsAsync(wrapper.Name, slot, hours, ct);
+            if (sq.Count > 0 || ApiQuery.Detail(request))
+            {
+                return ApiResults.Ok(buckets.Select(MetricBucketDto.From).ToList(), time,
+                    ("wrapper_name", wrapper.Name), ("time_range_hours", hours), ("slot", slot));
+            }
+
             return ApiResults.Ok(buckets.Select(MetricBucketDto.From).ToList(), time,
                 ("wrapper_name", wrapper.Name), ("time_range_hours", hours));
         });
@@ -107,8 +157,39 @@ internal static class ApiEndpoints
                 severity = parsed;
             }
 
-            var alerts = await engine.Alerts.GetAsync(
-                new AlertQuery { States = states.Count > 0 ? states : AlertQuery.Open.States, Severity = severity }, ct);
+            // Optional filters the module's Get-HealthAlert -Uri sends: wrapper=, id= (any state), limit=.
+            long? id = null;
+            if (request.Query.TryGetValue("id", out var iv))
+            {
+                if (!long.TryParse(iv.ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out var parsedId))
+                {
+                    return ApiResults.Error(StatusCodes.Status400BadRequest, $"'id' must be a whole number, not '{iv}'.", time);
+                }
+
+                id = parsedId;
+            }
+
+            var limit = 1000;
+            if (request.Query.TryGetValue("limit", out var lv)
+                && (!int.TryParse(lv.ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit < 1 || limit > 100_000))
+            {
+                return ApiResults.Error(StatusCodes.Status400BadRequest, $"'limit' must be a whole number from 1 to 100000, not '{lv}'.", time);
+            }
+
+            var wrapperFilter = request.Query.TryGetValue("wrapper", out var wv) && wv.ToString().Length > 0 ? wv.ToString() : null;
+            var alerts = await engine.Alerts.GetAsync(id is { } one
+                ? new AlertQuery { Id = one }
+                : new AlertQuery { States = states.Count > 0 ? states : AlertQuery.Open.States, Severity = severity, Wrapper = wrapperFilter, Limit = limit }, ct);
+            if (ApiQuery.Detail(request))
+            {
+                return ApiResults.Ok(alerts.Select(a =>
+                {
+                    var dto = AlertDto.From(a);
+                    dto["clear_since"] = ApiResults.Utc(a.ClearSince);
+                    return dto;
+                }).ToList(), time);
+            }
+
             return ApiResults.Ok(alerts.Select(AlertDto.From).ToList(), time);
         });
 

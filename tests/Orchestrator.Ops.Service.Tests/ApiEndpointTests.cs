@@ -247,4 +247,52 @@ public sealed class ApiEndpointTests(FleetFixture fleet) : IAsyncLifetime
         var ok = await _svc.GetJsonAsync("/api/system/health");
         Assert.Equal(3, ok.GetProperty("data").GetProperty("total_operations").GetInt32());
     }
+
+    [Fact]
+    public async Task Slot_and_detail_parameters_add_the_module_fields_and_leave_the_runbook_shapes_alone()
+    {
+        await fleet.Fleet.UpdateAsync("poml", "green", s => s with { ErrorRate = 1 });
+        var green = await _svc.GetJsonAsync("/api/wrappers/health?slot=GREEN");
+        Shape.Fields(green, "success", "data", "slot", "timestamp");
+        Assert.Equal("green", green.GetProperty("slot").GetString());
+        foreach (var w in green.GetProperty("data").EnumerateObject())
+        {
+            Shape.Fields(w.Value, "health_score", "status", "last_activity", "success_rate", "error_rate", "fallback_rate",
+                "total_operations", "p50_ms", "p95_ms", "p99_ms", "slot");
+            Assert.Equal("green", w.Value.GetProperty("slot").GetString());
+        }
+
+        Assert.Equal(1.0, green.GetProperty("data").GetProperty("poml").GetProperty("error_rate").GetDouble());
+
+        var all = await _svc.GetJsonAsync("/api/wrappers/health?slot=all");
+        Assert.Equal("all", all.GetProperty("slot").GetString());
+        var list = all.GetProperty("data").EnumerateArray().ToList();
+        Assert.Equal(6, list.Count);
+        Shape.Fields(list[0], "name", "slot", "active", "status", "message", "kind", "url", "version", "health_score", "success_rate",
+            "error_rate", "fallback_rate", "total_operations", "error_count", "fallback_count", "p50_ms", "p95_ms", "p99_ms", "average_ms",
+            "last_activity", "last_check", "last_probe_attempts", "consecutive_probe_failures", "window_minutes");
+        var pomlGreen = list.Single(w => w.GetProperty("name").GetString() == "poml" && w.GetProperty("slot").GetString() == "green");
+        Assert.False(pomlGreen.GetProperty("active").GetBoolean());
+        Assert.Equal("Poml", pomlGreen.GetProperty("kind").GetString());
+        Assert.Equal(1, pomlGreen.GetProperty("error_count").GetInt32());
+        Assert.True(list.Single(w => w.GetProperty("name").GetString() == "poml" && w.GetProperty("slot").GetString() == "blue").GetProperty("active").GetBoolean());
+
+        var activeDetail = await _svc.GetJsonAsync("/api/wrappers/health?detail=true");
+        Assert.Equal("blue", activeDetail.GetProperty("slot").GetString());
+        Assert.All(activeDetail.GetProperty("data").EnumerateArray(), w => Assert.Equal("blue", w.GetProperty("slot").GetString()));
+
+        var system = (await _svc.GetJsonAsync("/api/system/health?detail=true")).GetProperty("data");
+        Assert.Equal("blue", system.GetProperty("active_slot").GetString());
+        Assert.Equal(3, system.GetProperty("wrappers").GetArrayLength());
+
+        var metrics = await _svc.GetJsonAsync("/api/wrappers/poml/metrics?hours=1&slot=green");
+        Shape.Fields(metrics, "success", "data", "wrapper_name", "time_range_hours", "slot", "timestamp");
+        Assert.Equal("green", metrics.GetProperty("slot").GetString());
+        Assert.Equal(1, metrics.GetProperty("data")[0].GetProperty("error_count").GetInt32());
+
+        Shape.Error(await _svc.GetJsonAsync("/api/wrappers/health?slot=purple", 400), "purple");
+        Shape.Error(await _svc.GetJsonAsync("/api/wrappers/poml/metrics?slot=purple", 400), "purple");
+        Shape.Error(await _svc.GetJsonAsync("/api/alerts?limit=0", 400), "limit");
+        Shape.Error(await _svc.GetJsonAsync("/api/alerts?id=x", 400), "id");
+    }
 }

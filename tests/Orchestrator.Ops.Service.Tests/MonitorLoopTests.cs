@@ -155,6 +155,16 @@ public sealed class MonitorLoopTests(FleetFixture fleet) : IAsyncLifetime
         Assert.Contains(firing, a => a.GetProperty("rule").GetString() == "ErrorRateHigh");
         Assert.All(firing, a => Assert.Equal("critical", a.GetProperty("severity").GetString()));
 
+        var byWrapper = (await svc.GetJsonAsync("/api/alerts?wrapper=poml&state=pending,firing&detail=true")).GetProperty("data").EnumerateArray().ToList();
+        Assert.NotEmpty(byWrapper);
+        Assert.All(byWrapper, a => Assert.Equal("poml", a.GetProperty("wrapper_name").GetString()));
+        Assert.All(byWrapper, a => Assert.True(a.TryGetProperty("clear_since", out _)));
+        Assert.Empty((await svc.GetJsonAsync("/api/alerts?wrapper=routellm")).GetProperty("data").EnumerateArray());
+        Assert.Equal(1, (await svc.GetJsonAsync("/api/alerts?limit=1")).GetProperty("data").GetArrayLength());
+        var id = firing[0].GetProperty("id").GetInt64();
+        var one = Assert.Single((await svc.GetJsonAsync($"/api/alerts?id={id}")).GetProperty("data").EnumerateArray());
+        Assert.Equal(id, one.GetProperty("id").GetInt64());
+
         using var bad = await svc.GetAsync("/api/alerts?state=burning");
         Assert.Equal(System.Net.HttpStatusCode.BadRequest, bad.StatusCode);
         using var unauthorized = await svc.GetAsync("/api/alerts", key: null);

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using System.Security;
 using Orchestrator.Ops.Core.Alerts;
 using Orchestrator.Ops.Core.State;
 using Orchestrator.Ops.PowerShell.Infrastructure;
@@ -12,31 +13,52 @@ public sealed class GetHealthAlertCommand : OpsConfigCmdlet
 {
     /// <summary>Only alerts of this severity.</summary>
     [Parameter(ParameterSetName = "Filter")]
+    [Parameter(ParameterSetName = "RemoteFilter")]
     public AlertSeverityName? Severity { get; set; }
 
     /// <summary>Only alerts in these states; Pending and Firing when omitted.</summary>
     [Parameter(ParameterSetName = "Filter")]
+    [Parameter(ParameterSetName = "RemoteFilter")]
     public AlertStateName[]? State { get; set; }
 
     /// <summary>Only alerts of this wrapper.</summary>
     [Parameter(ParameterSetName = "Filter")]
+    [Parameter(ParameterSetName = "RemoteFilter")]
     [ArgumentCompleter(typeof(WrapperNameCompleter))]
     [ValidateNotNullOrEmpty]
     public string? Wrapper { get; set; }
 
     /// <summary>One alert by its id.</summary>
     [Parameter(Mandatory = true, ParameterSetName = "Id", Position = 0, ValueFromPipelineByPropertyName = true)]
+    [Parameter(Mandatory = true, ParameterSetName = "RemoteId", Position = 0, ValueFromPipelineByPropertyName = true)]
     public long Id { get; set; }
 
     /// <summary>At most this many alerts.</summary>
     [Parameter(ParameterSetName = "Filter")]
+    [Parameter(ParameterSetName = "RemoteFilter")]
     [ValidateRange(1, 100_000)]
     public int Last { get; set; } = 1000;
 
+    /// <summary>Read the monitoring service's API at this address (e.g. https://host:5000) instead of the local store.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = "RemoteFilter")]
+    [Parameter(Mandatory = true, ParameterSetName = "RemoteId")]
+    [ValidateNotNull]
+    public Uri? Uri { get; set; }
+
+    /// <summary>The service's API key; $env:ORCHESTRATOR_OPS_API_KEY when omitted.</summary>
+    [Parameter(ParameterSetName = "RemoteFilter")]
+    [Parameter(ParameterSetName = "RemoteId")]
+    public SecureString? ApiKey { get; set; }
+
+    /// <summary>Accept the service's TLS certificate without validating it (a self-signed certificate you know).</summary>
+    [Parameter(ParameterSetName = "RemoteFilter")]
+    [Parameter(ParameterSetName = "RemoteId")]
+    public SwitchParameter SkipCertificateCheck { get; set; }
+
     protected override void ProcessRecord()
     {
-        var config = LoadConfig();
-        var query = ParameterSetName == "Id"
+        var byId = ParameterSetName is "Id" or "RemoteId";
+        var query = byId
             ? new AlertQuery { Id = Id }
             : new AlertQuery
             {
@@ -45,8 +67,20 @@ public sealed class GetHealthAlertCommand : OpsConfigCmdlet
                 Wrapper = Wrapper,
                 Limit = Last,
             };
-        var alerts = RunWithEngine(config, (engine, _, ct) => engine.Alerts.GetAsync(query, ct));
-        if (ParameterSetName == "Id" && alerts.Count == 0)
+        IReadOnlyList<HealthAlert> alerts;
+        if (Uri is not null)
+        {
+            using var client = ConnectApi(Uri, ApiKey, SkipCertificateCheck);
+            TryRunApi(client, (c, ct) => c.GetAlertsAsync(query, ct), out var remote, out _);
+            alerts = remote!;
+        }
+        else
+        {
+            var config = LoadConfig();
+            alerts = RunWithEngine(config, (engine, _, ct) => engine.Alerts.GetAsync(query, ct));
+        }
+
+        if (byId && alerts.Count == 0)
         {
             WriteError(new ErrorRecord(new ItemNotFoundException($"There is no alert {Id}."), "AlertNotFound", ErrorCategory.ObjectNotFound, Id));
             return;

@@ -1,20 +1,42 @@
 using System.Management.Automation;
+using System.Security;
 using Orchestrator.Ops.Core.Health;
 using Orchestrator.Ops.PowerShell.Infrastructure;
 
 namespace Orchestrator.Ops.PowerShell.Commands;
 
 /// <summary>Gets the runbook's system health over the wrappers of the active slot.</summary>
-[Cmdlet(VerbsCommon.Get, "SystemHealth")]
+[Cmdlet(VerbsCommon.Get, "SystemHealth", DefaultParameterSetName = "Local")]
 [OutputType(typeof(SystemHealth))]
 public sealed class GetSystemHealthCommand : OpsConfigCmdlet
 {
-    /// <summary>Probe now, even if a recent probe is stored.</summary>
-    [Parameter]
+    /// <summary>Probe now, even if a recent probe is stored. Local only: the service probes on its own schedule.</summary>
+    [Parameter(ParameterSetName = "Local")]
     public SwitchParameter Live { get; set; }
+
+    /// <summary>Read the monitoring service's API at this address (e.g. https://host:5000) instead of the local store.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = "Remote")]
+    [ValidateNotNull]
+    public Uri? Uri { get; set; }
+
+    /// <summary>The service's API key; $env:ORCHESTRATOR_OPS_API_KEY when omitted.</summary>
+    [Parameter(ParameterSetName = "Remote")]
+    public SecureString? ApiKey { get; set; }
+
+    /// <summary>Accept the service's TLS certificate without validating it (a self-signed certificate you know).</summary>
+    [Parameter(ParameterSetName = "Remote")]
+    public SwitchParameter SkipCertificateCheck { get; set; }
 
     protected override void EndProcessing()
     {
+        if (ParameterSetName == "Remote")
+        {
+            using var client = ConnectApi(Uri!, ApiKey, SkipCertificateCheck);
+            TryRunApi(client, (c, ct) => c.GetSystemHealthAsync(ct), out var remote, out _);
+            WriteObject(remote);
+            return;
+        }
+
         var config = LoadConfig();
         WriteObject(RunWithEngine(config, (engine, reporter, ct) => engine.Health.GetSystemHealthAsync(Live, reporter, ct)));
     }

@@ -1,6 +1,8 @@
 using System.Management.Automation;
+using System.Security;
 using Orchestrator.Ops.Core.Configuration;
 using Orchestrator.Ops.Core.Health;
+using Orchestrator.Ops.Core.Remote;
 using Orchestrator.Ops.PowerShell.Infrastructure;
 
 namespace Orchestrator.Ops.PowerShell.Commands;
@@ -8,7 +10,7 @@ namespace Orchestrator.Ops.PowerShell.Commands;
 /// <summary>
 /// <para type="synopsis">Gets the health of each wrapper in each slot.</para>
 /// </summary>
-[Cmdlet(VerbsCommon.Get, "WrapperHealth")]
+[Cmdlet(VerbsCommon.Get, "WrapperHealth", DefaultParameterSetName = "Local")]
 [OutputType(typeof(WrapperHealth))]
 public sealed class GetWrapperHealthCommand : OpsConfigCmdlet
 {
@@ -28,9 +30,22 @@ public sealed class GetWrapperHealthCommand : OpsConfigCmdlet
     [ValidateNotNullOrEmpty]
     public string? Slot { get; set; }
 
-    /// <summary>Probe now, even if a recent probe is stored.</summary>
-    [Parameter]
+    /// <summary>Probe now, even if a recent probe is stored. Local only: the service probes on its own schedule.</summary>
+    [Parameter(ParameterSetName = "Local")]
     public SwitchParameter Live { get; set; }
+
+    /// <summary>Read the monitoring service's API at this address (e.g. https://host:5000) instead of the local store.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = "Remote")]
+    [ValidateNotNull]
+    public Uri? Uri { get; set; }
+
+    /// <summary>The service's API key; $env:ORCHESTRATOR_OPS_API_KEY when omitted.</summary>
+    [Parameter(ParameterSetName = "Remote")]
+    public SecureString? ApiKey { get; set; }
+
+    /// <summary>Accept the service's TLS certificate without validating it (a self-signed certificate you know).</summary>
+    [Parameter(ParameterSetName = "Remote")]
+    public SwitchParameter SkipCertificateCheck { get; set; }
 
     protected override void ProcessRecord()
     {
@@ -43,6 +58,12 @@ public sealed class GetWrapperHealthCommand : OpsConfigCmdlet
 
     protected override void EndProcessing()
     {
+        if (ParameterSetName == "Remote")
+        {
+            EndRemote();
+            return;
+        }
+
         var config = LoadConfig();
         if (Slot is not null && config.FindSlot(Slot) is null)
         {
@@ -57,10 +78,46 @@ public sealed class GetWrapperHealthCommand : OpsConfigCmdlet
 
         var results = RunWithEngine(config, (engine, reporter, ct) =>
             engine.Health.GetWrapperHealthAsync(selected, Slot, Live, reporter, ct));
+        Write(results);
+    }
+
+    private void Write(IEnumerable<WrapperHealth> results)
+    {
         foreach (var r in results.OrderBy(r => r.Name, StringComparer.OrdinalIgnoreCase).ThenBy(r => r.Slot, StringComparer.OrdinalIgnoreCase))
         {
             WriteObject(r);
         }
+    }
+
+    private void EndRemote()
+    {
+        using var client = ConnectApi(Uri!, ApiKey, SkipCertificateCheck);
+        if (!TryRunApi(client, (c, ct) => c.GetWrapperHealthAsync(null, Slot, ct), out var all, out var failure, OpsApiFailure.BadRequest))
+        {
+            ThrowTerminatingError(RemoteNotFound("SlotNotFound", failure!, Slot!));
+        }
+
+        if (!_anyNameGiven)
+        {
+            Write(all!);
+            return;
+        }
+
+        var known = all!.Select(w => w.Name).Distinct(StringComparer.OrdinalIgnoreCase).Order(StringComparer.OrdinalIgnoreCase).ToList();
+        var selected = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var name in _names)
+        {
+            var pattern = new WildcardPattern(name, WildcardOptions.IgnoreCase);
+            var matches = known.Where(pattern.IsMatch).ToList();
+            if (matches.Count == 0 && !WildcardPattern.ContainsWildcardCharacters(name))
+            {
+                WriteError(WrapperNotFound(client.ServiceUri, known, name));
+            }
+
+            selected.UnionWith(matches);
+        }
+
+        Write(all!.Where(w => selected.Contains(w.Name)));
     }
 
     private HashSet<string> ResolveNames(OpsConfig config)

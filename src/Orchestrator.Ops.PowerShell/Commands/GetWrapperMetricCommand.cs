@@ -1,11 +1,13 @@
 using System.Management.Automation;
+using System.Security;
 using Orchestrator.Ops.Core.Health;
+using Orchestrator.Ops.Core.Remote;
 using Orchestrator.Ops.PowerShell.Infrastructure;
 
 namespace Orchestrator.Ops.PowerShell.Commands;
 
 /// <summary>Gets hourly metrics of one wrapper.</summary>
-[Cmdlet(VerbsCommon.Get, "WrapperMetric")]
+[Cmdlet(VerbsCommon.Get, "WrapperMetric", DefaultParameterSetName = "Local")]
 [OutputType(typeof(WrapperMetricBucket))]
 public sealed class GetWrapperMetricCommand : OpsConfigCmdlet
 {
@@ -26,8 +28,27 @@ public sealed class GetWrapperMetricCommand : OpsConfigCmdlet
     [ValidateRange(1, 24 * 31)]
     public int Hours { get; set; } = 24;
 
+    /// <summary>Read the monitoring service's API at this address (e.g. https://host:5000) instead of the local store.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = "Remote")]
+    [ValidateNotNull]
+    public Uri? Uri { get; set; }
+
+    /// <summary>The service's API key; $env:ORCHESTRATOR_OPS_API_KEY when omitted.</summary>
+    [Parameter(ParameterSetName = "Remote")]
+    public SecureString? ApiKey { get; set; }
+
+    /// <summary>Accept the service's TLS certificate without validating it (a self-signed certificate you know).</summary>
+    [Parameter(ParameterSetName = "Remote")]
+    public SwitchParameter SkipCertificateCheck { get; set; }
+
     protected override void ProcessRecord()
     {
+        if (ParameterSetName == "Remote")
+        {
+            ProcessRemote();
+            return;
+        }
+
         var config = LoadConfig();
         var wrapper = config.FindWrapper(Name);
         if (wrapper is null)
@@ -48,5 +69,26 @@ public sealed class GetWrapperMetricCommand : OpsConfigCmdlet
             return await engine.Health.GetMetricsAsync(wrapper.Name, slot, Hours, ct).ConfigureAwait(false);
         });
         WriteObject(buckets, enumerateCollection: true);
+    }
+
+    private void ProcessRemote()
+    {
+        using var client = ConnectApi(Uri!, ApiKey, SkipCertificateCheck);
+        if (TryRunApi(client, (c, ct) => c.GetMetricsAsync(Name, Slot, Hours, ct), out var buckets, out var failure, OpsApiFailure.NotFound, OpsApiFailure.BadRequest))
+        {
+            WriteObject(buckets, enumerateCollection: true);
+        }
+        else if (failure!.Failure == OpsApiFailure.BadRequest && Slot is not null)
+        {
+            WriteError(RemoteNotFound("SlotNotFound", failure, Slot));
+        }
+        else if (failure.Failure == OpsApiFailure.NotFound && failure.ServiceMessage?.StartsWith("Unknown wrapper", StringComparison.OrdinalIgnoreCase) == true)
+        {
+            WriteError(RemoteNotFound("WrapperNotFound", failure, Name));
+        }
+        else
+        {
+            ThrowTerminatingError(ToErrorRecord(failure));
+        }
     }
 }

@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using Orchestrator.Ops.Core;
 using Orchestrator.Ops.Core.Configuration;
+using Orchestrator.Ops.Core.Remote;
 using Orchestrator.Ops.Core.Reporting;
 using Orchestrator.Ops.Core.Sandbox;
 using Orchestrator.Ops.Core.Service;
@@ -93,6 +94,23 @@ public abstract class OpsCmdlet : PSCmdlet, IDisposable
         SandboxException x => new ErrorRecord(x, "SandboxFailed", ErrorCategory.ResourceUnavailable, null),
         OpsServiceException o => new ErrorRecord(o, o.AlreadyRunning ? "ServiceAlreadyRunning" : "ServiceFailed",
             o.AlreadyRunning ? ErrorCategory.ResourceExists : ErrorCategory.ResourceUnavailable, null),
+        OpsApiException api => new ErrorRecord(api, api.Failure switch
+            {
+                OpsApiFailure.KeyRefused => "ApiKeyRefused",
+                OpsApiFailure.NotFound => "ApiNotFound",
+                OpsApiFailure.BadRequest => "ApiBadRequest",
+                OpsApiFailure.RateLimited => "ApiRateLimited",
+                OpsApiFailure.CertificateRejected => "ApiCertificateRejected",
+                _ => "ApiUnavailable",
+            }, api.Failure switch
+            {
+                OpsApiFailure.KeyRefused => ErrorCategory.AuthenticationError,
+                OpsApiFailure.NotFound => ErrorCategory.ObjectNotFound,
+                OpsApiFailure.BadRequest => ErrorCategory.InvalidArgument,
+                OpsApiFailure.RateLimited => ErrorCategory.LimitsExceeded,
+                OpsApiFailure.CertificateRejected => ErrorCategory.SecurityError,
+                _ => ErrorCategory.ConnectionError,
+            }, api.ServiceUri),
         _ => null,
     };
 }

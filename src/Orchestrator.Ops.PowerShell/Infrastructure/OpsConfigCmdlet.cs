@@ -1,5 +1,8 @@
 using System.Management.Automation;
+using System.Runtime.InteropServices;
+using System.Security;
 using Orchestrator.Ops.Core.Configuration;
+using Orchestrator.Ops.Core.Remote;
 
 namespace Orchestrator.Ops.PowerShell.Infrastructure;
 
@@ -44,4 +47,90 @@ public abstract class OpsConfigCmdlet : OpsCmdlet
     protected static ErrorRecord SlotNotFound(OpsConfig config, string name) => new(
         new ItemNotFoundException($"There is no slot '{name}' in '{config.SourcePath}'. Slots: {string.Join(", ", config.Slots.Select(s => s.Name))}."),
         "SlotNotFound", ErrorCategory.ObjectNotFound, name);
+
+    /// <summary>The variable that holds the API key when -ApiKey is not given.</summary>
+    public const string ApiKeyVariable = "ORCHESTRATOR_OPS_API_KEY";
+
+    /// <summary>
+    /// A client for the monitoring service at <paramref name="uri"/>. The key comes from -ApiKey, else from
+    /// $env:ORCHESTRATOR_OPS_API_KEY; the SecureString becomes a string only here, inside the client, and nowhere else.
+    /// </summary>
+    protected OpsApiClient ConnectApi(Uri uri, SecureString? apiKey, bool skipCertificateCheck)
+    {
+        if (ConfigPath is not null)
+        {
+            ThrowTerminatingError(new ErrorRecord(
+                new ArgumentException("-ConfigPath and -Uri do not go together: -Uri reads the monitoring service's API, -ConfigPath the local store."),
+                "ConfigPathWithUri", ErrorCategory.InvalidArgument, ConfigPath));
+        }
+
+        var key = apiKey is { Length: > 0 } ? Plain(apiKey) : Environment.GetEnvironmentVariable(ApiKeyVariable);
+        if (string.IsNullOrWhiteSpace(key))
+        {
+            ThrowTerminatingError(new ErrorRecord(
+                new ArgumentException($"No API key for {uri}: pass -ApiKey (a SecureString, e.g. Read-Host -AsSecureString) or set $env:{ApiKeyVariable}."),
+                "ApiKeyMissing", ErrorCategory.InvalidArgument, uri)
+            {
+                ErrorDetails = new ErrorDetails($"No API key for {uri}: pass -ApiKey or set $env:{ApiKeyVariable}.")
+                {
+                    RecommendedAction = "The key is in the service's API key file (Get-OpsService shows where) on the service's host.",
+                },
+            });
+        }
+
+        try
+        {
+            return new OpsApiClient(uri, key!.Trim(), skipCertificateCheck);
+        }
+        catch (ArgumentException ex)
+        {
+            ThrowTerminatingError(new ErrorRecord(ex, "ApiUriInvalid", ErrorCategory.InvalidArgument, uri));
+            throw; // unreachable
+        }
+    }
+
+    /// <summary>
+    /// Runs one API call; a failure of the kinds in <paramref name="expected"/> comes back in <paramref name="failure"/>
+    /// for the cmdlet to report like its local twin, any other ends the command with its Api* error.
+    /// </summary>
+    protected bool TryRunApi<T>(OpsApiClient client, Func<OpsApiClient, CancellationToken, Task<T>> work, out T? result, out OpsApiException? failure, params OpsApiFailure[] expected)
+    {
+        var (value, error) = Run<(T?, OpsApiException?)>(async (_, ct) =>
+        {
+            try
+            {
+                return (await work(client, ct).ConfigureAwait(false), null);
+            }
+            catch (OpsApiException ex) when (expected.Contains(ex.Failure))
+            {
+                return (default, ex);
+            }
+        });
+        result = value;
+        failure = error;
+        return error is null;
+    }
+
+    /// <summary>The error for a wrapper name the service does not know, like <see cref="WrapperNotFound(OpsConfig, string)"/>.</summary>
+    protected static ErrorRecord WrapperNotFound(Uri service, IEnumerable<string> known, string name) => new(
+        new ItemNotFoundException($"There is no wrapper '{name}' at {service}. Wrappers: {string.Join(", ", known)}."),
+        "WrapperNotFound", ErrorCategory.ObjectNotFound, name);
+
+    /// <summary>The error for a wrapper or slot the service refused, with the service's own words (which list the known ones).</summary>
+    protected static ErrorRecord RemoteNotFound(string errorId, OpsApiException ex, string name) => new(
+        new ItemNotFoundException($"{ex.ServiceMessage ?? ex.Message} ({ex.ServiceUri})", ex),
+        errorId, ErrorCategory.ObjectNotFound, name);
+
+    private static string Plain(SecureString secure)
+    {
+        var ptr = Marshal.SecureStringToGlobalAllocUnicode(secure);
+        try
+        {
+            return Marshal.PtrToStringUni(ptr) ?? string.Empty;
+        }
+        finally
+        {
+            Marshal.ZeroFreeGlobalAllocUnicode(ptr);
+        }
+    }
 }
