@@ -31,6 +31,9 @@ internal sealed class TrafficRecorder(OpsEngine engine, TimeProvider time, TimeS
     /// <summary>Raised after each batch reaches the store (tests wait on it instead of sleeping).</summary>
     public event Action<IReadOnlyList<OperationRecord>>? Written;
 
+    /// <summary>Raised when the store refused a batch, with the number of records kept for the next attempt.</summary>
+    public event Action<int>? WriteFailed;
+
     /// <summary>Queues a record without waiting; counts it as dropped when the queue is full.</summary>
     public void Record(OperationRecord record)
     {
@@ -104,6 +107,8 @@ internal sealed class TrafficRecorder(OpsEngine engine, TimeProvider time, TimeS
                     _failing = true;
                     _log.Warning("Cannot write traffic records to the store ({Error}); {Count} kept in memory for the next attempt", ex.Message, _pending.Count);
                 }
+
+                WriteFailed?.Invoke(_pending.Count);
 
                 return;
             }

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Orchestrator.Ops.Core;
 using Orchestrator.Ops.Core.Configuration;
@@ -74,12 +75,12 @@ public sealed class GatewayTestService : IAsyncDisposable
 
     internal InFlightPublisher Publisher => App.Services.GetRequiredService<InFlightPublisher>();
 
-    public static async Task<GatewayTestService> StartAsync(FleetFixture fleet, TimeSpan? flushInterval = null)
+    public static async Task<GatewayTestService> StartAsync(FleetFixture fleet, TimeSpan? flushInterval = null, string extra = "")
     {
         var dir = new TempFolder();
         try
         {
-            var config = OpsConfigLoader.Load(dir.Write("ops.json", fleet.ConfigText()));
+            var config = OpsConfigLoader.Load(dir.Write("ops.json", fleet.ConfigText(extra)));
             var app = await ServiceHost.BuildAsync(config, new ServiceHostOptions
             {
                 ApiPort = 0,
@@ -128,6 +129,17 @@ public sealed class GatewayTestService : IAsyncDisposable
         var now = DateTimeOffset.UtcNow;
         var all = await Store.Health.GetAsync(new OperationQuery(now.AddHours(-1), now.AddHours(1)), default);
         return all.Where(r => r.Source == OperationSource.Traffic).ToList();
+    }
+
+    /// <summary>Holds an exclusive transaction on the store's file (a second process holding the lock).</summary>
+    public async Task<SqliteConnection> LockStoreAsync()
+    {
+        var holder = new SqliteConnection($"Data Source={Config.Store.Path};Pooling=False");
+        await holder.OpenAsync();
+        await using var cmd = holder.CreateCommand();
+        cmd.CommandText = "BEGIN EXCLUSIVE;";
+        await cmd.ExecuteNonQueryAsync();
+        return holder;
     }
 
     public string[] LogLines(string file)
