@@ -62,9 +62,11 @@ internal sealed class TrafficGateway : IDisposable
         var slot = _slots.Current;
         if (!TrySplit(request.Path, out var segment, out var rest) || !_routes.TryResolve(slot, segment, out var wrapper, out var prefix))
         {
+            // Logged before the answer goes out, so a client that saw its 404 also finds its access line.
+            context.Response.StatusCode = StatusCodes.Status404NotFound;
+            LogAccess(context, path, _time.GetElapsedTime(start), "-", "-", fallback: false);
             await ApiResults.WriteErrorAsync(context, StatusCodes.Status404NotFound,
                 $"No wrapper '{segment}' in the active slot ({slot}); the gateway serves /{{wrapper}}/... for the configured wrappers.", _time);
-            LogAccess(context, path, _time.GetElapsedTime(start), "-", "-", fallback: false);
             return;
         }
 
