@@ -12,6 +12,7 @@ using Orchestrator.Ops.Core;
 using Orchestrator.Ops.Core.Configuration;
 using Orchestrator.Ops.Core.Logging;
 using Orchestrator.Ops.Core.State;
+using Orchestrator.Ops.Service.Gateway;
 
 namespace Orchestrator.Ops.Service;
 
@@ -46,10 +47,12 @@ public static class ServiceHost
 
             var address = IPAddress.Parse(config.Service.ListenAddress);
             var port = options.ApiPort ?? config.Service.ApiPort;
+            var gatewayPort = options.GatewayPort ?? config.Service.GatewayPort;
             builder.WebHost.ConfigureKestrel(k =>
             {
                 k.AddServerHeader = false;
                 k.Listen(address, port, listen => listen.UseHttps(certificate));
+                k.Listen(address, gatewayPort, GatewayHosting.Listen);
             });
 
             builder.Services.AddSingleton(_ => engine);
@@ -64,8 +67,11 @@ public static class ServiceHost
                 builder.Services.AddHostedService(sp => sp.GetRequiredService<MonitorLoop>());
             }
 
+            builder.Services.AddGateway(options.TrafficFlushInterval);
+
             options.ConfigureBuilder?.Invoke(builder);
             var app = builder.Build();
+            app.MapGateway();
             app.UseExceptionHandler(new ExceptionHandlerOptions { ExceptionHandler = HandleException });
             app.UseStatusCodePages(ctx => StatusCodeBody(ctx.HttpContext, time));
             app.UseMiddleware<ApiKeyMiddleware>();

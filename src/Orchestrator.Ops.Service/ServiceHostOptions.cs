@@ -11,6 +11,12 @@ public sealed record ServiceHostOptions
     /// <summary>Overrides service.apiPort (0 = any free port).</summary>
     public int? ApiPort { get; init; }
 
+    /// <summary>Overrides service.gatewayPort (0 = any free port).</summary>
+    public int? GatewayPort { get; init; }
+
+    /// <summary>How long the gateway gathers traffic records before writing a batch (250 ms when null).</summary>
+    public TimeSpan? TrafficFlushInterval { get; init; }
+
     /// <summary>A logger to use instead of the files under the ops root (not disposed by the service).</summary>
     public Serilog.ILogger? Logger { get; init; }
 

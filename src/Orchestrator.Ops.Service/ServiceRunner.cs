@@ -23,21 +23,22 @@ internal static class ServiceRunner
         Task? watcher = null;
         try
         {
-            var port = BoundPort(app);
+            var port = BoundPort(app, Uri.UriSchemeHttps);
+            var gatewayPort = BoundPort(app, Uri.UriSchemeHttp);
             var ip = IPAddress.Parse(state.Config.Service.ListenAddress);
             var host = ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{ip}]" : ip.ToString();
             var ready = new ReadyFile(
                 Environment.ProcessId,
                 state.Config.SourcePath,
                 $"https://{host}:{port}",
-                null,
+                $"http://{host}:{gatewayPort}",
                 state.Config.Service.ApiKeyPath,
                 state.CertificatePath,
                 state.CertificateThumbprint,
                 state.Config.LogsFolder,
                 time.GetUtcNow().UtcDateTime);
             ready.Write(readyPath);
-            log.Information("Listening on {ApiUrl}; ready file {ReadyFile}", ready.ApiUrl, readyPath);
+            log.Information("Listening on {ApiUrl}, gateway on {GatewayUrl}; ready file {ReadyFile}", ready.ApiUrl, ready.GatewayUrl, readyPath);
 
             if (parentPid is { } pid)
             {
@@ -60,11 +61,14 @@ internal static class ServiceRunner
         }
     }
 
-    private static int BoundPort(WebApplication app)
+    // The API is the HTTPS listener, the gateway the plain HTTP one.
+    private static int BoundPort(WebApplication app, string scheme)
     {
         var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
-        var first = addresses.FirstOrDefault() ?? throw new InvalidOperationException("The server reports no listening address.");
-        return new Uri(first.Replace("*", "localhost", StringComparison.Ordinal)).Port;
+        var first = addresses
+            .Select(a => new Uri(a.Replace("*", "localhost", StringComparison.Ordinal)))
+            .FirstOrDefault(u => u.Scheme == scheme) ?? throw new InvalidOperationException($"The server reports no {scheme} listening address.");
+        return first.Port;
     }
 
     private static async Task WatchParentAsync(int pid, WebApplication app, Serilog.ILogger log, CancellationToken ct)

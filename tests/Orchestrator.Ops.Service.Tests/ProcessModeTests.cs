@@ -54,7 +54,7 @@ public sealed class ProcessModeTests(FleetFixture fleet) : IDisposable
         var config = _dir.Write("ops.json", fleet.ConfigText("""
             ,
               "healthChecks": { "retries": 0, "retryDelayMs": 0, "minimumSamples": 1 },
-              "service": { "apiPort": 0 }
+              "service": { "apiPort": 0, "gatewayPort": 0 }
             """));
         var readyPath = Path.Combine(_dir.Path, "service", "service.json");
         var (process, stderr) = Launch("--config", config, "--parent-pid", Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
@@ -64,7 +64,8 @@ public sealed class ProcessModeTests(FleetFixture fleet) : IDisposable
             ready.EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
         Assert.Equal(process.Id, ready.GetProperty("pid").GetInt32());
         Assert.Equal(config, ready.GetProperty("configPath").GetString());
-        Assert.Equal(JsonValueKind.Null, ready.GetProperty("gatewayUrl").ValueKind);
+        var gatewayUrl = new Uri(ready.GetProperty("gatewayUrl").GetString()!);
+        Assert.Equal(("http", "127.0.0.1"), (gatewayUrl.Scheme, gatewayUrl.Host));
         Assert.Equal(Path.Combine(_dir.Path, "logs"), ready.GetProperty("logsFolder").GetString());
         var apiUrl = new Uri(ready.GetProperty("apiUrl").GetString()!);
         Assert.Equal(("https", "127.0.0.1"), (apiUrl.Scheme, apiUrl.Host));
@@ -99,6 +100,9 @@ public sealed class ProcessModeTests(FleetFixture fleet) : IDisposable
         using (var plain = new HttpClient { Timeout = Bound })
         {
             await Assert.ThrowsAnyAsync<HttpRequestException>(() => plain.GetAsync(new UriBuilder(apiUrl) { Scheme = "http" }.Uri));
+            using var proxied = await plain.GetAsync(new Uri(gatewayUrl, "/routellm/v1/operation"));
+            Assert.Equal(HttpStatusCode.OK, proxied.StatusCode);
+            Assert.Equal("blue", JsonDocument.Parse(await proxied.Content.ReadAsStringAsync()).RootElement.GetProperty("slot").GetString());
         }
 
         using (var stop = await client.PostAsync("/api/service/shutdown", null))

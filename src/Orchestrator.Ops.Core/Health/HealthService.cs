@@ -59,7 +59,7 @@ public sealed class HealthService
         var wrappers = await AssessAsync(pairs, activeSlot, cancellationToken).ConfigureAwait(false);
         var now = _time.GetUtcNow();
         var recent = await _store.Health.GetAsync(new OperationQuery(now.AddMinutes(-5), now.AddMilliseconds(1)) { Slot = activeSlot }, cancellationToken).ConfigureAwait(false);
-        var inFlight = await _store.Health.CountInFlightAsync(cancellationToken).ConfigureAwait(false);
+        var inFlight = await CountInFlightAsync(now, cancellationToken).ConfigureAwait(false);
 
         var known = wrappers.Where(w => w.HealthScore is not null).ToList();
         double? overall = known.Count == 0 ? null : Math.Round(known.Average(w => w.HealthScore!.Value), 1);
@@ -89,6 +89,18 @@ public sealed class HealthService
             LastHealthCheck = wrappers.Max(w => w.LastCheck),
             Wrappers = wrappers,
         };
+    }
+
+    /// <summary>
+    /// Requests in flight: the gateway's own count when it published one within <see cref="GatewayInFlight.FreshFor"/>
+    /// (it counts in memory and never writes "started" records, for speed), else the store's started-but-not-ended records.
+    /// </summary>
+    private async Task<int> CountInFlightAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var published = GatewayInFlight.Parse(await _store.Settings.GetAsync(GatewayInFlight.SettingKey, cancellationToken).ConfigureAwait(false));
+        return published is not null && published.IsFreshAt(now)
+            ? published.Count
+            : await _store.Health.CountInFlightAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Hourly buckets of one wrapper's operations over the last <paramref name="hours"/> hours, oldest first.</summary>

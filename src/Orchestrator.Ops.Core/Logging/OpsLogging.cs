@@ -6,7 +6,7 @@ namespace Orchestrator.Ops.Core.Logging;
 
 /// <summary>
 /// Serilog in the runbook's layout under the ops root: application.log (everything but routine probe lines),
-/// error.log (errors), monitoring.log (probe rounds). One event per line:
+/// error.log (errors), monitoring.log (probe rounds), access.log (one line per gateway request, nowhere else). One event per line:
 /// <c>2026-11-27 22:40:01.123Z [ERROR] monitor ConnectionRefused probe routellm/blue failed ...</c>, so the runbook's
 /// <c>grep ERROR application.log | cut -d' ' -f5 | sort | uniq -c</c> counts error types.
 /// </summary>
@@ -18,6 +18,9 @@ public static class OpsLogging
     /// <summary>The category of probe-round events, which go to monitoring.log.</summary>
     public const string MonitorCategory = "monitor";
 
+    /// <summary>The category of the gateway's per-request lines, which go to access.log only.</summary>
+    public const string AccessCategory = "access";
+
     private const string Template = "{Ts} [{Lvl}] {Category} {Message:lj}{NewLine}";
 
     public static Logger Create(string logsFolder)
@@ -27,14 +30,17 @@ public static class OpsLogging
             .MinimumLevel.Information()
             .Enrich.With<LineEnricher>()
             .WriteTo.Logger(l => l
-                .Filter.ByExcluding(e => IsMonitor(e) && e.Level < LogEventLevel.Warning)
+                .Filter.ByExcluding(e => (IsMonitor(e) && e.Level < LogEventLevel.Warning) || IsAccess(e))
                 .WriteTo.File(Path.Combine(logsFolder, "application.log"), outputTemplate: Template, shared: true))
             .WriteTo.Logger(l => l
-                .Filter.ByIncludingOnly(e => e.Level >= LogEventLevel.Error)
+                .Filter.ByIncludingOnly(e => e.Level >= LogEventLevel.Error && !IsAccess(e))
                 .WriteTo.File(Path.Combine(logsFolder, "error.log"), outputTemplate: Template, shared: true))
             .WriteTo.Logger(l => l
                 .Filter.ByIncludingOnly(IsMonitor)
                 .WriteTo.File(Path.Combine(logsFolder, "monitoring.log"), outputTemplate: Template, shared: true))
+            .WriteTo.Logger(l => l
+                .Filter.ByIncludingOnly(IsAccess)
+                .WriteTo.File(Path.Combine(logsFolder, "access.log"), outputTemplate: Template, shared: true))
             .CreateLogger();
     }
 
@@ -43,6 +49,9 @@ public static class OpsLogging
 
     private static bool IsMonitor(LogEvent e) =>
         e.Properties.TryGetValue(CategoryProperty, out var v) && v is ScalarValue { Value: MonitorCategory };
+
+    private static bool IsAccess(LogEvent e) =>
+        e.Properties.TryGetValue(CategoryProperty, out var v) && v is ScalarValue { Value: AccessCategory };
 
     /// <summary>Adds a UTC timestamp without spaces in its time part, the level as a grep-able word, and a default category.</summary>
     private sealed class LineEnricher : ILogEventEnricher

@@ -1,0 +1,235 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text.Json;
+using Orchestrator.Ops.Core.Health;
+using Orchestrator.Ops.Service.Tests.Support;
+
+namespace Orchestrator.Ops.Service.Tests;
+
+/// <summary>The traffic gateway on its own port, over the real sandbox fleet and a real SQLite store.</summary>
+[Collection("service")]
+public sealed class GatewayTests(FleetFixture fleet) : IAsyncLifetime
+{
+    private GatewayTestService _service = null!;
+
+    public async Task InitializeAsync()
+    {
+        await fleet.ResetAsync();
+        _service = await GatewayTestService.StartAsync(fleet);
+    }
+
+    public async Task DisposeAsync() => await _service.DisposeAsync();
+
+    private static async Task<JsonElement> JsonOf(HttpResponseMessage response) =>
+        JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
+
+    [Fact]
+    public async Task Forwards_to_the_wrapper_in_the_active_slot_and_follows_a_switch_within_a_second()
+    {
+        using (var blue = await _service.Gateway.GetAsync("/routellm/v1/operation"))
+        {
+            Assert.Equal(HttpStatusCode.OK, blue.StatusCode);
+            var body = await JsonOf(blue);
+            Assert.Equal(("routellm", "blue", "1.0.0"), (body.GetProperty("wrapper").GetString(), body.GetProperty("slot").GetString(), body.GetProperty("version").GetString()));
+        }
+
+        // A switch only changes the store; the gateway picks it up on its next refresh.
+        var followed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _service.Slots.Refreshed += slot =>
+        {
+            if (slot == "green")
+            {
+                followed.TrySetResult();
+            }
+        };
+        var clock = Stopwatch.StartNew();
+        await _service.Store.Settings.SetAsync(HealthService.ActiveSlotKey, "green", default);
+        await followed.Task.WaitAsync(GatewayTestService.Bound);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(3), $"the gateway took {clock.Elapsed} to follow the switch");
+        Assert.Equal("green", _service.Slots.Current);
+
+        using var green = await _service.Gateway.PostAsync("/poml/v1/operation?x=1", new StringContent("{}"));
+        Assert.Equal(HttpStatusCode.OK, green.StatusCode);
+        var greenBody = await JsonOf(green);
+        Assert.Equal(("green", "1.1.0"), (greenBody.GetProperty("slot").GetString(), greenBody.GetProperty("version").GetString()));
+
+        var records = await _service.WaitForRecordsAsync(2);
+        Assert.Equal([("routellm", "blue"), ("poml", "green")], records.Select(r => (r.Wrapper, r.Slot)));
+    }
+
+    [Fact]
+    public async Task Records_success_error_fallback_refused_and_caller_errors_as_traffic()
+    {
+        var wrappers = fleet.Fleet.Instances.Select(i => i.Wrapper).Distinct().Order(StringComparer.Ordinal).ToList();
+        var (failing, falling, down) = (wrappers[0], wrappers[1], wrappers[2]);
+        await fleet.Fleet.UpdateAsync(failing, "blue", s => s with { ErrorRate = 1 });
+        await fleet.Fleet.UpdateAsync(falling, "blue", s => s with { FallbackRate = 1 });
+        await fleet.Fleet.UpdateAsync(down, "blue", s => s with { Down = true });
+
+        async Task<HttpStatusCode> Get(string path)
+        {
+            using var r = await _service.Gateway.GetAsync(path);
+            return r.StatusCode;
+        }
+
+        Assert.Equal(HttpStatusCode.InternalServerError, await Get($"/{failing}/v1/operation"));
+        Assert.Equal(HttpStatusCode.OK, await Get($"/{falling}/v1/operation"));
+        Assert.Equal(HttpStatusCode.BadGateway, await Get($"/{down}/v1/operation"));
+        Assert.Equal(HttpStatusCode.NotFound, await Get($"/{falling}/no-such-route"));
+        Assert.Equal(HttpStatusCode.OK, await Get($"/{falling.ToUpperInvariant()}/health"));
+
+        var records = await _service.WaitForRecordsAsync(5);
+        Assert.All(records, r => Assert.Equal((OperationSource.Traffic, "request", "blue"), (r.Source, r.OperationType, r.Slot)));
+        Assert.All(records, r => Assert.True(r.DurationMs >= 0 && r.EndedAt >= r.StartedAt));
+        Assert.Equal(
+            [
+                (failing, OperationStatus.Error, 500, false, "HttpError"),
+                (falling, OperationStatus.Fallback, 200, true, null),
+                (down, OperationStatus.Error, 502, false, "ConnectionRefused"),
+                (falling, OperationStatus.Success, 404, false, null),
+                (falling, OperationStatus.Success, 200, false, null),
+            ],
+            records.Select(r => (r.Wrapper, r.Status, r.StatusCode ?? 0, r.FallbackUsed, r.ErrorCode)));
+
+        var stored = await _service.StoredTrafficAsync();
+        Assert.Equal(records.Select(r => (r.Wrapper, r.Status)).Order(), stored.Select(r => (r.Wrapper, r.Status)).Order());
+    }
+
+    [Fact]
+    public async Task Counts_requests_in_flight_and_publishes_the_count_for_active_operations()
+    {
+        const int N = 10;
+        await fleet.Fleet.UpdateAsync("routellm", "blue", s => s with { LatencyMs = 4000, LatencyJitterMs = 0 });
+        var seen = new List<int>();
+        var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var drained = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _service.Publisher.Published += p =>
+        {
+            lock (seen)
+            {
+                seen.Add(p.Count);
+            }
+
+            if (p.Count == N)
+            {
+                reached.TrySetResult();
+            }
+            else if (p.Count == 0 && reached.Task.IsCompleted)
+            {
+                drained.TrySetResult();
+            }
+        };
+
+        var requests = Enumerable.Range(0, N).Select(_ => _service.Gateway.GetAsync("/routellm/v1/operation")).ToList();
+        await fleet.WaitForRequestsAsync("routellm", "blue", N).WaitAsync(GatewayTestService.Bound);
+        Assert.Equal(N, _service.Traffic.InFlight);
+        await reached.Task.WaitAsync(GatewayTestService.Bound);
+        var published = GatewayInFlight.Parse(await _service.Store.Settings.GetAsync(GatewayInFlight.SettingKey, default));
+        Assert.NotNull(published);
+        Assert.True(published.Count is N or 0, $"published {published.Count}");
+
+        foreach (var response in await Task.WhenAll(requests))
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            response.Dispose();
+        }
+
+        // The client can hold its answer a moment before the gateway's bookkeeping ends; the published 0 is the event.
+        await drained.Task.WaitAsync(GatewayTestService.Bound);
+        Assert.Equal(0, _service.Traffic.InFlight);
+        Assert.Equal(0, GatewayInFlight.Parse(await _service.Store.Settings.GetAsync(GatewayInFlight.SettingKey, default))!.Count);
+        var records = await _service.WaitForRecordsAsync(N);
+        Assert.All(records, r => Assert.True(r.DurationMs >= 3990, $"{r.DurationMs} ms"));
+    }
+
+    [Fact]
+    public async Task A_client_that_gives_up_on_a_hanging_wrapper_is_recorded_as_cancelled()
+    {
+        await fleet.Fleet.UpdateAsync("routellm", "blue", s => s with { Hang = true });
+        using var cts = new CancellationTokenSource();
+        var request = _service.Gateway.GetAsync("/routellm/v1/operation", cts.Token);
+        await fleet.WaitForRequestsAsync("routellm", "blue", 1).WaitAsync(GatewayTestService.Bound);
+        Assert.Equal(1, _service.Traffic.InFlight);
+        await cts.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => request);
+
+        var record = Assert.Single(await _service.WaitForRecordsAsync(1));
+        Assert.Equal(("routellm", "blue", OperationStatus.Cancelled, "ClientAborted"), (record.Wrapper, record.Slot, record.Status, record.ErrorCode));
+        Assert.Equal(0, _service.Traffic.InFlight);
+    }
+
+    [Fact]
+    public async Task Unknown_wrappers_get_a_404_envelope_and_are_not_recorded()
+    {
+        foreach (var path in new[] { "/no-such-wrapper/v1/operation", "/", "/api/system/health" })
+        {
+            using var response = await _service.Gateway.GetAsync(path);
+            Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+            Shape.Error(await JsonOf(response), "wrapper");
+        }
+
+        // One real request afterwards: the only record written is its.
+        using (await _service.Gateway.GetAsync("/routellm/v1/operation"))
+        {
+        }
+
+        var record = Assert.Single(await _service.WaitForRecordsAsync(1));
+        Assert.Equal("routellm", record.Wrapper);
+    }
+
+    [Fact]
+    public async Task The_api_does_not_answer_on_the_gateway_port_nor_the_gateway_on_the_api_port()
+    {
+        var before = fleet.Fleet.GetRequestCount("routellm", "blue");
+        using (var viaGateway = await _service.Gateway.SendAsync(new HttpRequestMessage(HttpMethod.Get, "/api/system/health")
+        {
+            Headers = { { "X-Api-Key", _service.Api.DefaultRequestHeaders.GetValues("X-Api-Key").Single() } },
+        }))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, viaGateway.StatusCode);
+        }
+
+        using (var health = await _service.Gateway.GetAsync("/health"))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, health.StatusCode);
+        }
+
+        using (var viaApi = await _service.Api.GetAsync("/routellm/v1/operation"))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, viaApi.StatusCode);
+            Shape.Error(await JsonOf(viaApi), "No such endpoint");
+        }
+
+        using (var apiHealth = await _service.Api.GetAsync("/health"))
+        {
+            Assert.Equal(HttpStatusCode.OK, apiHealth.StatusCode);
+        }
+
+        Assert.Equal(before, fleet.Fleet.GetRequestCount("routellm", "blue"));
+    }
+
+    [Fact]
+    public async Task Writes_one_access_line_per_request_without_query_strings_and_not_in_application_log()
+    {
+        using (await _service.Gateway.GetAsync("/routellm/v1/operation?api_key=hunter2"))
+        {
+        }
+
+        using (await _service.Gateway.GetAsync("/nobody/here"))
+        {
+        }
+
+        using (await _service.Gateway.GetAsync("/routellm/v1/operation"))
+        {
+        }
+
+        // Each access line is written before its record is queued, so two records mean both proxied lines are out.
+        await _service.WaitForRecordsAsync(2);
+        var access = _service.LogLines("access.log");
+        Assert.Equal(3, access.Length);
+        Assert.Matches("""^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}Z \[INFO\] access 127\.0\.0\.1 "GET /routellm/v1/operation" 200 \d+(\.\d+)? wrapper=routellm slot=blue fallback=false$""", access[0]);
+        Assert.Matches("""^\S+ \S+ \[INFO\] access 127\.0\.0\.1 "GET /nobody/here" 404 \S+ wrapper=- slot=- fallback=false$""", access[1]);
+        Assert.DoesNotContain(access, l => l.Contains("hunter2", StringComparison.Ordinal) || l.Contains('?', StringComparison.Ordinal));
+        Assert.DoesNotContain(_service.LogLines("application.log"), l => l.Contains(" access ", StringComparison.Ordinal) || l.Contains("/v1/operation", StringComparison.Ordinal));
+    }
+}
