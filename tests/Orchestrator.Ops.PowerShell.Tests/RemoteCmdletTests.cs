@@ -46,7 +46,7 @@ public sealed class RemoteCmdletTests : IClassFixture<SandboxSessionFixture>, IA
         await File.WriteAllTextAsync(_config, doc.ToJsonString());
 
         var config = OpsConfigLoader.Load(_config);
-        _app = await ServiceHost.BuildAsync(config, new ServiceHostOptions { ApiPort = 0, RunMonitor = false, Logger = Serilog.Core.Logger.None });
+        _app = await ServiceHost.BuildAsync(config, new ServiceHostOptions { ApiPort = 0, GatewayPort = 0, RunMonitor = false, Logger = Serilog.Core.Logger.None });
         await _app.StartAsync();
         _url = new Uri(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single());
         _key = (await File.ReadAllTextAsync(config.Service.ApiKeyPath)).Trim();

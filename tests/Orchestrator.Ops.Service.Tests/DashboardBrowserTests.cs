@@ -169,7 +169,7 @@ public sealed class DashboardBrowserTests(FleetFixture fleet) : IAsyncDisposable
         var config = _dir.Write("ops.json", fleet.ConfigText($$"""
             ,
               "healthChecks": { "intervalSeconds": {{IntervalSeconds}}, "retries": 0, "retryDelayMs": 0, "minimumSamples": 1, "timeoutSeconds": 2 },
-              "service": { "apiPort": 0 }
+              "service": { "apiPort": 0, "gatewayPort": 0 }
             """));
         var info = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
         {
