@@ -48,7 +48,8 @@ public sealed class RemoteCmdletTests : IClassFixture<SandboxSessionFixture>, IA
         var config = OpsConfigLoader.Load(_config);
         _app = await ServiceHost.BuildAsync(config, new ServiceHostOptions { ApiPort = 0, GatewayPort = 0, RunMonitor = false, Logger = Serilog.Core.Logger.None });
         await _app.StartAsync();
-        _url = new Uri(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single());
+        // Two listeners now: the HTTPS API and the plain-HTTP gateway.
+        _url = new Uri(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single(a => a.StartsWith("https:", StringComparison.Ordinal)));
         _key = (await File.ReadAllTextAsync(config.Service.ApiKeyPath)).Trim();
         Assert.Equal("https", _url.Scheme);
     }
