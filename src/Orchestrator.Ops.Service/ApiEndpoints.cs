@@ -133,6 +133,28 @@ internal static class ApiEndpoints
             }
         });
 
+        app.MapGet("/api/deployment/slots", async (OpsEngine engine, TimeProvider time, CancellationToken ct) =>
+        {
+            // The slots as the service sees them: which one takes traffic, and each wrapper's URL, version and health there.
+            var active = await engine.Health.GetActiveSlotAsync(ct);
+            var health = await engine.Health.GetWrapperHealthAsync(null, null, live: false, NullReporter.Instance, ct);
+            var data = engine.Config.Slots.Select(slot => new Dictionary<string, object?>
+            {
+                ["name"] = slot.Name,
+                ["active"] = string.Equals(slot.Name, active, StringComparison.OrdinalIgnoreCase),
+                ["wrappers"] = health.Where(h => h.Slot == slot.Name).Select(h => new Dictionary<string, object?>
+                {
+                    ["name"] = h.Name,
+                    ["url"] = h.Url.AbsoluteUri,
+                    ["version"] = h.Version,
+                    ["status"] = h.Status.ToString(),
+                    ["health_score"] = ApiResults.Fraction(h.HealthScore),
+                    ["last_check"] = ApiResults.Utc(h.LastCheck),
+                }).ToList(),
+            }).ToList();
+            return ApiResults.Ok(data, time, ("active_slot", active));
+        });
+
         app.MapGet("/api/alerts", async (HttpRequest request, OpsEngine engine, TimeProvider time, CancellationToken ct) =>
         {
             var states = new List<AlertState>();

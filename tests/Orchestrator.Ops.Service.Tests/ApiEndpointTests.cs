@@ -104,6 +104,26 @@ public sealed class ApiEndpointTests(FleetFixture fleet) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Deployment_slots_show_which_slot_is_active_with_each_wrappers_version_and_health()
+    {
+        var body = await _svc.GetJsonAsync("/api/deployment/slots");
+
+        Shape.Fields(body, "success", "data", "active_slot", "timestamp");
+        Assert.Equal("blue", body.GetProperty("active_slot").GetString());
+        var slots = body.GetProperty("data").EnumerateArray().ToList();
+        Assert.Equal(["blue", "green"], slots.Select(s => s.GetProperty("name").GetString()));
+        Assert.Equal([true, false], slots.Select(s => s.GetProperty("active").GetBoolean()));
+        var green = slots[1].GetProperty("wrappers").EnumerateArray().ToList();
+        Assert.Equal(3, green.Count);
+        Shape.Fields(green[0], "name", "url", "version", "status", "health_score", "last_check");
+        Assert.All(green, w => Assert.Equal("1.1.0", w.GetProperty("version").GetString()));
+        Assert.All(slots[0].GetProperty("wrappers").EnumerateArray(), w => Assert.Equal("1.0.0", w.GetProperty("version").GetString()));
+
+        using var unauthorized = await _svc.GetAsync("/api/deployment/slots", key: null);
+        Assert.Equal(HttpStatusCode.Unauthorized, unauthorized.StatusCode);
+    }
+
+    [Fact]
     public async Task Metrics_come_in_hourly_buckets_for_the_requested_hours()
     {
         await _svc.GetJsonAsync("/api/wrappers/health");

@@ -170,4 +170,26 @@ public sealed class MonitorLoopTests(FleetFixture fleet) : IAsyncLifetime
         using var unauthorized = await svc.GetAsync("/api/alerts", key: null);
         Assert.Equal(System.Net.HttpStatusCode.Unauthorized, unauthorized.StatusCode);
     }
+
+    [Fact]
+    public async Task A_restarted_service_keeps_the_history_it_recorded()
+    {
+        using var dir = new TempFolder();
+        var first = await TestService.StartAsync(fleet, """
+            ,
+              "healthChecks": { "retries": 0, "retryDelayMs": 0 }
+            """, runMonitor: true, dir: dir);
+        await first.Monitor.WaitForRoundAsync(1).WaitAsync(Bound);
+        await first.DisposeAsync();
+
+        _svc = await TestService.StartAsync(fleet, """
+            ,
+              "healthChecks": { "retries": 0, "retryDelayMs": 0 }
+            """, runMonitor: true, dir: dir);
+        await _svc.Monitor.WaitForRoundAsync(1).WaitAsync(Bound);
+
+        Assert.Equal(12, (await Records()).Count);
+        var system = (await _svc.GetJsonAsync("/api/system/health")).GetProperty("data");
+        Assert.Equal(6, system.GetProperty("total_operations").GetInt32());
+    }
 }

@@ -62,6 +62,17 @@ Describe 'The monitoring service from PowerShell' {
         ($response.Content | ConvertFrom-Json).success | Should-BeFalse
     }
 
+    It 'answers the runbook''s own curl command as written' {
+        # runbook 8.2: curl https://localhost:5000/api/system/health | jq '.data.active_operations'
+        $key = (Get-Content -Raw -LiteralPath $script:Info.ApiKeyPath).Trim()
+        $url = "https://localhost:$($script:Info.ApiUrl.Port)/api/system/health"
+        $raw = & curl -k -s -H "X-Api-Key: $key" $url
+        $LASTEXITCODE | Should-Be 0
+        $json = $raw | ConvertFrom-Json
+        $json.data.active_operations | Should-Be 0
+        @('Healthy', 'Degraded', 'Unhealthy', 'Critical', 'Unknown') -contains $json.data.system_status | Should-BeTrue
+    }
+
     It 'refuses a second start for the same configuration' {
         $err = $null
         try { Start-OpsService -ConfigPath $script:Config -Confirm:$false -ErrorAction Stop } catch { $err = $_ }
