@@ -1,0 +1,213 @@
+#Requires -Version 7.4
+<#
+.SYNOPSIS
+    The traffic gateway's overhead and the API's health endpoint under a steady wrk load on loopback.
+
+.DESCRIPTION
+    Runs the same `wrk -t<T> -c<C> -d<D> --latency` load (after a short warm-up of each target) against:
+      direct   the sandbox's routellm/blue instance, GET /health (latency set to 0 through the control API)
+      nginx    an nginx reverse proxy (1 worker, upstream keepalive 64) in front of that same instance
+      gateway  the service's gateway, GET /routellm/health (routed to the active slot, blue)
+      api      the service's HTTPS API, GET /api/system/health with the API key (the key is sent from a
+               temp-dir Lua script, never printed or put on a command line)
+    and prints one table with req/s, p50/p99 and the ratios the issue asks for:
+      gateway req/s ÷ nginx req/s      goal ≥ 0.80
+      gateway p99 − direct p99         goal ≤ 2 ms
+    wrk, the servers and nginx all share this machine's cores; the figures are relative, not absolute.
+    Needs `wrk` and `nginx` on PATH (Debian: apt-get install -y wrk nginx).
+#>
+param(
+    [int] $Threads = 2,
+    [int] $Connections = 32,
+    [int] $DurationSeconds = 10,
+    [int] $WarmupSeconds = 3
+)
+
+$ErrorActionPreference = 'Stop'
+$manifest = $env:ORCHESTRATOR_OPS_MODULE
+if (-not $manifest -or -not (Test-Path $manifest)) {
+    throw 'ORCHESTRATOR_OPS_MODULE must name the built module manifest; run `dotnet pwsh ./build.ps1 Bench`.'
+}
+$missing = @('wrk', 'nginx' | Where-Object { -not (Get-Command $_ -CommandType Application -ErrorAction SilentlyContinue) })
+if ($missing) {
+    throw "Gateway.Bench.ps1 needs $($missing -join ' and ') on PATH; on Debian: apt-get install -y wrk nginx"
+}
+$wrk = (Get-Command wrk -CommandType Application)[0].Source
+$nginxExe = (Get-Command nginx -CommandType Application)[0].Source
+
+function Get-FreePort {
+    $l = [Net.Sockets.TcpListener]::new([Net.IPAddress]::Loopback, 0)
+    $l.Start()
+    try { $l.LocalEndpoint.Port } finally { $l.Stop() }
+}
+
+function ConvertTo-Ms([string] $Value) {
+    if ($Value -notmatch '^([0-9.]+)(us|ms|s|m|h)$') { throw "unexpected wrk latency '$Value'" }
+    $n = [double]::Parse($Matches[1], [Globalization.CultureInfo]::InvariantCulture)
+    switch ($Matches[2]) {
+        'us' { $n / 1000 } 'ms' { $n } 's' { $n * 1000 } 'm' { $n * 60000 } 'h' { $n * 3600000 }
+    }
+}
+
+function Invoke-Wrk([string] $Url, [int] $Seconds, [string] $Script, [switch] $Warmup) {
+    $wrkArgs = @("-t$Threads", "-c$Connections", "-d$($Seconds)s", '--latency')
+    if ($Script) { $wrkArgs += @('-s', $Script) }
+    $out = & $wrk @wrkArgs $Url 2>&1 | Out-String
+    if ($LASTEXITCODE -ne 0) { throw "wrk failed for $Url (exit $LASTEXITCODE):`n$out" }
+    $inv = [Globalization.CultureInfo]::InvariantCulture
+    if ($out -notmatch 'Requests/sec:\s+([0-9.]+)') { throw "no Requests/sec in wrk output for ${Url}:`n$out" }
+    $rps = [double]::Parse($Matches[1], $inv)
+    if ($out -notmatch '(?m)^\s+50%\s+(\S+)') { throw "no latency distribution in wrk output for ${Url}:`n$out" }
+    $p50 = ConvertTo-Ms $Matches[1]
+    if ($out -notmatch '(?m)^\s+99%\s+(\S+)') { throw "no p99 in wrk output for ${Url}:`n$out" }
+    $p99 = ConvertTo-Ms $Matches[1]
+    $requests = if ($out -match '(\d+) requests in') { [long]$Matches[1] } else { 0 }
+    if ($requests -eq 0 -and -not $Warmup) { throw "wrk completed no request against ${Url}:`n$out" }
+    $errors = 0L
+    if ($out -match 'Non-2xx or 3xx responses:\s+(\d+)') { $errors += [long]$Matches[1] }
+    if ($out -match 'Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)') {
+        $errors += [long]$Matches[1] + [long]$Matches[2] + [long]$Matches[3] + [long]$Matches[4]
+    }
+    [pscustomobject]@{ Rps = $rps; P50 = $p50; P99 = $p99; Requests = $requests; Errors = $errors }
+}
+
+Import-Module $manifest -Force
+$root = Join-Path ([IO.Path]::GetTempPath()) ("ops-bench-gw-" + [guid]::NewGuid().ToString('N').Substring(0, 8))
+$nginxDir = Join-Path $root 'nginx'
+$serviceConfig = Join-Path $root 'service-bench.json'
+$sandbox = $null
+$service = $null
+$nginx = $null
+try {
+    $sandbox = Start-OpsSandbox -Root $root -PassThru
+
+    # The sandbox's configuration with the service on free ports.
+    $config = Get-Content -Raw $sandbox.ConfigPath | ConvertFrom-Json -AsHashtable
+    $config.service = @{ apiPort = 0; gatewayPort = 0 }
+    $config.Remove('$schema')
+    $config | ConvertTo-Json -Depth 6 | Set-Content -LiteralPath $serviceConfig
+
+    # No simulated latency on the instance behind every target, so the proxies' own cost shows.
+    $control = $sandbox.ControlUrl.AbsoluteUri.TrimEnd('/')
+    Invoke-RestMethod -Method Post -Uri "$control/control/instances/routellm/blue" -ContentType 'application/json' `
+        -Body '{"latencyMs":0,"latencyJitterMs":0}' | Out-Null
+    $blue = @($sandbox.Instances | Where-Object { $_.Wrapper -eq 'routellm' -and $_.Slot -eq 'blue' })[0]
+    $direct = ([uri]$blue.BaseUrl).AbsoluteUri.TrimEnd('/')
+    if (([uri]$direct).Host -ne '127.0.0.1') { throw "sandbox instance is not on 127.0.0.1: $direct" }
+
+    $service = Start-OpsService -ConfigPath $serviceConfig -PassThru -Confirm:$false
+    $api = $service.ApiUrl.AbsoluteUri.TrimEnd('/')
+    $gateway = $service.GatewayUrl.AbsoluteUri.TrimEnd('/')
+    foreach ($u in $api, $gateway) {
+        if (([uri]$u).Host -ne '127.0.0.1') { throw "service is not on 127.0.0.1: $u" }
+    }
+
+    # nginx in the foreground as our own child, everything under the temp dir.
+    New-Item -ItemType Directory -Path $nginxDir | Out-Null
+    $nginxPort = Get-FreePort
+    $conf = Join-Path $nginxDir 'nginx.conf'
+    @"
+daemon off;
+worker_processes 1;
+pid $nginxDir/nginx.pid;
+error_log $nginxDir/error.log;
+events { worker_connections 1024; }
+http {
+    access_log off;
+    client_body_temp_path $nginxDir/client_body;
+    proxy_temp_path $nginxDir/proxy;
+    fastcgi_temp_path $nginxDir/fastcgi;
+    uwsgi_temp_path $nginxDir/uwsgi;
+    scgi_temp_path $nginxDir/scgi;
+    upstream u { server 127.0.0.1:$(([uri]$direct).Port); keepalive 64; }
+    server {
+        listen 127.0.0.1:$nginxPort;
+        location / {
+            proxy_pass http://u;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+        }
+    }
+}
+"@ | Set-Content -LiteralPath $conf
+    $psi = [Diagnostics.ProcessStartInfo]::new($nginxExe)
+    foreach ($a in '-c', $conf, '-p', "$nginxDir/", '-e', "$nginxDir/error.log") { $psi.ArgumentList.Add($a) }
+    $psi.UseShellExecute = $false
+    $nginx = [Diagnostics.Process]::Start($psi)
+    $nginxUrl = "http://127.0.0.1:$nginxPort"
+    $deadline = [DateTime]::UtcNow.AddSeconds(10)
+    while ($true) {
+        if ($nginx.HasExited) { throw "nginx exited ($($nginx.ExitCode)): $(Get-Content -Raw -LiteralPath "$nginxDir/error.log" -ErrorAction SilentlyContinue)" }
+        try { Invoke-RestMethod -Uri "$nginxUrl/health" -TimeoutSec 2 | Out-Null; break } catch {
+            if ([DateTime]::UtcNow -gt $deadline) { throw "nginx did not answer on $nginxUrl/health: $_" }
+            Start-Sleep -Milliseconds 100
+        }
+    }
+
+    # The API key goes in a Lua script in our owner-only temp dir, not on wrk's command line.
+    $key = (Get-Content -Raw -LiteralPath $service.ApiKeyPath).Trim()
+    $lua = Join-Path $root 'api-key.lua'
+    New-Item -ItemType File -Path $lua | Out-Null
+    [IO.File]::SetUnixFileMode($lua, [IO.UnixFileMode]'UserRead, UserWrite')
+    Set-Content -LiteralPath $lua -Value "wrk.headers[`"X-Api-Key`"] = `"$key`""
+    $key = $null
+
+    # The API goes first: right after the gateway's load, wrk's 32 TLS connections got no answer from the
+    # same service process for seconds (seen on this 2-core box), which would measure that stall instead.
+    $targets = [ordered]@{
+        api     = @{ Url = "$api/api/system/health"; Script = $lua }
+        direct  = @{ Url = "$direct/health"; Script = $null }
+        nginx   = @{ Url = "$nginxUrl/health"; Script = $null }
+        gateway = @{ Url = "$gateway/routellm/health"; Script = $null }
+    }
+    $results = [ordered]@{}
+    foreach ($name in $targets.Keys) {
+        $t = $targets[$name]
+        Invoke-Wrk $t.Url $WarmupSeconds $t.Script -Warmup | Out-Null
+        $results[$name] = Invoke-Wrk $t.Url $DurationSeconds $t.Script
+    }
+
+    "wrk -t$Threads -c$Connections -d$($DurationSeconds)s --latency on 127.0.0.1, $($WarmupSeconds)s warm-up per target;" +
+    " $([Environment]::ProcessorCount) cores shared by wrk, the sandbox, the service and nginx (1 worker)."
+    $targets.Keys | ForEach-Object {
+        $r = $results[$_]
+        [pscustomobject]@{
+            Target   = $_
+            Url      = ($targets[$_].Url -replace ':\d+/', ':<port>/')
+            'Req/s'  = [math]::Round($r.Rps, 0)
+            'p50 ms' = [math]::Round($r.P50, 2)
+            'p99 ms' = [math]::Round($r.P99, 2)
+            Requests = $r.Requests
+            Errors   = $r.Errors
+        }
+    } | Format-Table -AutoSize | Out-String -Width 220
+
+    $d = $results.direct; $n = $results.nginx; $g = $results.gateway; $a = $results.api
+    $ratio = $g.Rps / $n.Rps
+    $gwP99 = $g.P99 - $d.P99
+    $ngP99 = $n.P99 - $d.P99
+    $inv = [Globalization.CultureInfo]::InvariantCulture
+    @(
+        [pscustomobject]@{ Measure = 'gateway req/s ÷ nginx req/s'; Value = $ratio.ToString('0.00', $inv); Goal = '≥ 0.80'; Verdict = $(if ($ratio -ge 0.80) { 'PASS' } else { 'MISS' }) }
+        [pscustomobject]@{ Measure = 'gateway p99 − direct p99 (ms)'; Value = $gwP99.ToString('0.00', $inv); Goal = '≤ 2'; Verdict = $(if ($gwP99 -le 2) { 'PASS' } else { 'MISS' }) }
+        [pscustomobject]@{ Measure = 'gateway req/s ÷ direct req/s'; Value = ($g.Rps / $d.Rps).ToString('0.00', $inv); Goal = ''; Verdict = '' }
+        [pscustomobject]@{ Measure = 'nginx req/s ÷ direct req/s'; Value = ($n.Rps / $d.Rps).ToString('0.00', $inv); Goal = ''; Verdict = '' }
+        [pscustomobject]@{ Measure = 'nginx p99 − direct p99 (ms)'; Value = $ngP99.ToString('0.00', $inv); Goal = ''; Verdict = '' }
+        [pscustomobject]@{ Measure = 'api /api/system/health req/s, p99 (ms)'; Value = "$([math]::Round($a.Rps, 0)), $($a.P99.ToString('0.00', $inv))"; Goal = ''; Verdict = '' }
+    ) | Format-Table -AutoSize | Out-String -Width 220
+    if (($results.Values | Measure-Object Errors -Sum).Sum -gt 0) {
+        'WARNING: some targets answered with errors (non-2xx/3xx or socket errors); their figures are suspect.'
+    }
+}
+finally {
+    if ($nginx) {
+        if (-not $nginx.HasExited) {
+            & kill -QUIT $nginx.Id 2>$null   # graceful: the master stops its worker
+            if (-not $nginx.WaitForExit(5000)) { $nginx.Kill($true) }
+        }
+        $nginx.Dispose()
+    }
+    if ($service) { Stop-OpsService -ConfigPath $serviceConfig -Confirm:$false -ErrorAction SilentlyContinue }
+    if ($sandbox) { Stop-OpsSandbox -Root $root -ErrorAction SilentlyContinue }
+    Remove-Item -Recurse -Force -LiteralPath $root -ErrorAction SilentlyContinue
+}
