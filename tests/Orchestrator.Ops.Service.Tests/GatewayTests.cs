@@ -223,9 +223,14 @@ public sealed class GatewayTests(FleetFixture fleet) : IAsyncLifetime
         {
         }
 
-        // Each access line is written before its record is queued, so two records mean both proxied lines are out.
+        // access.log is written by a background thread and flushed each second: wait (bounded) for the three lines.
         await _service.WaitForRecordsAsync(2);
         var access = _service.LogLines("access.log");
+        for (var deadline = DateTime.UtcNow.AddSeconds(15); access.Length < 3 && DateTime.UtcNow < deadline; access = _service.LogLines("access.log"))
+        {
+            await Task.Delay(100);
+        }
+
         Assert.Equal(3, access.Length);
         Assert.Matches("""^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}Z \[INFO\] access 127\.0\.0\.1 "GET /routellm/v1/operation" 200 \d+(\.\d+)? wrapper=routellm slot=blue fallback=false$""", access[0]);
         Assert.Matches("""^\S+ \S+ \[INFO\] access 127\.0\.0\.1 "GET /nobody/here" 404 \S+ wrapper=- slot=- fallback=false$""", access[1]);

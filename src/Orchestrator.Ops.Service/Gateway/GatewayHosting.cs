@@ -20,6 +20,7 @@ internal static class GatewayHosting
         services.AddSingleton(sp => new GatewayRoutes(sp.GetRequiredService<OpsEngine>().Config));
         services.AddSingleton<ActiveSlotCache>();
         services.AddSingleton(sp => new TrafficRecorder(sp.GetRequiredService<OpsEngine>(), sp.GetRequiredService<TimeProvider>(), flushInterval ?? DefaultFlushInterval));
+        services.AddSingleton(sp => new AccessLog(sp.GetRequiredService<OpsEngine>().Config.LogsFolder));
         services.AddSingleton<TrafficGateway>();
         services.AddSingleton<InFlightPublisher>();
 

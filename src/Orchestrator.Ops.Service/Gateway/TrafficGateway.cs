@@ -26,14 +26,14 @@ internal sealed class TrafficGateway : IDisposable
     private readonly Serilog.ILogger _access;
     private int _inFlight;
 
-    public TrafficGateway(IHttpForwarder forwarder, OpsEngine engine, GatewayRoutes routes, ActiveSlotCache slots, TrafficRecorder recorder, TimeProvider time)
+    public TrafficGateway(IHttpForwarder forwarder, AccessLog accessLog, GatewayRoutes routes, ActiveSlotCache slots, TrafficRecorder recorder, TimeProvider time)
     {
         _forwarder = forwarder;
         _routes = routes;
         _slots = slots;
         _recorder = recorder;
         _time = time;
-        _access = engine.Log.ForCategory(OpsLogging.AccessCategory);
+        _access = accessLog.Logger;
 
         // One pooled client for all wrappers. A proxy passes answers through as they are: no redirects followed,
         // no decompression, no cookie jar, no system proxy.

@@ -14,9 +14,11 @@ public sealed class OpsLoggingTests : IDisposable
     {
         var logs = _dir.File("logs");
         using (var log = OpsLogging.Create(logs))
+        using (var accessLog = OpsLogging.CreateAccessLog(logs))
         {
-            log.ForCategory(OpsLogging.AccessCategory).Information("{Client} \"{Method} {Path}\" {Status}", "127.0.0.1", "GET", "/routellm/v1/operation", 200);
-            log.ForCategory(OpsLogging.AccessCategory).Error("an access-category error stays in access.log too");
+            accessLog.Information("{Client} \"{Method} {Path}\" {Status}", "127.0.0.1", "GET", "/routellm/v1/operation", 200);
+            accessLog.Error("an access-category error stays in access.log too");
+            log.ForCategory(OpsLogging.AccessCategory).Information("a stray access-category event on the shared logger goes nowhere");
             log.ForCategory("service").Information("an application line");
         }
 
