@@ -40,26 +40,17 @@ internal sealed record WrapperHealthDetailDto(
         Utc(w.LastActivity), Utc(w.LastCheck), w.LastProbeAttempts, w.ConsecutiveProbeFailures, w.Window.TotalMinutes);
 }
 
-internal sealed record SystemHealthDetailDto(
-    [property: JsonPropertyName("overall_health_score")] double? OverallHealthScore,
-    [property: JsonPropertyName("system_status")] string SystemStatus,
-    [property: JsonPropertyName("active_slot")] string ActiveSlot,
-    [property: JsonPropertyName("active_wrappers")] int ActiveWrappers,
-    [property: JsonPropertyName("healthy_wrappers")] int HealthyWrappers,
-    [property: JsonPropertyName("unhealthy_wrappers")] int UnhealthyWrappers,
-    [property: JsonPropertyName("health_percentage")] double? HealthPercentage,
-    [property: JsonPropertyName("total_operations")] int TotalOperations,
-    [property: JsonPropertyName("active_operations")] int ActiveOperations,
-    [property: JsonPropertyName("overall_success_rate")] double? OverallSuccessRate,
-    [property: JsonPropertyName("error_count")] int ErrorCount,
-    [property: JsonPropertyName("operations_per_minute")] double OperationsPerMinute,
-    [property: JsonPropertyName("last_health_check")] DateTime? LastHealthCheck,
-    [property: JsonPropertyName("wrappers")] IReadOnlyList<WrapperHealthDetailDto> Wrappers)
+/// <summary>The runbook's system health object plus <c>active_slot</c> and the full <c>wrappers</c>: built from
+/// <see cref="SystemHealthDto"/> so the runbook's fields are written in one place.</summary>
+internal static class SystemHealthDetail
 {
-    public static SystemHealthDetailDto From(SystemHealth h) => new(
-        Fraction(h.OverallHealthScore), h.SystemStatus.ToString(), h.ActiveSlot, h.ActiveWrappers, h.HealthyWrappers, h.UnhealthyWrappers,
-        h.HealthPercentage, h.TotalOperations, h.ActiveOperations, Fraction(h.OverallSuccessRate), h.ErrorCount, h.OperationsPerMinute,
-        Utc(h.LastHealthCheck), h.Wrappers.Select(WrapperHealthDetailDto.From).ToList());
+    public static System.Text.Json.Nodes.JsonObject From(SystemHealth h)
+    {
+        var o = System.Text.Json.JsonSerializer.SerializeToNode(SystemHealthDto.From(h), ApiResults.Json)!.AsObject();
+        o["active_slot"] = h.ActiveSlot;
+        o["wrappers"] = System.Text.Json.JsonSerializer.SerializeToNode(h.Wrappers.Select(WrapperHealthDetailDto.From).ToList(), ApiResults.Json);
+        return o;
+    }
 }
 
 /// <summary>Reading the optional query parameters the module's remote cmdlets send.</summary>

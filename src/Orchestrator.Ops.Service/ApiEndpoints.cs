@@ -30,7 +30,7 @@ internal static class ApiEndpoints
             var health = await engine.Health.GetSystemHealthAsync(live: false, NullReporter.Instance, ct);
             if (ApiQuery.Detail(request))
             {
-                return ApiResults.Ok(SystemHealthDetailDto.From(health), time);
+                return ApiResults.Ok(SystemHealthDetail.From(health), time);
             }
 
             return ApiResults.Ok(SystemHealthDto.From(health), time);
