@@ -1,13 +1,13 @@
 using Microsoft.Data.Sqlite;
 
-namespace Orchestrator.Ops.Service.Tests.Support;
+namespace Orchestrator.Ops.Tests.Shared;
 
-/// <summary>A fresh folder per test, removed afterwards.</summary>
+/// <summary>A fresh folder per test, removed afterwards (SQLite's pooled handles released first).</summary>
 public sealed class TempFolder : IDisposable
 {
     public TempFolder()
     {
-        Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "ops-svc-tests-" + Guid.NewGuid().ToString("N")[..12]);
+        Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "ops-tests-" + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(Path);
     }
 
@@ -18,6 +18,7 @@ public sealed class TempFolder : IDisposable
     public string Write(string name, string content)
     {
         var p = File(name);
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(p)!);
         System.IO.File.WriteAllText(p, content);
         return p;
     }

@@ -1,8 +1,8 @@
 using Orchestrator.Ops.Sandbox;
 
-namespace Orchestrator.Ops.Service.Tests.Support;
+namespace Orchestrator.Ops.Tests.Shared;
 
-/// <summary>A real sandbox fleet on loopback, started once for the service tests and reset before each test.</summary>
+/// <summary>A real sandbox fleet on loopback, started once per test class or collection and reset before each test.</summary>
 public sealed class FleetFixture : IAsyncLifetime
 {
     private readonly Dictionary<(string, string), long> _baseline = [];
@@ -27,6 +27,9 @@ public sealed class FleetFixture : IAsyncLifetime
     /// <summary>Completes when the instance has received <paramref name="count"/> requests since the last reset.</summary>
     public Task WaitForRequestsAsync(string wrapper, string slot, int count) =>
         Fleet.WaitForRequestsAsync(wrapper, slot, _baseline.GetValueOrDefault((wrapper, slot)) + count);
+
+    public Uri HealthUrl(string wrapper, string slot) =>
+        new(Fleet.Instances.Single(i => i.Wrapper == wrapper && i.Slot == slot).BaseUrl + "/health");
 
     /// <summary>An ops configuration pointing at this fleet, with extra top-level sections.</summary>
     public string ConfigText(string extra = "")
