@@ -7,45 +7,19 @@ namespace Orchestrator.Ops.Core.Tests.Health;
 
 /// <summary>The dashboard's time series: fixed steps over real probes of the sandbox fleet, on a fake clock.</summary>
 [Collection("fleet")]
-public sealed class HealthSeriesTests : IClassFixture<FleetFixture>, IAsyncLifetime
+public sealed class HealthSeriesTests(FleetFixture fleet) : FleetEngineTest(fleet, """{ "retries": 0, "retryDelayMs": 0, "minimumSamples": 1 }"""), IClassFixture<FleetFixture>
 {
-    private readonly FleetFixture _fleet;
-    private readonly TempFolder _dir = new();
-    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 27, 10, 15, 0, TimeSpan.Zero));
-    private OpsEngine _engine = null!;
-
-    public HealthSeriesTests(FleetFixture fleet) => _fleet = fleet;
-
-    public async Task InitializeAsync()
-    {
-        await _fleet.ResetAsync();
-        var slots = _fleet.Fleet.Instances
-            .GroupBy(i => i.Slot)
-            .ToDictionary(g => g.Key, g => (IReadOnlyDictionary<string, string>)g.ToDictionary(i => i.Wrapper, i => i.BaseUrl));
-        var path = _dir.Write("ops.json", ConfigText.Fleet(slots, """
-            ,
-              "healthChecks": { "retries": 0, "retryDelayMs": 0, "minimumSamples": 1 }
-            """));
-        _engine = await OpsEngine.OpenAsync(OpsConfigLoader.Load(path), new OpsEngineOptions { Time = _time }, default);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _engine.DisposeAsync();
-        _dir.Dispose();
-    }
-
     [Fact]
     public async Task Steps_start_on_step_boundaries_keep_empty_steps_and_follow_success_and_failure()
     {
-        await _engine.Health.GetWrapperHealthAsync(["routellm"], "blue", live: true, NullReporter.Instance, default);
-        await _engine.Health.GetWrapperHealthAsync(["routellm"], "green", live: true, NullReporter.Instance, default);
-        _time.Advance(TimeSpan.FromSeconds(90));
-        await _fleet.Fleet.UpdateAsync("routellm", "blue", s => s with { ErrorRate = 1 });
-        await _engine.Health.GetWrapperHealthAsync(["routellm"], "blue", live: true, NullReporter.Instance, default);
-        _time.Advance(TimeSpan.FromSeconds(30));
+        await Engine.Health.GetWrapperHealthAsync(["routellm"], "blue", live: true, NullReporter.Instance, default);
+        await Engine.Health.GetWrapperHealthAsync(["routellm"], "green", live: true, NullReporter.Instance, default);
+        Time.Advance(TimeSpan.FromSeconds(90));
+        await Fleet.Fleet.UpdateAsync("routellm", "blue", s => s with { ErrorRate = 1 });
+        await Engine.Health.GetWrapperHealthAsync(["routellm"], "blue", live: true, NullReporter.Instance, default);
+        Time.Advance(TimeSpan.FromSeconds(30));
 
-        var series = await _engine.Health.GetSeriesAsync("routellm", "blue", _time.GetUtcNow().AddSeconds(-150), TimeSpan.FromMinutes(1), default);
+        var series = await Engine.Health.GetSeriesAsync("routellm", "blue", Time.GetUtcNow().AddSeconds(-150), TimeSpan.FromMinutes(1), default);
 
         Assert.Equal(
             [new DateTimeOffset(2026, 11, 27, 10, 14, 0, TimeSpan.Zero), new(2026, 11, 27, 10, 15, 0, TimeSpan.Zero),
@@ -62,8 +36,8 @@ public sealed class HealthSeriesTests : IClassFixture<FleetFixture>, IAsyncLifet
     [Fact]
     public async Task A_start_in_the_future_gives_no_points_and_a_step_under_a_second_is_refused()
     {
-        Assert.Empty(await _engine.Health.GetSeriesAsync("routellm", "blue", _time.GetUtcNow().AddMinutes(1), TimeSpan.FromMinutes(1), default));
+        Assert.Empty(await Engine.Health.GetSeriesAsync("routellm", "blue", Time.GetUtcNow().AddMinutes(1), TimeSpan.FromMinutes(1), default));
         await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() =>
-            _engine.Health.GetSeriesAsync("routellm", "blue", _time.GetUtcNow().AddMinutes(-1), TimeSpan.Zero, default));
+            Engine.Health.GetSeriesAsync("routellm", "blue", Time.GetUtcNow().AddMinutes(-1), TimeSpan.Zero, default));
     }
 }

@@ -8,46 +8,20 @@ using Orchestrator.Ops.Core.Tests.Support;
 namespace Orchestrator.Ops.Core.Tests.Health;
 
 [Collection("fleet")]
-public sealed class HealthServiceTests : IClassFixture<FleetFixture>, IAsyncLifetime
+public sealed class HealthServiceTests(FleetFixture fleet) : FleetEngineTest(fleet, """{ "retries": 1, "retryDelayMs": 0, "minimumSamples": 2 }"""), IClassFixture<FleetFixture>
 {
-    private readonly FleetFixture _fleet;
-    private readonly TempFolder _dir = new();
-    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 27, 10, 15, 0, TimeSpan.Zero));
-    private OpsEngine _engine = null!;
-
-    public HealthServiceTests(FleetFixture fleet) => _fleet = fleet;
-
-    public async Task InitializeAsync()
-    {
-        await _fleet.ResetAsync();
-        var slots = _fleet.Fleet.Instances
-            .GroupBy(i => i.Slot)
-            .ToDictionary(g => g.Key, g => (IReadOnlyDictionary<string, string>)g.ToDictionary(i => i.Wrapper, i => i.BaseUrl));
-        var path = _dir.Write("ops.json", ConfigText.Fleet(slots, """
-            ,
-              "healthChecks": { "retries": 1, "retryDelayMs": 0, "minimumSamples": 2 }
-            """));
-        _engine = await OpsEngine.OpenAsync(OpsConfigLoader.Load(path), new OpsEngineOptions { Time = _time }, default);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _engine.DisposeAsync();
-        _dir.Dispose();
-    }
-
     private Task<IReadOnlyList<OperationRecord>> AllRecords() =>
-        _engine.Store.Health.GetAsync(new OperationQuery(_time.GetUtcNow().AddDays(-1), _time.GetUtcNow().AddDays(1)), default);
+        Engine.Store.Health.GetAsync(new OperationQuery(Time.GetUtcNow().AddDays(-1), Time.GetUtcNow().AddDays(1)), default);
 
     [Fact]
     public async Task The_first_look_probes_every_wrapper_and_slot_and_records_it()
     {
-        var health = await _engine.Health.GetWrapperHealthAsync(null, null, live: false, NullReporter.Instance, default);
+        var health = await Engine.Health.GetWrapperHealthAsync(null, null, live: false, NullReporter.Instance, default);
 
         Assert.Equal(6, health.Count);
         Assert.Equal(6, (await AllRecords()).Count);
         Assert.All(health, h => Assert.Equal(HealthStatus.Unknown, h.Status));
-        Assert.All(health, h => Assert.Equal(_time.GetUtcNow(), h.LastCheck));
+        Assert.All(health, h => Assert.Equal(Time.GetUtcNow(), h.LastCheck));
         Assert.Equal(["1.0.0"], health.Where(h => h.Slot == "blue").Select(h => h.Version).Distinct());
         Assert.All(health, h => Assert.Equal(h.Slot == "blue", h.Active));
     }
@@ -55,33 +29,33 @@ public sealed class HealthServiceTests : IClassFixture<FleetFixture>, IAsyncLife
     [Fact]
     public async Task Stored_probes_are_reused_within_an_interval_and_refreshed_after_it()
     {
-        await _engine.Health.GetWrapperHealthAsync(null, null, false, NullReporter.Instance, default);
-        _time.Advance(TimeSpan.FromSeconds(10));
-        var reused = await _engine.Health.GetWrapperHealthAsync(["routellm"], "blue", false, NullReporter.Instance, default);
+        await Engine.Health.GetWrapperHealthAsync(null, null, false, NullReporter.Instance, default);
+        Time.Advance(TimeSpan.FromSeconds(10));
+        var reused = await Engine.Health.GetWrapperHealthAsync(["routellm"], "blue", false, NullReporter.Instance, default);
         Assert.Equal(6, (await AllRecords()).Count);
         Assert.Single(reused);
 
-        _time.Advance(TimeSpan.FromSeconds(20));
-        var fresh = await _engine.Health.GetWrapperHealthAsync(["routellm"], "blue", false, NullReporter.Instance, default);
+        Time.Advance(TimeSpan.FromSeconds(20));
+        var fresh = await Engine.Health.GetWrapperHealthAsync(["routellm"], "blue", false, NullReporter.Instance, default);
         Assert.Equal(7, (await AllRecords()).Count);
         Assert.Equal(HealthStatus.Healthy, Assert.Single(fresh).Status);
 
-        await _engine.Health.GetWrapperHealthAsync(null, null, live: true, NullReporter.Instance, default);
+        await Engine.Health.GetWrapperHealthAsync(null, null, live: true, NullReporter.Instance, default);
         Assert.Equal(13, (await AllRecords()).Count);
     }
 
     [Fact]
     public async Task A_failing_wrapper_is_scored_from_its_window_and_history_survives_reopening()
     {
-        await _fleet.Fleet.UpdateAsync("poml", "blue", s => s with { ErrorRate = 1 });
+        await Fleet.Fleet.UpdateAsync("poml", "blue", s => s with { ErrorRate = 1 });
         for (var i = 0; i < 3; i++)
         {
-            _time.Advance(TimeSpan.FromSeconds(30));
-            await _engine.Health.GetWrapperHealthAsync(null, "blue", live: true, NullReporter.Instance, default);
+            Time.Advance(TimeSpan.FromSeconds(30));
+            await Engine.Health.GetWrapperHealthAsync(null, "blue", live: true, NullReporter.Instance, default);
         }
 
         // Within the interval: read from the store, no new probe.
-        var health = await _engine.Health.GetWrapperHealthAsync(null, "blue", false, NullReporter.Instance, default);
+        var health = await Engine.Health.GetWrapperHealthAsync(null, "blue", false, NullReporter.Instance, default);
         var poml = health.Single(h => h.Name == "poml");
         Assert.Equal(HealthStatus.Critical, poml.Status);
         Assert.Equal(0, poml.HealthScore);
@@ -90,24 +64,24 @@ public sealed class HealthServiceTests : IClassFixture<FleetFixture>, IAsyncLife
         Assert.Contains("HTTP 500", poml.Message);
         Assert.Equal(HealthStatus.Healthy, health.Single(h => h.Name == "routellm").Status);
 
-        var config = _engine.Config;
-        await _engine.DisposeAsync();
-        _engine = await OpsEngine.OpenAsync(config, new OpsEngineOptions { Time = _time }, default);
-        var again = await _engine.Health.GetWrapperHealthAsync(["poml"], "blue", false, NullReporter.Instance, default);
+        var config = Engine.Config;
+        await Engine.DisposeAsync();
+        Engine = await OpsEngine.OpenAsync(config, new OpsEngineOptions { Time = Time }, default);
+        var again = await Engine.Health.GetWrapperHealthAsync(["poml"], "blue", false, NullReporter.Instance, default);
         Assert.Equal(3, again.Single().TotalOperations);
     }
 
     [Fact]
     public async Task System_health_covers_the_active_slot_with_the_runbook_fields()
     {
-        await _fleet.Fleet.UpdateAsync("routellm", "green", s => s with { Down = true });
+        await Fleet.Fleet.UpdateAsync("routellm", "green", s => s with { Down = true });
         for (var i = 0; i < 2; i++)
         {
-            await _engine.Health.GetSystemHealthAsync(live: true, NullReporter.Instance, default);
-            _time.Advance(TimeSpan.FromSeconds(30));
+            await Engine.Health.GetSystemHealthAsync(live: true, NullReporter.Instance, default);
+            Time.Advance(TimeSpan.FromSeconds(30));
         }
 
-        var blue = await _engine.Health.GetSystemHealthAsync(false, NullReporter.Instance, default);
+        var blue = await Engine.Health.GetSystemHealthAsync(false, NullReporter.Instance, default);
         Assert.Equal("blue", blue.ActiveSlot);
         Assert.Equal((3, 3, 0), (blue.ActiveWrappers, blue.HealthyWrappers, blue.UnhealthyWrappers));
         Assert.Equal(HealthStatus.Healthy, blue.SystemStatus);
@@ -118,13 +92,13 @@ public sealed class HealthServiceTests : IClassFixture<FleetFixture>, IAsyncLife
         Assert.Equal(100, blue.OverallSuccessRate);
         Assert.Equal(0, blue.ErrorCount);
         Assert.Equal(9 / 5.0, blue.OperationsPerMinute);
-        Assert.Equal(_time.GetUtcNow(), blue.LastHealthCheck);
+        Assert.Equal(Time.GetUtcNow(), blue.LastHealthCheck);
 
         // A switch records the active slot in the store; system health follows it.
-        await _engine.Store.Settings.SetAsync(HealthService.ActiveSlotKey, "green", default);
-        await _engine.Health.GetSystemHealthAsync(live: true, NullReporter.Instance, default);
-        _time.Advance(TimeSpan.FromSeconds(1));
-        var green = await _engine.Health.GetSystemHealthAsync(live: true, NullReporter.Instance, default);
+        await Engine.Store.Settings.SetAsync(HealthService.ActiveSlotKey, "green", default);
+        await Engine.Health.GetSystemHealthAsync(live: true, NullReporter.Instance, default);
+        Time.Advance(TimeSpan.FromSeconds(1));
+        var green = await Engine.Health.GetSystemHealthAsync(live: true, NullReporter.Instance, default);
         Assert.Equal("green", green.ActiveSlot);
         Assert.Equal(1, green.UnhealthyWrappers);
         Assert.Equal(HealthStatus.Critical, green.Wrappers.Single(w => w.Name == "routellm").Status);
@@ -135,12 +109,12 @@ public sealed class HealthServiceTests : IClassFixture<FleetFixture>, IAsyncLife
     [Fact]
     public async Task Metrics_come_in_hourly_buckets_including_empty_hours()
     {
-        await _engine.Health.GetWrapperHealthAsync(["routellm"], "blue", live: true, NullReporter.Instance, default);
-        _time.Advance(TimeSpan.FromHours(1));
-        await _fleet.Fleet.UpdateAsync("routellm", "blue", s => s with { ErrorRate = 1 });
-        await _engine.Health.GetWrapperHealthAsync(["routellm"], "blue", live: true, NullReporter.Instance, default);
+        await Engine.Health.GetWrapperHealthAsync(["routellm"], "blue", live: true, NullReporter.Instance, default);
+        Time.Advance(TimeSpan.FromHours(1));
+        await Fleet.Fleet.UpdateAsync("routellm", "blue", s => s with { ErrorRate = 1 });
+        await Engine.Health.GetWrapperHealthAsync(["routellm"], "blue", live: true, NullReporter.Instance, default);
 
-        var buckets = await _engine.Health.GetMetricsAsync("routellm", "blue", 3, default);
+        var buckets = await Engine.Health.GetMetricsAsync("routellm", "blue", 3, default);
 
         Assert.Equal(3, buckets.Count);
         Assert.Equal(new DateTimeOffset(2026, 11, 27, 9, 0, 0, TimeSpan.Zero), buckets[0].Timestamp);
@@ -153,11 +127,11 @@ public sealed class HealthServiceTests : IClassFixture<FleetFixture>, IAsyncLife
     [Fact]
     public async Task Probe_rounds_are_logged_one_line_each_in_the_runbook_layout()
     {
-        await _fleet.Fleet.UpdateAsync("external-tools", "blue", s => s with { ErrorRate = 1 });
-        await _engine.Health.GetWrapperHealthAsync(null, "blue", live: true, NullReporter.Instance, default);
-        var config = _engine.Config;
-        await _engine.DisposeAsync();
-        _engine = await OpsEngine.OpenAsync(config, new OpsEngineOptions { Time = _time }, default);
+        await Fleet.Fleet.UpdateAsync("external-tools", "blue", s => s with { ErrorRate = 1 });
+        await Engine.Health.GetWrapperHealthAsync(null, "blue", live: true, NullReporter.Instance, default);
+        var config = Engine.Config;
+        await Engine.DisposeAsync();
+        Engine = await OpsEngine.OpenAsync(config, new OpsEngineOptions { Time = Time }, default);
 
         var monitoring = File.ReadAllLines(Path.Combine(config.LogsFolder, "monitoring.log"));
         var application = File.ReadAllLines(Path.Combine(config.LogsFolder, "application.log"));
@@ -165,7 +139,7 @@ public sealed class HealthServiceTests : IClassFixture<FleetFixture>, IAsyncLife
 
         Assert.Equal(3, monitoring.Count(l => l.Contains(" probe ", StringComparison.Ordinal)));
         Assert.Contains(monitoring, l => l.Contains("round probed=3 healthy=2 failed=1", StringComparison.Ordinal));
-        Assert.All(monitoring.Where(l => l.Contains("response_time", StringComparison.Ordinal)),
+        Assert.All(monitoring.Where(l => l.Contains("responseTime", StringComparison.Ordinal)),
             l => Assert.True(double.TryParse(l.Split(' ')[^1], System.Globalization.CultureInfo.InvariantCulture, out _), l));
         var error = Assert.Single(application, l => l.Contains("[ERROR]", StringComparison.Ordinal));
         Assert.Equal("HttpError", error.Split(' ')[4]);
@@ -177,10 +151,10 @@ public sealed class HealthServiceTests : IClassFixture<FleetFixture>, IAsyncLife
     [Fact]
     public async Task Probe_all_probes_every_wrapper_in_every_slot_regardless_of_freshness()
     {
-        await _engine.Health.GetWrapperHealthAsync(null, null, live: false, NullReporter.Instance, default);
-        await _fleet.Fleet.UpdateAsync("poml", "green", s => s with { Down = true });
+        await Engine.Health.GetWrapperHealthAsync(null, null, live: false, NullReporter.Instance, default);
+        await Fleet.Fleet.UpdateAsync("poml", "green", s => s with { Down = true });
 
-        var round = await _engine.Health.ProbeAllAsync(NullReporter.Instance, default);
+        var round = await Engine.Health.ProbeAllAsync(NullReporter.Instance, default);
 
         Assert.Equal(6, round.Count);
         Assert.Equal(6, round.Select(r => (r.Wrapper, r.Slot)).Distinct().Count());
