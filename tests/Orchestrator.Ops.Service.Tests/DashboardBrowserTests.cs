@@ -12,7 +12,7 @@ namespace Orchestrator.Ops.Service.Tests;
 /// (HTTPS, real monitor loop on a 2 s interval) over the sandbox fleet.
 /// </summary>
 [Collection("service")]
-public sealed class DashboardBrowserTests(FleetFixture fleet) : IAsyncDisposable
+public sealed class DashboardBrowserTests(FleetFixture fleet) : IAsyncLifetime
 {
     private const int IntervalSeconds = 2;
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(20);
@@ -95,7 +95,10 @@ public sealed class DashboardBrowserTests(FleetFixture fleet) : IAsyncDisposable
         Assert.Equal(key, (await page.EvaluateAsync("sessionStorage.getItem('orchestratorOps.apiKey')", ct)).GetString());
     }
 
-    public async ValueTask DisposeAsync()
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    // IAsyncLifetime, not IAsyncDisposable: xunit 2 runs this after every test, so Chromium and the service never outlive it.
+    public async Task DisposeAsync()
     {
         foreach (var p in new[] { _chromium, _service })
         {

@@ -184,6 +184,73 @@ public sealed class SqliteStateStore : IStateStore, IHealthStore, ISettingsStore
             return saved;
         }, cancellationToken);
 
+    public Task AppendAsync(IReadOnlyList<OperationRecord> records, CancellationToken cancellationToken) =>
+        RunAsync(async (c, ct) =>
+        {
+            const int RowsPerStatement = 64;
+            const int Columns = 15;
+            await using var tx = (SqliteTransaction)await c.BeginTransactionAsync(ct).ConfigureAwait(false);
+            SqliteCommand? full = null;
+            try
+            {
+                for (var start = 0; start < records.Count; start += RowsPerStatement)
+                {
+                    var count = Math.Min(RowsPerStatement, records.Count - start);
+                    // The full-size statement is prepared once and reused; only the last chunk gets its own.
+                    var cmd = count == RowsPerStatement ? full ??= AppendCommand(c, tx, RowsPerStatement, Columns) : AppendCommand(c, tx, count, Columns);
+                    for (var i = 0; i < count; i++)
+                    {
+                        var r = records[start + i];
+                        object?[] values =
+                        [
+                            r.Wrapper, r.Slot, r.Source.ToString().ToLowerInvariant(), r.OperationType, r.StartedAt.ToUnixTimeMilliseconds(),
+                            r.EndedAt?.ToUnixTimeMilliseconds(), r.DurationMs, r.Status.ToString().ToLowerInvariant(), r.StatusCode,
+                            r.ErrorMessage, r.ErrorCode, r.FallbackUsed ? 1 : 0, r.FallbackReason, r.Attempts, r.Version,
+                        ];
+                        for (var v = 0; v < Columns; v++)
+                        {
+                            cmd.Parameters[(i * Columns) + v].Value = values[v] ?? DBNull.Value;
+                        }
+                    }
+
+                    await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+                    if (!ReferenceEquals(cmd, full))
+                    {
+                        await cmd.DisposeAsync().ConfigureAwait(false);
+                    }
+                }
+            }
+            finally
+            {
+                if (full is not null)
+                {
+                    await full.DisposeAsync().ConfigureAwait(false);
+                }
+            }
+
+            await tx.CommitAsync(ct).ConfigureAwait(false);
+            return 0;
+        }, cancellationToken);
+
+    private static SqliteCommand AppendCommand(SqliteConnection c, SqliteTransaction tx, int rows, int columns)
+    {
+        var cmd = c.CreateCommand();
+        cmd.Transaction = tx;
+        var values = string.Join(", ", Enumerable.Range(0, rows).Select(r =>
+            "(" + string.Join(", ", Enumerable.Range(0, columns).Select(col => $"$p{(r * columns) + col}")) + ")"));
+        cmd.CommandText = $"""
+            INSERT INTO operations (wrapper, slot, source, operation_type, started_at, ended_at, duration_ms, status,
+                status_code, error_message, error_code, fallback_used, fallback_reason, attempts, version)
+            VALUES {values};
+            """;
+        for (var i = 0; i < rows * columns; i++)
+        {
+            cmd.Parameters.Add(new SqliteParameter($"$p{i}", null));
+        }
+
+        return cmd;
+    }
+
     public Task<IReadOnlyList<OperationRecord>> GetAsync(OperationQuery query, CancellationToken cancellationToken) =>
         RunAsync<IReadOnlyList<OperationRecord>>(async (c, ct) =>
         {
