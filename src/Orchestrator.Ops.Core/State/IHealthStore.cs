@@ -8,12 +8,6 @@ public interface IHealthStore
     /// <summary>Records completed operations in one transaction; returns them with their ids.</summary>
     Task<IReadOnlyList<OperationRecord>> AddAsync(IReadOnlyList<OperationRecord> records, CancellationToken cancellationToken);
 
-    /// <summary>
-    /// Appends operations without attempts and without handing back ids, in one transaction: the bulk path for
-    /// traffic records, several rows per statement.
-    /// </summary>
-    Task AppendAsync(IReadOnlyList<OperationRecord> records, CancellationToken cancellationToken);
-
     /// <summary>Operations that started in [since, until), oldest first, optionally for one wrapper and slot.</summary>
     Task<IReadOnlyList<OperationRecord>> GetAsync(OperationQuery query, CancellationToken cancellationToken);
 

@@ -98,7 +98,7 @@ internal sealed class TrafficRecorder(OpsEngine engine, TimeProvider time, TimeS
             var batch = _pending.GetRange(0, Math.Min(BatchSize, _pending.Count));
             try
             {
-                await engine.Store.Health.AppendAsync(batch, cancellationToken).ConfigureAwait(false);
+                await engine.Store.Health.AddAsync(batch, cancellationToken).ConfigureAwait(false);
             }
             catch (StateStoreException ex)
             {

@@ -81,37 +81,6 @@ public sealed class SqliteStateStoreTests : IDisposable
     }
 
     [Fact]
-    public async Task Bulk_appends_keep_every_field_across_full_and_partial_statements()
-    {
-        await using var store = await Open();
-        var records = Enumerable.Range(0, 150).Select(i => Probe(i % 2 == 0 ? "routellm" : "poml", "blue", T0.AddMilliseconds(i), i % 7 == 0 ? OperationStatus.Error : OperationStatus.Success, ms: i) with
-        {
-            Source = OperationSource.Traffic,
-            OperationType = "request",
-            FallbackUsed = i % 5 == 0,
-            Version = i % 3 == 0 ? null : "1.0.0",
-            AttemptDetails = [],
-            Attempts = 1,
-        }).ToList();
-
-        await store.Health.AppendAsync(records, default);
-
-        var back = await store.Health.GetAsync(new OperationQuery(T0.AddHours(-1), T0.AddHours(1)), default);
-        Assert.Equal(150, back.Count);
-        Assert.Equal(records.Select(r => r with { Id = 0 }), back.Select(r => r with { Id = 0, AttemptDetails = [] }), new RecordComparer());
-    }
-
-    private sealed class RecordComparer : IEqualityComparer<Orchestrator.Ops.Core.Health.OperationRecord>
-    {
-        public bool Equals(Orchestrator.Ops.Core.Health.OperationRecord? a, Orchestrator.Ops.Core.Health.OperationRecord? b) =>
-            a is not null && b is not null
-            && (a.Wrapper, a.Slot, a.Source, a.OperationType, a.StartedAt, a.EndedAt, a.DurationMs, a.Status, a.StatusCode, a.ErrorMessage, a.ErrorCode, a.FallbackUsed, a.Attempts, a.Version)
-            == (b.Wrapper, b.Slot, b.Source, b.OperationType, b.StartedAt, b.EndedAt, b.DurationMs, b.Status, b.StatusCode, b.ErrorMessage, b.ErrorCode, b.FallbackUsed, b.Attempts, b.Version);
-
-        public int GetHashCode(Orchestrator.Ops.Core.Health.OperationRecord r) => r.StartedAt.GetHashCode();
-    }
-
-    [Fact]
     public async Task Queries_filter_by_time_wrapper_slot_and_source()
     {
         await using var store = await Open();
