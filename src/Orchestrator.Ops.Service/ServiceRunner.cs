@@ -1,10 +1,11 @@
-using System.Diagnostics;
 using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Orchestrator.Ops.Core.Logging;
+
+using Orchestrator.Ops.Core;
 
 namespace Orchestrator.Ops.Service;
 
@@ -79,7 +80,7 @@ internal static class ServiceRunner
         {
             while (await timer.WaitForNextTickAsync(ct).ConfigureAwait(false))
             {
-                if (!IsAlive(pid))
+                if (!ProcessHelpers.IsAlive(pid))
                 {
                     log.Warning("Parent process {ParentPid} has exited; stopping", pid);
                     app.Lifetime.StopApplication();
@@ -89,23 +90,6 @@ internal static class ServiceRunner
         }
         catch (OperationCanceledException)
         {
-        }
-    }
-
-    private static bool IsAlive(int pid)
-    {
-        try
-        {
-            using var p = Process.GetProcessById(pid);
-            return !p.HasExited;
-        }
-        catch (ArgumentException)
-        {
-            return false;
-        }
-        catch (InvalidOperationException)
-        {
-            return false;
         }
     }
 }

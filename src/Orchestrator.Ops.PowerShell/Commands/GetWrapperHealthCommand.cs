@@ -70,7 +70,7 @@ public sealed class GetWrapperHealthCommand : OpsConfigCmdlet
             ThrowTerminatingError(SlotNotFound(config, Slot));
         }
 
-        var selected = _anyNameGiven ? ResolveNames(config) : null;
+        var selected = _anyNameGiven ? SelectNames(config.Wrappers.Select(w => w.Name), name => WrapperNotFound(config, name)) : null;
         if (selected is { Count: 0 })
         {
             return;
@@ -104,32 +104,25 @@ public sealed class GetWrapperHealthCommand : OpsConfigCmdlet
         }
 
         var known = all!.Select(w => w.Name).Distinct(StringComparer.OrdinalIgnoreCase).Order(StringComparer.OrdinalIgnoreCase).ToList();
-        var selected = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        foreach (var name in _names)
-        {
-            var pattern = new WildcardPattern(name, WildcardOptions.IgnoreCase);
-            var matches = known.Where(pattern.IsMatch).ToList();
-            if (matches.Count == 0 && !WildcardPattern.ContainsWildcardCharacters(name))
-            {
-                WriteError(WrapperNotFound(client.ServiceUri, known, name));
-            }
-
-            selected.UnionWith(matches);
-        }
-
+        var selected = SelectNames(known, name => WrapperNotFound(client.ServiceUri, known, name));
         Write(all!.Where(w => selected.Contains(w.Name)));
     }
 
-    private HashSet<string> ResolveNames(OpsConfig config)
+    /// <summary>
+    /// The known wrapper names the -Name patterns match (wildcards, any case). A plain name that matches none is a
+    /// non-terminating error; a pattern that matches none is not.
+    /// </summary>
+    private HashSet<string> SelectNames(IEnumerable<string> known, Func<string, ErrorRecord> notFound)
     {
+        var names = known.ToList();
         var selected = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         foreach (var name in _names)
         {
             var pattern = new WildcardPattern(name, WildcardOptions.IgnoreCase);
-            var matches = config.Wrappers.Where(w => pattern.IsMatch(w.Name)).Select(w => w.Name).ToList();
+            var matches = names.Where(pattern.IsMatch).ToList();
             if (matches.Count == 0 && !WildcardPattern.ContainsWildcardCharacters(name))
             {
-                WriteError(WrapperNotFound(config, name));
+                WriteError(notFound(name));
             }
 
             selected.UnionWith(matches);

@@ -1,37 +1,19 @@
 namespace Orchestrator.Ops.Core.Tests.Support;
 
-/// <summary>Configuration documents for tests.</summary>
+/// <summary>Configuration documents for tests that need no running fleet (those that do use FleetFixture.ConfigText).</summary>
 public static class ConfigText
 {
-    public static string Fleet(IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> slots, string extra = "")
-    {
-        var wrappers = slots.Values.SelectMany(s => s.Keys).Distinct().ToList();
-        var w = string.Join(",\n", wrappers.Select(n => $$"""    { "name": "{{n}}", "kind": "{{KindOf(n)}}" }"""));
-        var s = string.Join(",\n", slots.Select(slot =>
-            $$"""    "{{slot.Key}}": { {{string.Join(", ", slot.Value.Select(kv => $"\"{kv.Key}\": \"{kv.Value}\""))}} }"""));
-        return $$"""
-            {
-              "opsRoot": ".",
-              "wrappers": [
-            {{w}}
-              ],
-              "slots": {
-            {{s}}
-              }{{extra}}
-            }
-            """;
-    }
-
-    public static string Minimal => Fleet(new Dictionary<string, IReadOnlyDictionary<string, string>>
-    {
-        ["blue"] = new Dictionary<string, string> { ["routellm"] = "http://127.0.0.1:9/routellm" },
-        ["green"] = new Dictionary<string, string> { ["routellm"] = "http://127.0.0.1:9/routellm-green" },
-    });
-
-    private static string KindOf(string name) => name switch
-    {
-        _ when name.StartsWith("poml", StringComparison.Ordinal) => "poml",
-        _ when name.StartsWith("external", StringComparison.Ordinal) => "external-tool",
-        _ => "routellm",
-    };
+    /// <summary>One wrapper in two slots. Tests append sections by replacing its last two characters ("\n}").</summary>
+    public const string Minimal = """
+        {
+          "opsRoot": ".",
+          "wrappers": [
+            { "name": "routellm", "kind": "routellm" }
+          ],
+          "slots": {
+            "blue": { "routellm": "http://127.0.0.1:9/routellm" },
+            "green": { "routellm": "http://127.0.0.1:9/routellm-green" }
+          }
+        }
+        """;
 }

@@ -92,23 +92,9 @@ public sealed class TestService : IAsyncDisposable
     }
 
     /// <summary>Holds an exclusive transaction on the store's file (a second process holding the lock).</summary>
-    public async Task<SqliteConnection> LockStoreAsync()
-    {
-        var holder = new SqliteConnection($"Data Source={Config.Store.Path};Pooling=False");
-        await holder.OpenAsync();
-        await using var cmd = holder.CreateCommand();
-        cmd.CommandText = "BEGIN EXCLUSIVE;";
-        await cmd.ExecuteNonQueryAsync();
-        return holder;
-    }
+    public Task<SqliteConnection> LockStoreAsync() => OpsRootFiles.LockStoreAsync(Config);
 
-    public string[] LogLines(string file)
-    {
-        var path = Path.Combine(Config.LogsFolder, file);
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-        using var reader = new StreamReader(stream);
-        return reader.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries);
-    }
+    public string[] LogLines(string file) => OpsRootFiles.LogLines(Config, file);
 
     public async ValueTask DisposeAsync()
     {
