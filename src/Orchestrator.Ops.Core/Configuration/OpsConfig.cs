@@ -26,6 +26,8 @@ public sealed record OpsConfig
 
     public required Alerts.AlertSettings Alerts { get; init; }
 
+    public required DeploymentSettings Deployment { get; init; }
+
     public string LogsFolder => Path.Combine(OpsRoot, "logs");
 
     public WrapperDefinition? FindWrapper(string name) =>

@@ -38,6 +38,16 @@ public sealed class HealthService
     }
 
     /// <summary>
+    /// The statistics of one wrapper (or every wrapper, when null) in one slot over [since, until), from probes,
+    /// gateway traffic or both (<paramref name="source"/> null). Deployment analysis judges a new slot by these.
+    /// </summary>
+    public async Task<WindowStats> GetWindowStatsAsync(string? wrapper, string slot, DateTimeOffset since, DateTimeOffset until, OperationSource? source, CancellationToken cancellationToken)
+    {
+        var records = await _store.Health.GetAsync(new OperationQuery(since, until) { Wrapper = wrapper, Slot = slot, Source = source }, cancellationToken).ConfigureAwait(false);
+        return WindowStats.From(records);
+    }
+
+    /// <summary>
     /// Health of the given wrappers (all when null) in the given slot (all when null). Probes first those whose
     /// newest stored probe is older than one interval — or all of them when <paramref name="live"/>.
     /// </summary>

@@ -32,6 +32,7 @@ public sealed class ConfigSchemaTests : IDisposable
     [InlineData("store")]
     [InlineData("service")]
     [InlineData("alerts")]
+    [InlineData("deployment")]
     public void Every_section_property_the_schema_declares_is_accepted_and_its_default_is_the_loaders(string section)
     {
         var declared = Schema()["properties"]![section]!["properties"]!.AsObject();
@@ -45,7 +46,7 @@ public sealed class ConfigSchemaTests : IDisposable
             }
             else
             {
-                Assert.Contains(name, new[] { "certificatePath", "certificateKeyPath", "certificatePasswordVariable", "rules" });
+                Assert.Contains(name, new[] { "certificatePath", "certificateKeyPath", "certificatePasswordVariable", "rules", "nginx", "testCommand", "deployCommand" });
             }
         }
 
@@ -61,6 +62,9 @@ public sealed class ConfigSchemaTests : IDisposable
         Assert.Equal(b.Service, a.Service);
         Assert.Equal((b.Alerts.For, b.Alerts.ResolveHold, b.Alerts.Webhooks.Count), (a.Alerts.For, a.Alerts.ResolveHold, a.Alerts.Webhooks.Count));
         Assert.Equal(b.Alerts.Rules, a.Alerts.Rules);
+        Assert.Equal(b.Deployment with { WarmupStatusCodes = [], RollbackFiles = [] }, a.Deployment with { WarmupStatusCodes = [], RollbackFiles = [] });
+        Assert.Equal(b.Deployment.WarmupStatusCodes, a.Deployment.WarmupStatusCodes);
+        Assert.Equal(b.Deployment.RollbackFiles, a.Deployment.RollbackFiles);
     }
 
     [Fact]
@@ -68,7 +72,7 @@ public sealed class ConfigSchemaTests : IDisposable
     {
         var declared = Schema()["properties"]!.AsObject().Select(p => p.Key).Order();
 
-        Assert.Equal(["$schema", "activeSlot", "alerts", "healthChecks", "opsRoot", "service", "slots", "store", "thresholds", "wrappers"], declared);
+        Assert.Equal(["$schema", "activeSlot", "alerts", "deployment", "healthChecks", "opsRoot", "service", "slots", "store", "thresholds", "wrappers"], declared);
         Assert.Equal(["slots", "wrappers"], Schema()["required"]!.AsArray().Select(n => n!.GetValue<string>()).Order());
     }
 }

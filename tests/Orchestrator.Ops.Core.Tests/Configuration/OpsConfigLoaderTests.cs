@@ -145,6 +145,49 @@ public sealed class OpsConfigLoaderTests : IDisposable
     }
 
     [Fact]
+    public void Deployment_settings_are_read_and_their_problems_named()
+    {
+        var good = _dir.Write("good.json", ConfigText.Minimal[..^2] + """
+            ,
+              "deployment": {
+                "router": "nginx",
+                "nginx": { "upstreamFile": "nginx/upstreams.conf", "configFile": "nginx/nginx.conf", "verifyBaseUrl": "http://127.0.0.1:8080/" },
+                "warmupStatusCodes": [200, 204],
+                "onInconclusive": "wait",
+                "rollbackFiles": ["conf/app.json"],
+                "deployCommand": { "command": ["deploy.sh", "{slot}", "{version}"], "timeoutSeconds": 30 }
+              }
+            }
+            """);
+        var config = OpsConfigLoader.Load(good);
+        var d = config.Deployment;
+        Assert.Equal(RouterKind.Nginx, d.Router);
+        Assert.Equal(Path.Combine(config.OpsRoot, "nginx", "upstreams.conf"), d.Nginx!.UpstreamFile);
+        Assert.Equal([200, 204], d.WarmupStatusCodes);
+        Assert.Equal(InconclusivePolicy.Wait, d.OnInconclusive);
+        Assert.Equal([Path.Combine(config.OpsRoot, "conf", "app.json")], d.RollbackFiles);
+        Assert.Equal(["deploy.sh", "{slot}", "{version}"], d.DeployCommand!.Command);
+        Assert.Equal(TimeSpan.FromSeconds(30), d.DeployCommand.Timeout);
+        Assert.Null(d.TestCommand);
+
+        var bad = _dir.Write("bad.json", ConfigText.Minimal[..^2] + """
+            ,
+              "deployment": {
+                "router": "nginx",
+                "warmupStatusCodes": [200, 700],
+                "onInconclusive": "maybe",
+                "testCommand": { "command": "make test" }
+              }
+            }
+            """);
+        var byPath = OpsConfigLoader.Validate(bad).ToLookup(p => p.JsonPath);
+        Assert.Contains("required when the router is nginx", byPath["$.deployment.nginx"].Single().Message);
+        Assert.Contains("not an HTTP status code", byPath["$.deployment.warmupStatusCodes[1]"].Single().Message);
+        Assert.Contains("'maybe' is not a policy", byPath["$.deployment.onInconclusive"].Single().Message);
+        Assert.Contains("no shell", byPath["$.deployment.testCommand.command"].Single().Message);
+    }
+
+    [Fact]
     public void Required_sections_are_named_when_missing()
     {
         var path = _dir.Write("empty.json", "{ }");
