@@ -24,6 +24,12 @@
         'Get-OpsService'
         'Get-HealthAlert'
         'Confirm-HealthAlert'
+        'Get-DeploymentSlot'
+        'Switch-DeploymentSlot'
+        'Get-DeploymentHistory'
+        'New-RollbackPoint'
+        'Get-RollbackPoint'
+        'Invoke-Rollback'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -28,7 +28,14 @@ public sealed class OpsEngine : IAsyncDisposable
         Time = time;
         Health = new HealthService(config, store, new WrapperProber(http, config.HealthChecks, time), time, log);
         Alerts = new AlertService(config.Alerts, store, time, new WebhookNotifier(http, config.Alerts.Webhooks, time, log), log);
+        _deployment = new Lazy<Orchestrator.Ops.Core.Deployment.DeploymentService>(() => new Orchestrator.Ops.Core.Deployment.DeploymentService(
+            config, store, Health, Alerts, Orchestrator.Ops.Core.Deployment.TrafficRouterFactory.Create(config, store, http, time), http, time, log));
     }
+
+    private readonly Lazy<Orchestrator.Ops.Core.Deployment.DeploymentService> _deployment;
+
+    /// <summary>Blue-green switches, rollback points and rollbacks (the router is built on first use).</summary>
+    public Orchestrator.Ops.Core.Deployment.DeploymentService Deployment => _deployment.Value;
 
     public OpsConfig Config { get; }
 

@@ -38,6 +38,34 @@ public sealed class AlertService
     public Task<HealthAlert?> AcknowledgeAsync(long id, string by, CancellationToken cancellationToken) =>
         _store.Alerts.AcknowledgeAsync(id, by, _time.GetUtcNow(), cancellationToken);
 
+    /// <summary>
+    /// Fires an event alert at once (a deployment rolled back, say): not tied to a rule's measurements, it is notified
+    /// now and resolves by itself after the resolve hold, so it is visible without staying open forever.
+    /// </summary>
+    public async Task<HealthAlert> RaiseEventAsync(string rule, AlertSeverity severity, string subject, string slot, double value, double threshold, string message, CancellationToken cancellationToken)
+    {
+        var now = _time.GetUtcNow();
+        var alert = new HealthAlert
+        {
+            Id = 0,
+            Rule = rule,
+            Severity = severity,
+            State = AlertState.Firing,
+            Wrapper = subject,
+            Slot = slot,
+            Value = value,
+            Threshold = threshold,
+            Message = message,
+            StartedAt = now,
+            FiredAt = now,
+            ClearSince = now,
+        };
+        var saved = (await _store.Alerts.SaveAsync([alert], [], cancellationToken).ConfigureAwait(false)).Single();
+        _log.Error("AlertFiring {Severity} {Rule} {Wrapper}/{Slot}: {Message}", severity.ToString(), rule, subject, slot, message);
+        await _notifier.NotifyAsync([new AlertTransition(saved, AlertState.Pending, AlertState.Firing)], cancellationToken).ConfigureAwait(false);
+        return saved;
+    }
+
     /// <summary>One evaluation round over the given health; returns the transitions it made (and notified).</summary>
     public Task<IReadOnlyList<AlertTransition>> EvaluateAsync(IReadOnlyList<WrapperHealth> health, CancellationToken cancellationToken) =>
         EvaluateAsync(health, SystemSignals.None, cancellationToken);
@@ -110,6 +138,17 @@ public sealed class AlertService
                     changed[key] = resolved;
                     transitions.Add((resolved, AlertState.Firing, AlertState.Resolved));
                 }
+            }
+        }
+
+        // Event alerts (no configured rule) resolve once their resolve hold has passed.
+        foreach (var (key, alert) in open)
+        {
+            if (alert is { State: AlertState.Firing, ClearSince: { } since } && !_settings.Rules.Any(r => r.Name == alert.Rule) && now - since >= _settings.ResolveHold)
+            {
+                var resolved = alert with { State = AlertState.Resolved, ResolvedAt = now };
+                changed[key] = resolved;
+                transitions.Add((resolved, AlertState.Firing, AlertState.Resolved));
             }
         }
 

@@ -20,6 +20,9 @@ public interface IStateStore : IAsyncDisposable
     /// <summary>The alerting capability's alerts.</summary>
     IAlertStore Alerts { get; }
 
+    /// <summary>The deployment capability's lock, journal and rollback points.</summary>
+    Deployment.IDeploymentStore Deployment { get; }
+
     /// <summary>Small named values (the active slot, markers) that several capabilities read.</summary>
     ISettingsStore Settings { get; }
 }

@@ -71,5 +71,48 @@ public static class SqliteMigrations
             CREATE UNIQUE INDEX ux_alerts_open ON alerts (rule, wrapper, slot) WHERE state IN ('pending', 'firing');
             CREATE INDEX ix_alerts_state_started ON alerts (state, started_at);
             """),
+        new(5, "deployment lock, journal and rollback points", """
+            CREATE TABLE deployment_lock (
+                name         TEXT PRIMARY KEY,
+                token        TEXT    NOT NULL,
+                holder       TEXT    NOT NULL,
+                host         TEXT    NOT NULL,
+                pid          INTEGER NOT NULL,
+                acquired_at  INTEGER NOT NULL,
+                operation_id INTEGER
+            );
+            CREATE TABLE deployment_operations (
+                id                INTEGER PRIMARY KEY AUTOINCREMENT,
+                kind              TEXT    NOT NULL,
+                from_slot         TEXT,
+                to_slot           TEXT    NOT NULL,
+                rollback_point_id INTEGER,
+                step              TEXT    NOT NULL,
+                state             TEXT    NOT NULL,
+                outcome           TEXT,
+                reason            TEXT,
+                started_at        INTEGER NOT NULL,
+                updated_at        INTEGER NOT NULL,
+                ended_at          INTEGER,
+                started_by        TEXT    NOT NULL,
+                handed_off        INTEGER NOT NULL DEFAULT 0,
+                analysis_until    INTEGER,
+                result_json       TEXT
+            );
+            CREATE INDEX ix_deployment_operations_state ON deployment_operations (state);
+            CREATE TABLE rollback_points (
+                id            INTEGER PRIMARY KEY AUTOINCREMENT,
+                created_at    INTEGER NOT NULL,
+                created_by    TEXT    NOT NULL,
+                description   TEXT,
+                stable        INTEGER NOT NULL DEFAULT 0,
+                stable_at     INTEGER,
+                active_slot   TEXT    NOT NULL,
+                versions_json TEXT    NOT NULL,
+                files_json    TEXT    NOT NULL,
+                folder        TEXT    NOT NULL,
+                source        TEXT    NOT NULL
+            );
+            """),
     ];
 }

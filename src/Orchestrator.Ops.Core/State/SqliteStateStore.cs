@@ -17,6 +17,7 @@ public sealed class SqliteStateStore : IStateStore, IHealthStore, ISettingsStore
     private SqliteStateStore(string path, TimeSpan busyTimeout, TimeProvider time)
     {
         Alerts = new SqliteAlertStore(this);
+        Deployment = new SqliteDeploymentStore(this, time);
         Location = path;
         _busyTimeout = busyTimeout;
         _time = time;
@@ -36,6 +37,8 @@ public sealed class SqliteStateStore : IStateStore, IHealthStore, ISettingsStore
     public ISettingsStore Settings => this;
 
     public IAlertStore Alerts { get; }
+
+    public Deployment.IDeploymentStore Deployment { get; }
 
     /// <summary>Opens (creating if needed) the store and brings its schema up to date.</summary>
     public static Task<SqliteStateStore> OpenAsync(string path, TimeSpan busyTimeout, TimeProvider time, CancellationToken cancellationToken) =>

@@ -91,6 +91,14 @@ public abstract class OpsCmdlet : PSCmdlet, IDisposable
                 StateStoreFailure.TooNew => ErrorCategory.InvalidOperation,
                 _ => ErrorCategory.ResourceUnavailable,
             }, s.Location),
+        Core.Deployment.DeploymentException d => new ErrorRecord(d, $"Deployment{d.Failure}", d.Failure switch
+            {
+                Core.Deployment.DeploymentFailure.Locked => ErrorCategory.ResourceBusy,
+                Core.Deployment.DeploymentFailure.UnknownSlot or Core.Deployment.DeploymentFailure.RollbackPointNotFound => ErrorCategory.ObjectNotFound,
+                Core.Deployment.DeploymentFailure.RollbackPointTampered => ErrorCategory.SecurityError,
+                Core.Deployment.DeploymentFailure.RouterFailed or Core.Deployment.DeploymentFailure.CommandFailed => ErrorCategory.InvalidResult,
+                _ => ErrorCategory.InvalidOperation,
+            }, d.Target),
         SandboxException x => new ErrorRecord(x, "SandboxFailed", ErrorCategory.ResourceUnavailable, null),
         OpsServiceException o => new ErrorRecord(o, o.AlreadyRunning ? "ServiceAlreadyRunning" : "ServiceFailed",
             o.AlreadyRunning ? ErrorCategory.ResourceExists : ErrorCategory.ResourceUnavailable, null),
