@@ -125,7 +125,7 @@ public sealed class SqliteStateStoreTests : IDisposable
             await v1.Health.AddAsync([Probe("routellm", "blue", T0, OperationStatus.Success)], default);
         }
 
-        var extra = new SqliteMigration(SqliteMigrations.All.Count + 1, "test column", "ALTER TABLE settings ADD COLUMN note TEXT;");
+        var extra = new SqliteMigration(SqliteMigrations.All.Max(m => m.Version) + 1, "test column", "ALTER TABLE settings ADD COLUMN note TEXT;");
         await using var latest = await Open([.. SqliteMigrations.All, extra]);
 
         Assert.Equal(extra.Version, await latest.GetSchemaVersionAsync(default));
@@ -135,7 +135,7 @@ public sealed class SqliteStateStoreTests : IDisposable
     [Fact]
     public async Task A_store_from_a_newer_version_is_refused_and_left_alone()
     {
-        var extra = new SqliteMigration(SqliteMigrations.All.Count + 1, "future", "CREATE TABLE future (x INTEGER);");
+        var extra = new SqliteMigration(SqliteMigrations.All.Max(m => m.Version) + 1, "future", "CREATE TABLE future (x INTEGER);");
         await using (await Open([.. SqliteMigrations.All, extra]))
         {
         }
