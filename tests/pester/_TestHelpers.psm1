@@ -112,5 +112,46 @@ function Invoke-ChildPwsh {
     }
 }
 
-Export-ModuleMember -Function Get-OpsRepositoryRoot, Get-OpsModuleManifest, Get-OpsModuleDirectory, Get-OpsLoadContext,
+function Start-ChildPwsh {
+    <#
+        Starts a script file in a fresh `pwsh -NoProfile -NonInteractive` without waiting, output redirected to
+        files beside it; returns the Process. The caller stops it (Stop-ChildPwsh) — e.g. with SIGKILL mid-operation.
+    #>
+    param(
+        [Parameter(Mandatory)] [string] $ScriptPath,
+        [string[]] $ArgumentList = @(),
+        [hashtable] $Environment = @{}
+    )
+    $pwsh = Get-PwshInvocation
+    $info = [System.Diagnostics.ProcessStartInfo]::new($pwsh.FilePath)
+    $out = "$ScriptPath.$([Guid]::NewGuid().ToString('N').Substring(0, 6)).log"
+    foreach ($a in @($pwsh.Prefix) + @('-NoProfile', '-NonInteractive', '-Command', "& '$ScriptPath' $($ArgumentList -join ' ') *> '$out'")) {
+        $info.ArgumentList.Add($a)
+    }
+    $info.UseShellExecute = $false
+    $info.WorkingDirectory = $script:RepoRoot
+    foreach ($key in $Environment.Keys) { $info.Environment[$key] = [string] $Environment[$key] }
+    $info.Environment['NO_COLOR'] = '1'
+    $process = [System.Diagnostics.Process]::Start($info)
+    $process | Add-Member -NotePropertyName LogPath -NotePropertyValue $out
+    return $process
+}
+
+function Wait-ForFile {
+    <# Waits until a file exists; throws (with the child's log, if given) after -TimeoutSeconds or when the process ended first. #>
+    param(
+        [Parameter(Mandatory)] [string] $Path,
+        [System.Diagnostics.Process] $Process,
+        [int] $TimeoutSeconds = 90
+    )
+    $deadline = [DateTime]::UtcNow.AddSeconds($TimeoutSeconds)
+    while (-not (Test-Path -LiteralPath $Path)) {
+        $log = if ($Process -and (Test-Path -LiteralPath $Process.LogPath)) { Get-Content -Raw -LiteralPath $Process.LogPath } else { '' }
+        if ($Process -and $Process.HasExited) { throw "The child process ended (exit code $($Process.ExitCode)) before '$Path' appeared. Its output: $log" }
+        if ([DateTime]::UtcNow -gt $deadline) { throw "'$Path' did not appear within $TimeoutSeconds s. Child output: $log" }
+        Start-Sleep -Milliseconds 50
+    }
+}
+
+Export-ModuleMember -Function Start-ChildPwsh, Wait-ForFile, Get-OpsRepositoryRoot, Get-OpsModuleManifest, Get-OpsModuleDirectory, Get-OpsLoadContext,
     Get-CommonParameterName, Get-FixtureAssemblyPath, New-OpsTestDirectory, Get-PwshInvocation, Invoke-ChildPwsh

@@ -124,10 +124,7 @@ public sealed class DeploymentService
         var (acquired, current, takenOver) = await _store.Deployment.TryAcquireLockAsync(me, IsStale, cancellationToken).ConfigureAwait(false);
         if (!acquired)
         {
-            var op = current.OperationId is { } id ? $" for operation #{id}" : string.Empty;
-            throw new DeploymentException(DeploymentFailure.Locked,
-                $"Another deployment operation holds the lock: {current.Holder}, since {current.AcquiredAt:u}{op}. Wait for it to finish (Get-DeploymentHistory -Running shows it); nothing was changed.")
-            { Target = current.Holder };
+            throw LockedError(current);
         }
 
         if (takenOver is not null)
@@ -151,6 +148,14 @@ public sealed class DeploymentService
         }
 
         return me;
+    }
+
+    private static DeploymentException LockedError(DeploymentLockHolder current)
+    {
+        var op = current.OperationId is { } id ? $" for operation #{id}" : string.Empty;
+        return new DeploymentException(DeploymentFailure.Locked,
+            $"Another deployment operation holds the lock: {current.Holder}, since {current.AcquiredAt:u}{op}. Wait for it to finish (Get-DeploymentHistory -Running shows it); nothing was changed.")
+        { Target = current.Holder };
     }
 
     private bool IsStale(DeploymentLockHolder h)
@@ -319,9 +324,18 @@ public sealed class DeploymentService
     public async Task<(SlotDefinition From, SlotDefinition To, string Router, IReadOnlyList<string> Gates)> PlanSwitchAsync(string slot, SwitchOptions options, CancellationToken cancellationToken)
     {
         var to = _config.FindSlot(slot) ?? throw UnknownSlot(slot);
+        var holder = await _store.Deployment.GetLockAsync(cancellationToken).ConfigureAwait(false);
+        if (holder is not null && !IsStale(holder))
+        {
+            throw LockedError(holder);
+        }
+
         var fromName = await _health.GetActiveSlotAsync(cancellationToken).ConfigureAwait(false);
         var from = _config.FindSlot(fromName)!;
-        if (string.Equals(from.Name, to.Name, StringComparison.OrdinalIgnoreCase))
+
+        // A dead holder's operation is recovered when the switch takes the lock, which may change the active slot;
+        // the switch checks again then.
+        if (holder is null && string.Equals(from.Name, to.Name, StringComparison.OrdinalIgnoreCase))
         {
             throw new DeploymentException(DeploymentFailure.InvalidRequest, $"Slot '{to.Name}' is already active; nothing to switch.") { Target = to.Name };
         }
@@ -345,7 +359,8 @@ public sealed class DeploymentService
     {
         var started = _time.GetUtcNow();
         var clock = Stopwatch.StartNew();
-        var (from, to, _, _) = await PlanSwitchAsync(slot, options, cancellationToken).ConfigureAwait(false);
+        var (_, to, _, _) = await PlanSwitchAsync(slot, options, cancellationToken).ConfigureAwait(false);
+        SlotDefinition from;
         var me = await AcquireLockAsync(options.Command, reporter, cancellationToken).ConfigureAwait(false);
         var released = false;
         long id = 0;
