@@ -114,24 +114,6 @@ internal sealed class MonitorLoop(OpsEngine engine, TimeProvider time, IOpsRepor
             }
         }
     }
-
-    /// <summary>Progress is only passed on to an observer (tests); verbose and warnings go to monitoring.log.</summary>
-    private sealed class LogReporter(Serilog.ILogger log, IOpsReporter? observer) : IOpsReporter
-    {
-        public void Progress(OpsProgress progress) => observer?.Progress(progress);
-
-        public void Verbose(string message)
-        {
-            log.Debug("{Message}", message);
-            observer?.Verbose(message);
-        }
-
-        public void Warning(string message)
-        {
-            log.Warning("{Message}", message);
-            observer?.Warning(message);
-        }
-    }
 }
 
 /// <summary>One finished monitor round: how many probes it recorded and alerts it moved, or why it failed.</summary>

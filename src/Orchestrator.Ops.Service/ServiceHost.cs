@@ -67,6 +67,12 @@ public static class ServiceHost
                 builder.Services.AddHostedService(sp => sp.GetRequiredService<MonitorLoop>());
             }
 
+            builder.Services.AddSingleton<DeploymentWatcher>();
+            if (options.RunDeploymentWatcher)
+            {
+                builder.Services.AddHostedService(sp => sp.GetRequiredService<DeploymentWatcher>());
+            }
+
             builder.Services.AddGateway(options.TrafficFlushInterval);
 
             options.ConfigureBuilder?.Invoke(builder);

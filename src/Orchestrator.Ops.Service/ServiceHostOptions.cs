@@ -23,6 +23,9 @@ public sealed record ServiceHostOptions
     /// <summary>Whether the monitor loop runs (tests of the API alone turn it off).</summary>
     public bool RunMonitor { get; init; } = true;
 
+    /// <summary>Whether the deployment watcher runs: crash recovery, handed-off analyses, automatic rollback.</summary>
+    public bool RunDeploymentWatcher { get; init; } = true;
+
     /// <summary>Called last on the builder, before the app is built.</summary>
     public Action<WebApplicationBuilder>? ConfigureBuilder { get; init; }
 }

@@ -624,7 +624,7 @@ public sealed class DeploymentService
 
     /// <summary>
     /// Post-switch analysis: every interval until <paramref name="until"/>, probe the new slot and measure, per
-    /// wrapper, the gateway traffic of that interval (success rate, error rate, P95 against the runbook's thresholds)
+    /// wrapper, the recent gateway traffic (success rate, error rate, P95 against the runbook's thresholds; see <see cref="TrafficWindow"/>)
     /// and the health score since the switch (probes and traffic). Traffic metrics of an interval with no requests are
     /// Inconclusive. More failed rounds than the failure limit ends it early as Fail.
     /// </summary>
@@ -637,7 +637,6 @@ public sealed class DeploymentService
         var round = measurements.Count == 0 ? 0 : measurements.Max(m => m.Round);
         var sawTraffic = measurements.Any(m => m.Metric == "SuccessRate" && m.Verdict != AnalysisVerdict.Inconclusive);
         var extended = false;
-        var last = _time.GetUtcNow();
         var duration = until - switchedAt;
         while (true)
         {
@@ -655,7 +654,7 @@ public sealed class DeploymentService
             var roundFailed = false;
             foreach (var w in _config.Wrappers)
             {
-                var traffic = await _health.GetWindowStatsAsync(w.Name, slot.Name, last, now, OperationSource.Traffic, cancellationToken).ConfigureAwait(false);
+                var traffic = await _health.GetWindowStatsAsync(w.Name, slot.Name, Max(switchedAt, now - TrafficWindow(d)), now, OperationSource.Traffic, cancellationToken).ConfigureAwait(false);
                 var since = await _health.GetWindowStatsAsync(w.Name, slot.Name, switchedAt, now, null, cancellationToken).ConfigureAwait(false);
                 var score = HealthScorer.Assess(since, t, _config.HealthChecks.MinimumSamples);
                 var hasTraffic = traffic.Total > 0;
@@ -680,7 +679,6 @@ public sealed class DeploymentService
                 failedRounds++;
             }
 
-            last = now;
             var latest = measurements.Where(m => m.Round == round).ToList();
             var pct = (int)Math.Clamp(30 + (65.0 * (now - switchedAt).Ticks / Math.Max(1, duration.Ticks)), 30, 95);
             reporter.Progress(new OpsProgress(1, $"Analysing slot {slot.Name}", $"round {round}: {Summary(latest)}; failed rounds {failedRounds}/{d.FailureLimit + 1} allowed-1", pct));
@@ -719,6 +717,14 @@ public sealed class DeploymentService
             }
         }
     }
+
+    /// <summary>
+    /// The traffic a round judges: the last interval, but at least the last 5 s, since the gateway writes its traffic
+    /// to the store a moment after it happens; a request may so count in two short rounds, never in none.
+    /// </summary>
+    private static TimeSpan TrafficWindow(DeploymentSettings d) => TimeSpan.FromTicks(Math.Max(d.AnalysisInterval.Ticks, TimeSpan.FromSeconds(5).Ticks));
+
+    private static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
 
     private static string Summary(IReadOnlyList<AnalysisMeasurement> round)
     {
@@ -862,6 +868,77 @@ public sealed class DeploymentService
         {
             await ReleaseAsync(me).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// If the deployment lock is held by a process that died on this host, recovers its operation and frees the lock.
+    /// The service calls this periodically so a crashed switch does not wait for the next command. Returns whether it did.
+    /// </summary>
+    public async Task<bool> RecoverAbandonedAsync(IOpsReporter reporter, CancellationToken cancellationToken)
+    {
+        var holder = await _store.Deployment.GetLockAsync(cancellationToken).ConfigureAwait(false);
+        if (holder is null || !IsStale(holder))
+        {
+            return false;
+        }
+
+        var me = await AcquireLockAsync("the service's recovery", reporter, cancellationToken).ConfigureAwait(false);
+        await ReleaseAsync(me).ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>
+    /// Automatic rollback outside a switch (deployment.autoRollback): within deployment.autoRollbackWindowMinutes of
+    /// the last switch that kept its slot, when a critical alert rule fires for a wrapper of the active slot (the rule's
+    /// own duration means the breach has held), rolls back to the newest stable point recorded before that switch and
+    /// raises a critical alert. At most once per switch. Returns the rollback, or null when nothing was due.
+    /// </summary>
+    public async Task<RollbackResult?> AutoRollbackIfBreachedAsync(IOpsReporter reporter, CancellationToken cancellationToken)
+    {
+        var d = _config.Deployment;
+        if (!d.AutoRollback)
+        {
+            return null;
+        }
+
+        var now = _time.GetUtcNow();
+        var history = await _store.Deployment.GetOperationsAsync(null, false, 50, cancellationToken).ConfigureAwait(false);
+        var last = history.FirstOrDefault(o => o.State != DeploymentOperationState.Running);
+        if (last is not { Kind: DeploymentOperationKind.Switch, Outcome: "Switched", EndedAt: { } ended } || now - ended > d.AutoRollbackWindow)
+        {
+            return null;
+        }
+
+        if (history.Any(o => o.State == DeploymentOperationState.Running) || await _store.Deployment.GetLockAsync(cancellationToken).ConfigureAwait(false) is not null)
+        {
+            return null;
+        }
+
+        var active = await _health.GetActiveSlotAsync(cancellationToken).ConfigureAwait(false);
+        var ruleNames = _config.Alerts.Rules.Where(r => r.Severity == AlertSeverity.Critical).Select(r => r.Name).ToHashSet(StringComparer.Ordinal);
+        var firing = (await _alerts.GetAsync(AlertQuery.Open, cancellationToken).ConfigureAwait(false))
+            .Where(a => a.State == AlertState.Firing && a.Severity == AlertSeverity.Critical && ruleNames.Contains(a.Rule)
+                && string.Equals(a.Slot, active, StringComparison.OrdinalIgnoreCase) && a.FiredAt >= last.StartedAt)
+            .ToList();
+        if (firing.Count == 0)
+        {
+            return null;
+        }
+
+        var target = (await _store.Deployment.GetRollbackPointsAsync(null, true, 100, cancellationToken).ConfigureAwait(false))
+            .FirstOrDefault(p => p.CreatedAt < last.StartedAt);
+        var why = string.Join("; ", firing.Select(a => a.Message));
+        if (target is null)
+        {
+            _log.Error("AutoRollbackImpossible critical thresholds breached after switch #{Id} ({Why}) but there is no stable rollback point from before it", last.Id, why);
+            return null;
+        }
+
+        _log.Warning("Automatic rollback: critical thresholds breached within {Window} of switch #{Id}: {Why}; rolling back to stable point #{Point}", d.AutoRollbackWindow, last.Id, why, target.Id);
+        var result = await RollbackAsync(target, "the service's automatic rollback", reporter, cancellationToken).ConfigureAwait(false);
+        await RaiseAsync($"auto-rollback-{result.OperationId}", target.ActiveSlot,
+            $"Automatic rollback #{result.OperationId} to stable point #{target.Id} ('{target.ActiveSlot}') after switch #{last.Id}: {why}", firing.Count, CancellationToken.None).ConfigureAwait(false);
+        return result;
     }
 
     /// <summary>The history, newest first.</summary>
