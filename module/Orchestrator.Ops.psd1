@@ -30,6 +30,7 @@
         'New-RollbackPoint'
         'Get-RollbackPoint'
         'Invoke-Rollback'
+        'Invoke-Deployment'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()
