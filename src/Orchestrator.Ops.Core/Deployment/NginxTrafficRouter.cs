@@ -11,7 +11,7 @@ namespace Orchestrator.Ops.Core.Deployment;
 /// Routes through an nginx whose upstreams this router renders into an include file
 /// (<c>deployment.nginx.upstreamFile</c>). A switch renders one upstream per wrapper for the target slot, writes the
 /// file atomically, runs <c>nginx -t</c>, <c>nginx -s reload</c>, then proves the switch: each wrapper, asked through
-/// nginx, answers with the version the target slot reports directly. Any failure once the file has changed (and
+/// nginx, answers with the version the target slot reports directly (several times in a row, on fresh connections). Any failure once the file has changed (and
 /// cancellation) puts the previous file back, byte for byte, and tests and reloads nginx again when it had been reloaded.
 /// </summary>
 /// <remarks>
@@ -70,8 +70,11 @@ public sealed class NginxTrafficRouter : ITrafficRouter
     private const int Keepalive = 16;
     private const int MaxBodyBytes = 64 * 1024;
 
-    // After a reload, old workers may still hold a connection for a moment; a short poll catches the new ones quickly.
+    // After a reload the master starts new workers, then tells the old ones to stop accepting; for a moment both accept.
+    // One answer from a new worker proves nginx loaded the file; a few in a row show the old workers have stopped taking
+    // new connections, so what the caller sends next goes to the new slot.
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(100);
+    private const int Confirmations = 3;
 
     private readonly NginxRouterSettings _settings;
     private readonly HashSet<string> _slots;
@@ -398,12 +401,14 @@ public sealed class NginxTrafficRouter : ITrafficRouter
             var url = Join(_settings.VerifyBaseUrl, w.Name + w.HealthPath);
             var want = expected[w.Name];
             var last = "no answer yet";
+            var inARow = 0;
             try
             {
                 while (true)
                 {
                     var answer = await GetVersionAsync(url, freshConnection: true, linked.Token).ConfigureAwait(false);
-                    if (answer.Version == want)
+                    inARow = answer.Version == want ? inARow + 1 : 0;
+                    if (inARow == Confirmations)
                     {
                         return (Wrapper: w.Name, Problem: (string?)null);
                     }
@@ -414,7 +419,7 @@ public sealed class NginxTrafficRouter : ITrafficRouter
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
-                return (Wrapper: w.Name, Problem: (string?)$"{w.Name}: {url} did not answer version {want} within {Seconds(_settings.Timeout)}; last: {last}");
+                return (Wrapper: w.Name, Problem: (string?)$"{w.Name}: {url} did not answer version {want} {Confirmations} times in a row within {Seconds(_settings.Timeout)}; last: {last}");
             }
         }).ToList();
         var results = await Task.WhenAll(polls).ConfigureAwait(false);

@@ -36,6 +36,9 @@ internal sealed class LoopbackNginx : IAsyncDisposable
 
     public string UpstreamFile => Path.Combine(Folder, "upstreams.conf");
 
+    /// <summary>nginx's access log (combined format, one line per request, written unbuffered).</summary>
+    public string AccessLog => Path.Combine(Folder, "access.log");
+
     public Uri BaseUrl => new($"http://127.0.0.1:{Port.ToString(CultureInfo.InvariantCulture)}/");
 
     /// <summary>nginx on PATH, as the router finds it by default; a clear failure when it is missing (never a skip).</summary>

@@ -70,8 +70,14 @@ public sealed class NginxTrafficRouterTests : IClassFixture<FleetFixture>, IAsyn
         var router = Router();
         Assert.Equal(RouterKind.Nginx, router.Kind);
         Assert.Equal("blue", await router.GetRoutedSlotAsync(default));
+        var logged = File.ReadAllLines(_nginx.AccessLog).Length;
 
         var outcome = await router.SwitchAsync(BlueToGreen(), default).WaitAsync(Bound);
+
+        // The proof went through nginx: nothing else asked nginx anything during the switch.
+        var proof = File.ReadAllLines(_nginx.AccessLog).Skip(logged).ToList();
+        Assert.All(WrapperNames, w => Assert.True(proof.Count(l => l.Contains($"\"GET /{w}/health HTTP/1.1\" 200 ", StringComparison.Ordinal)) >= 3,
+            $"{w}: expected at least 3 proof requests through nginx in:\n{string.Join('\n', proof)}"));
 
         Assert.Equal("nginx", outcome.Router);
         Assert.Contains($"routellm {GreenVersion}", outcome.Detail);
@@ -80,7 +86,7 @@ public sealed class NginxTrafficRouterTests : IClassFixture<FleetFixture>, IAsyn
         Assert.Equal("green", await router.GetRoutedSlotAsync(default));
         foreach (var w in WrapperNames)
         {
-            // The router proved it on fresh connections, so every fresh connection now reaches green at once.
+            // Three answers in a row: the old workers no longer take new connections.
             var (version, detail) = await _nginx.VersionThroughAsync(w);
             Assert.True(version == GreenVersion, $"{w} through nginx: {version} ({detail})");
         }
