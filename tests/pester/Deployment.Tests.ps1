@@ -168,3 +168,47 @@ Describe 'A rollback killed with SIGKILL at each journaled step' {
         @($r.Files | Where-Object Action -eq 'Restored').Count | Should-Be 0
     }
 }
+
+Describe 'Invoke-Deployment' {
+    BeforeEach { Reset-ToBlue }
+
+    BeforeAll {
+        function script:New-VariantConfig([string] $Name, [hashtable] $Deployment) {
+            $json = Get-Content -Raw -LiteralPath $script:Config | ConvertFrom-Json -AsHashtable
+            foreach ($k in $Deployment.Keys) { $json['deployment'][$k] = $Deployment[$k] }
+            $path = Join-Path $script:Root $Name
+            $json | ConvertTo-Json -Depth 8 | Set-Content -LiteralPath $path
+            $path
+        }
+    }
+
+    It 'stops at a failing test command before anything is deployed, with the test output' {
+        $config = New-VariantConfig 'failing-tests.json' @{ testCommand = @{ command = @('sh', '-c', 'echo 2 of 40 tests failed; exit 3'); timeoutSeconds = 30 } }
+        $err = $null
+        try { Invoke-Deployment 9.9.9 -ConfigPath $config -Confirm:$false | Out-Null } catch { $err = $_ }
+        $err.FullyQualifiedErrorId | Should-BeLikeString 'DeploymentFailed*'
+        $err.Exception.Message | Should-BeLikeString "*'Tests passed' failed*exited 3*2 of 40 tests failed*"
+        (Get-DeploymentSlot green -ConfigPath $config).Version | Should-NotBe '9.9.9'
+        Get-Active | Should-Be 'blue'
+    }
+
+    It 'stops at a failing deploy hook with traffic left where it was' {
+        $config = New-VariantConfig 'failing-hook.json' @{ deployCommand = @{ command = @('sh', '-c', 'echo cannot reach the registry >&2; exit 1'); timeoutSeconds = 30 } }
+        $result = $null
+        try { Invoke-Deployment 9.9.9 -ConfigPath $config -Confirm:$false -OutVariable result | Out-Null } catch { $_.Exception.Message | Should-BeLikeString "*deploy hook failed*cannot reach the registry*traffic stays on 'blue'*" }
+        $result[0].Outcome | Should-Be 'Failed'
+        @($result[0].Phases | Where-Object Outcome -eq 'Failed').Name | Should-Be 'Install into standby slot'
+        Get-Active | Should-Be 'blue'
+    }
+
+    It 'deploys a version into the standby slot of the sandbox and switches to it' {
+        $r = Invoke-Deployment 1.2.0 -ConfigPath $script:Config -AnalysisDuration 0 -Confirm:$false
+        $r.Outcome | Should-Be 'Deployed'
+        $r.Slot | Should-Be 'green'
+        @($r.Phases | Where-Object Outcome -eq 'Failed').Count | Should-Be 0
+        ($r.Phases | Where-Object Name -eq 'Install into standby slot').Detail | Should-BeLikeString '*every wrapper of*reports 1.2.0*'
+        (Get-DeploymentSlot green -ConfigPath $script:Config).Version | Should-Be '1.2.0'
+        Get-Active | Should-Be 'green'
+        ($r | Format-List | Out-String) | Should-BeLikeString '*Passed  Switch-DeploymentSlot*'
+    }
+}
