@@ -62,7 +62,15 @@ internal sealed class MonitorLoop(OpsEngine engine, TimeProvider time, IOpsRepor
                 var active = await engine.Health.GetActiveSlotAsync(stoppingToken).ConfigureAwait(false);
                 var health = await engine.Health.GetWrapperHealthAsync(null, active, live: false, reporter, stoppingToken).ConfigureAwait(false);
                 var host = _host.Sample();
-                var system = new SystemSignals(host.CpuPercent, host.MemoryPercent, _drift.HasDrifted());
+                // Drift: the file changed since the service loaded it, or a configured file differs from the last stable point.
+                var (_, drifted) = await engine.Deployment.GetDriftAsync(stoppingToken).ConfigureAwait(false);
+                if (drifted.Count > 0)
+                {
+                    _log.Warning("ConfigurationDrift {Count} configured file(s) differ from stable rollback point #{Point}: {Files}",
+                        drifted.Count, drifted[0].RollbackPointId, string.Join(", ", drifted.Select(d => $"{d.Path} ({d.Status})")));
+                }
+
+                var system = new SystemSignals(host.CpuPercent, host.MemoryPercent, _drift.HasDrifted() || drifted.Count > 0);
                 var transitions = await engine.Alerts.EvaluateAsync(health, system, stoppingToken).ConfigureAwait(false);
                 result = new MonitorRound(0, records.Count, null) { AlertTransitions = transitions.Count };
             }

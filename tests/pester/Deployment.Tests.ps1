@@ -212,3 +212,22 @@ Describe 'Invoke-Deployment' {
         ($r | Format-List | Out-String) | Should-BeLikeString '*Passed  Switch-DeploymentSlot*'
     }
 }
+
+Describe 'Test-OpsConfiguration -Drift' {
+    It 'reports each configured file that differs from the newest stable rollback point' {
+        New-RollbackPoint -ConfigPath $script:Config -Stable -Description 'drift baseline' | Out-Null
+        Test-OpsConfiguration -Drift -ConfigPath $script:Config -Quiet | Should-BeTrue
+        @(Test-OpsConfiguration -Drift -ConfigPath $script:Config).Count | Should-Be 0
+
+        Set-Content -LiteralPath $script:AppFile -Value '{ "timeoutMs": 2 }' -NoNewline
+        try {
+            $d = @(Test-OpsConfiguration -Drift -ConfigPath $script:Config)
+            $d.Count | Should-Be 1
+            $d[0].Path | Should-Be $script:AppFile
+            $d[0].Status | Should-Be 'Changed'
+            $d[0].ActualSha256 | Should-NotBe $d[0].ExpectedSha256
+            Test-OpsConfiguration -Drift -ConfigPath $script:Config -Quiet | Should-BeFalse
+        }
+        finally { Set-Content -LiteralPath $script:AppFile -Value '{ "timeoutMs": 1000 }' -NoNewline }
+    }
+}

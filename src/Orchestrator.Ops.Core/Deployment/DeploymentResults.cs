@@ -111,3 +111,7 @@ public sealed record DeploymentSlot
     /// <summary>Per wrapper: its version (null when it did not answer).</summary>
     public IReadOnlyDictionary<string, string?> Versions { get; init; } = new Dictionary<string, string?>();
 }
+
+/// <summary>A configured file that differs from the newest stable rollback point (Test-OpsConfiguration -Drift).</summary>
+/// <param name="Status">Changed (content differs), Missing (the file is gone), NotInPoint (configured after the point was made).</param>
+public sealed record FileDrift(string Path, string Status, string? ExpectedSha256, string? ActualSha256, long RollbackPointId, DateTimeOffset PointCreatedAt);

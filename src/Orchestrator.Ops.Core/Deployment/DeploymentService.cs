@@ -941,6 +941,42 @@ public sealed class DeploymentService
         return result;
     }
 
+    /// <summary>
+    /// Configuration drift: each configured file (the ops config and deployment.rollbackFiles) compared with the newest
+    /// stable rollback point — Changed, Missing, or NotInPoint (configured since). Null point: there is no stable point yet.
+    /// </summary>
+    public async Task<(RollbackPoint? Point, IReadOnlyList<FileDrift> Drifted)> GetDriftAsync(CancellationToken cancellationToken)
+    {
+        var point = (await _store.Deployment.GetRollbackPointsAsync(null, true, 1, cancellationToken).ConfigureAwait(false)).FirstOrDefault();
+        if (point is null)
+        {
+            return (null, []);
+        }
+
+        var drifted = new List<FileDrift>();
+        foreach (var path in RollbackFilePaths())
+        {
+            var recorded = point.Files.FirstOrDefault(f => string.Equals(f.Path, path, StringComparison.Ordinal));
+            string? actual = null;
+            try
+            {
+                actual = File.Exists(path) ? RollbackPointFiles.Hash(await File.ReadAllBytesAsync(path, cancellationToken).ConfigureAwait(false)) : null;
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                actual = null;
+            }
+
+            var status = recorded is null ? "NotInPoint" : actual is null ? "Missing" : actual != recorded.Sha256 ? "Changed" : null;
+            if (status is not null)
+            {
+                drifted.Add(new FileDrift(path, status, recorded?.Sha256, actual, point.Id, point.CreatedAt));
+            }
+        }
+
+        return (point, drifted);
+    }
+
     /// <summary>The history, newest first.</summary>
     public Task<IReadOnlyList<DeploymentOperation>> GetHistoryAsync(long? id, bool runningOnly, int limit, CancellationToken cancellationToken) =>
         _store.Deployment.GetOperationsAsync(id, runningOnly, limit, cancellationToken);
