@@ -62,6 +62,9 @@ public sealed record DeploymentSwitchResult
 
     public string? Router { get; init; }
     public string? RouterDetail { get; init; }
+
+    /// <summary>When the router reported the switch done (null when it never switched).</summary>
+    public DateTimeOffset? SwitchedAt { get; init; }
     public required DateTimeOffset StartedAt { get; init; }
     public TimeSpan Duration { get; init; }
 }

@@ -422,8 +422,8 @@ public sealed class DeploymentService
                 return await EndAsync(result with { Outcome = SwitchOutcome.Aborted, Reason = $"the router did not switch: {ex.Message}" }, clock, DeploymentOperationState.Completed).ConfigureAwait(false);
             }
 
-            result = result with { RouterDetail = routed.Detail };
             var switchedAt = _time.GetUtcNow();
+            result = result with { RouterDetail = routed.Detail, SwitchedAt = switchedAt };
             await StepAsync(id, DeploymentStep.Switched, CancellationToken.None).ConfigureAwait(false);
             _log.Information("Switch #{Id}: router {Router} now sends new traffic to {To}: {Detail}", id, result.Router, to.Name, routed.Detail);
 
