@@ -194,6 +194,12 @@ public sealed class DeploymentGatewayTests(FleetFixture fleet) : IAsyncLifetime
 
         Assert.Equal("blue", await Engine.Health.GetActiveSlotAsync(default));
         Assert.Equal((DeploymentOperationKind.Rollback, "RolledBack", stable.Id), (rollback.Kind, rollback.Outcome, rollback.RollbackPointId));
+        // The alert follows the rollback's end.
+        while (!(await Engine.Alerts.GetAsync(new Core.State.AlertQuery(), default)).Any(a => a.Rule == DeploymentService.RollbackAlertRule))
+        {
+            await Task.Delay(50, bound.Token);
+        }
+
         var alerts = await Engine.Alerts.GetAsync(new Core.State.AlertQuery(), default);
         Assert.Contains(alerts, a => a.Rule == DeploymentService.RollbackAlertRule && a.Message.Contains("Automatic rollback", StringComparison.Ordinal) && a.Severity == AlertSeverity.Critical);
 
