@@ -548,7 +548,7 @@ public sealed class DeploymentService
     private async Task HandOffAsync(long id, DeploymentLockHolder me, DeploymentSwitchResult partial, CancellationToken ct)
     {
         await _store.Deployment.SetStepAsync(id, DeploymentStep.Analysing, ct, handedOff: true).ConfigureAwait(false);
-        await _store.Deployment.EndOperationAsync(id, DeploymentOperationState.Running, "Analysing", "analysis handed to the service", JsonSerializer.Serialize(partial), ct).ConfigureAwait(false);
+        await _store.Deployment.SaveProgressAsync(id, JsonSerializer.Serialize(partial), ct).ConfigureAwait(false);
         await _store.Deployment.UpdateLockAsync(me.Token, me with { Holder = $"the service's analysis of switch #{id} (handed off by {Who})", ProcessId = 0 }, ct).ConfigureAwait(false);
     }
 
@@ -682,7 +682,7 @@ public sealed class DeploymentService
             var latest = measurements.Where(m => m.Round == round).ToList();
             var pct = (int)Math.Clamp(30 + (65.0 * (now - switchedAt).Ticks / Math.Max(1, duration.Ticks)), 30, 95);
             reporter.Progress(new OpsProgress(1, $"Analysing slot {slot.Name}", $"round {round}: {Summary(latest)}; failed rounds {failedRounds}/{d.FailureLimit + 1} allowed-1", pct));
-            await _store.Deployment.EndOperationAsync(result.OperationId, DeploymentOperationState.Running, "Analysing", null,
+            await _store.Deployment.SaveProgressAsync(result.OperationId,
                 JsonSerializer.Serialize(result with { Analysis = measurements, FailedMeasurements = failedRounds }), CancellationToken.None).ConfigureAwait(false);
 
             if (failedRounds > d.FailureLimit && !noAutoRollback)
@@ -762,7 +762,7 @@ public sealed class DeploymentService
             var to = _config.FindSlot(op.ToSlot)!;
             partial ??= new DeploymentSwitchResult { OperationId = op.Id, From = from.Name, To = to.Name, Outcome = SwitchOutcome.Switched, StartedAt = op.StartedAt };
             partial = partial with { OperationId = op.Id };
-            var switchedAt = op.UpdatedAt;
+            var switchedAt = partial.SwitchedAt ?? op.UpdatedAt;
             var until = op.AnalysisUntil ?? _time.GetUtcNow();
             var clock = Stopwatch.StartNew();
             var analysed = await AnalyseAsync(partial, to, switchedAt, until, noAutoRollback: false, reporter, cancellationToken).ConfigureAwait(false);

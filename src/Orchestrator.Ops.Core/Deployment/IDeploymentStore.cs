@@ -23,6 +23,9 @@ public interface IDeploymentStore
     /// <summary>Journals a step (and optionally the rollback point, hand-off and analysis end).</summary>
     Task SetStepAsync(long id, DeploymentStep step, CancellationToken cancellationToken, long? rollbackPointId = null, bool? handedOff = null, DateTimeOffset? analysisUntil = null);
 
+    /// <summary>Saves a running operation's partial result (the analysis so far) without changing its step or state.</summary>
+    Task SaveProgressAsync(long id, string resultJson, CancellationToken cancellationToken);
+
     /// <summary>Ends an operation with its outcome, reason and full result.</summary>
     Task EndOperationAsync(long id, DeploymentOperationState state, string outcome, string? reason, string? resultJson, CancellationToken cancellationToken);
 

@@ -126,6 +126,17 @@ internal sealed class SqliteDeploymentStore(SqliteStateStore store, TimeProvider
             return await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
         }, cancellationToken);
 
+    public Task SaveProgressAsync(long id, string resultJson, CancellationToken cancellationToken) =>
+        store.RunAsync(async (c, ct) =>
+        {
+            await using var cmd = c.CreateCommand();
+            cmd.CommandText = "UPDATE deployment_operations SET result_json = $result, updated_at = $now WHERE id = $id AND state = 'Running';";
+            cmd.Parameters.AddWithValue("$id", id);
+            cmd.Parameters.AddWithValue("$result", resultJson);
+            cmd.Parameters.AddWithValue("$now", time.GetUtcNow().ToUnixTimeMilliseconds());
+            return await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+        }, cancellationToken);
+
     public Task EndOperationAsync(long id, DeploymentOperationState state, string outcome, string? reason, string? resultJson, CancellationToken cancellationToken) =>
         store.RunAsync(async (c, ct) =>
         {

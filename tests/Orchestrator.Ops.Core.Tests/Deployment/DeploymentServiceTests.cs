@@ -229,4 +229,31 @@ public sealed class DeploymentServiceTests(FleetFixture fleet) : IClassFixture<F
         Assert.Equal("blue", await ActiveAsync());
         Assert.Null(await _engine.Store.Deployment.GetLockAsync(default));
     }
+
+    [Fact]
+    public async Task Cancelling_during_the_analysis_hands_it_to_the_service_and_changes_nothing_else()
+    {
+        using var cts = new CancellationTokenSource();
+        var reporter = new RecordingReporter();
+        var switching = Deployment.SwitchAsync("green", new SwitchOptions { AnalysisDuration = TimeSpan.FromMinutes(5) }, reporter, cts.Token);
+        using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (!reporter.Progress.Any(p => p.Activity.StartsWith("Analysing", StringComparison.Ordinal)))
+        {
+            await Task.Delay(10, bound.Token);
+        }
+
+        await cts.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => switching);
+
+        var op = (await Deployment.GetHistoryAsync(null, false, 1, default)).Single();
+        Assert.Equal((DeploymentOperationState.Running, DeploymentStep.Analysing, true), (op.State, op.Step, op.HandedOff));
+        Assert.NotNull(op.AnalysisUntil);
+        var holder = await _engine.Store.Deployment.GetLockAsync(default);
+        Assert.Equal((0, op.Id), (holder!.ProcessId, holder.OperationId));
+        Assert.Equal("green", await ActiveAsync());
+
+        // A command cannot take over the service's analysis: it is refused naming it.
+        var ex = await Assert.ThrowsAsync<DeploymentException>(() => Deployment.SwitchAsync("blue", new SwitchOptions(), NullReporter.Instance, default));
+        Assert.Contains($"the service's analysis of switch #{op.Id}", ex.Message);
+    }
 }
