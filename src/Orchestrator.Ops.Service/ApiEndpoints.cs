@@ -155,6 +155,57 @@ internal static class ApiEndpoints
             return ApiResults.Ok(data, time, ("active_slot", active));
         });
 
+        app.MapGet("/api/deployment/history", async (HttpRequest request, OpsEngine engine, TimeProvider time, CancellationToken ct) =>
+        {
+            // Every switch and rollback, newest first (?limit=1..1000, default 20; ?running=true for those still running).
+            var limit = 20;
+            if (request.Query.TryGetValue("limit", out var lq) && (!int.TryParse(lq.ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit is < 1 or > 1000))
+            {
+                return ApiResults.Error(StatusCodes.Status400BadRequest, $"limit must be a whole number from 1 to 1000, not '{lq}'.", time);
+            }
+
+            var running = string.Equals(request.Query["running"].ToString(), "true", StringComparison.OrdinalIgnoreCase);
+            var ops = await engine.Deployment.GetHistoryAsync(null, running, limit, ct);
+            var data = ops.Select(o => new Dictionary<string, object?>
+            {
+                ["id"] = o.Id,
+                ["kind"] = o.Kind.ToString().ToLowerInvariant(),
+                ["from_slot"] = o.FromSlot,
+                ["to_slot"] = o.ToSlot,
+                ["outcome"] = o.Outcome,
+                ["state"] = o.State.ToString().ToLowerInvariant(),
+                ["step"] = o.Step.ToString(),
+                ["reason"] = o.Reason,
+                ["rollback_point_id"] = o.RollbackPointId,
+                ["started_at"] = ApiResults.Utc(o.StartedAt),
+                ["ended_at"] = ApiResults.Utc(o.EndedAt),
+                ["started_by"] = o.StartedBy,
+                ["handed_off"] = o.HandedOff,
+            }).ToList();
+            var holder = await engine.Store.Deployment.GetLockAsync(ct);
+            return ApiResults.Ok(data, time, ("lock_holder", holder?.Holder));
+        });
+
+        app.MapGet("/api/deployment/rollback-points", async (HttpRequest request, OpsEngine engine, TimeProvider time, CancellationToken ct) =>
+        {
+            var stable = string.Equals(request.Query["stable"].ToString(), "true", StringComparison.OrdinalIgnoreCase);
+            var points = await engine.Store.Deployment.GetRollbackPointsAsync(null, stable, 100, ct);
+            var data = points.Select(p => new Dictionary<string, object?>
+            {
+                ["id"] = p.Id,
+                ["created_at"] = ApiResults.Utc(p.CreatedAt),
+                ["created_by"] = p.CreatedBy,
+                ["description"] = p.Description,
+                ["stable"] = p.Stable,
+                ["active_slot"] = p.ActiveSlot,
+                ["source"] = p.Source,
+                ["versions"] = p.Versions,
+                // Paths and hashes only: the copies may hold secrets and are never served.
+                ["files"] = p.Files.Select(f => new Dictionary<string, object?> { ["path"] = f.Path, ["sha256"] = f.Sha256, ["length"] = f.Length }).ToList(),
+            }).ToList();
+            return ApiResults.Ok(data, time);
+        });
+
         app.MapGet("/api/alerts", async (HttpRequest request, OpsEngine engine, TimeProvider time, CancellationToken ct) =>
         {
             var states = new List<AlertState>();

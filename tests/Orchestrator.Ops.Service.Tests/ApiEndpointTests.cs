@@ -2,6 +2,8 @@ using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Orchestrator.Ops.Core.Deployment;
+using Orchestrator.Ops.Core.Reporting;
 using Orchestrator.Ops.Service.Tests.Support;
 
 namespace Orchestrator.Ops.Service.Tests;
@@ -121,6 +123,30 @@ public sealed class ApiEndpointTests(FleetFixture fleet) : IAsyncLifetime
 
         using var unauthorized = await _svc.GetAsync("/api/deployment/slots", key: null);
         Assert.Equal(HttpStatusCode.Unauthorized, unauthorized.StatusCode);
+    }
+
+    [Fact]
+    public async Task Deployment_history_and_rollback_points_are_listed_without_file_contents()
+    {
+        var engine = _svc.Engine;
+        var point = await engine.Deployment.CreateRollbackPointAsync("api test", stable: true, "manual", NullReporter.Instance, default);
+        var sw = await engine.Deployment.SwitchAsync("green", new SwitchOptions { AnalysisDuration = TimeSpan.Zero, SkipHealthGate = true }, NullReporter.Instance, default);
+
+        var history = await _svc.GetJsonAsync("/api/deployment/history?limit=5");
+        Shape.Fields(history, "success", "data", "lock_holder", "timestamp");
+        var op = Assert.Single(history.GetProperty("data").EnumerateArray());
+        Assert.Equal((sw.OperationId, "switch", "blue", "green", "Switched"), (op.GetProperty("id").GetInt64(), op.GetProperty("kind").GetString(),
+            op.GetProperty("from_slot").GetString(), op.GetProperty("to_slot").GetString(), op.GetProperty("outcome").GetString()));
+
+        var points = await _svc.GetJsonAsync("/api/deployment/rollback-points?stable=true");
+        var listed = points.GetProperty("data").EnumerateArray().ToList();
+        Assert.Contains(listed, p => p.GetProperty("id").GetInt64() == point.Id && p.GetProperty("active_slot").GetString() == "blue");
+        var file = listed.First(p => p.GetProperty("id").GetInt64() == point.Id).GetProperty("files")[0];
+        Shape.Fields(file, "path", "sha256", "length");
+        Assert.DoesNotContain(File.ReadAllText(_svc.Config.SourcePath)[..20], points.GetRawText(), StringComparison.Ordinal);
+
+        using var bad = await _svc.GetAsync("/api/deployment/history?limit=0");
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
     }
 
     [Fact]

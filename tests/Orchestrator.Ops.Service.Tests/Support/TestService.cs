@@ -40,6 +40,8 @@ public sealed class TestService : IAsyncDisposable
 
     public string ApiKey { get; }
 
+    public Core.OpsEngine Engine => App.Services.GetRequiredService<Core.OpsEngine>();
+
     internal MonitorLoop Monitor => App.Services.GetRequiredService<MonitorLoop>();
 
     /// <summary>
