@@ -22,7 +22,7 @@ internal sealed class TrafficGateway : IDisposable
     private readonly GatewayRoutes _routes;
     private readonly ActiveSlotCache _slots;
     private readonly TimeProvider _time;
-    private readonly Serilog.ILogger _access;
+    private readonly AccessLogWriter _access;
     private int _inFlight;
 
     public TrafficGateway(IHttpForwarder forwarder, AccessLog accessLog, GatewayRoutes routes, ActiveSlotCache slots, TimeProvider time)
@@ -31,7 +31,7 @@ internal sealed class TrafficGateway : IDisposable
         _routes = routes;
         _slots = slots;
         _time = time;
-        _access = accessLog.Logger;
+        _access = accessLog.Writer;
 
         // One pooled client for all wrappers. A proxy passes answers through as they are: no redirects followed,
         // no decompression, no cookie jar, no system proxy.
@@ -64,7 +64,7 @@ internal sealed class TrafficGateway : IDisposable
         {
             // Logged before the answer goes out, so a client that saw its 404 also finds its access line.
             context.Response.StatusCode = StatusCodes.Status404NotFound;
-            LogAccess(context, path, _time.GetElapsedTime(start), "-", "-", fallback: false);
+            LogAccess(context, path, _time.GetElapsedTime(start), _time.GetUtcNow(), "-", "-", fallback: false);
             await ApiResults.WriteErrorAsync(context, StatusCodes.Status404NotFound,
                 $"No wrapper '{segment.ToString()}' in the active slot ({slot}); the gateway serves /{{wrapper}}/... for the configured wrappers.", _time);
             return;
@@ -95,22 +95,16 @@ internal sealed class TrafficGateway : IDisposable
             var fallback = context.Response.Headers.TryGetValue(FallbackHeader, out var header)
                 && string.Equals(header.ToString(), "true", StringComparison.OrdinalIgnoreCase);
             var outcome = TrafficOutcome.StatusOf(status, fallback, error, context.RequestAborted.IsCancellationRequested);
-            LogAccess(context, path, elapsed, route.Wrapper, route.Slot, fallback);
-            route.Traffic.Record(outcome, fallback, status, elapsed.TotalMilliseconds, _time.GetUtcNow());
+            var now = _time.GetUtcNow();
+            LogAccess(context, path, elapsed, now, route.Wrapper, route.Slot, fallback);
+            route.Traffic.Record(outcome, fallback, status, elapsed.TotalMilliseconds, now);
         }
     }
 
     public void Dispose() => _invoker.Dispose();
 
     // The path only, escaped (no query string, which may carry secrets; no decoded quotes or newlines to forge lines).
-    private void LogAccess(HttpContext context, string path, TimeSpan elapsed, string wrapper, string slot, bool fallback) =>
-        _access.Information("{Client} \"{Method} {Path}\" {Status} {DurationMs} wrapper={Wrapper} slot={Slot} fallback={Fallback}",
-            context.Connection.RemoteIpAddress?.ToString() ?? "-",
-            context.Request.Method,
-            path,
-            context.Response.StatusCode,
-            elapsed.TotalMilliseconds.ToString("0.###", CultureInfo.InvariantCulture),
-            wrapper,
-            slot,
-            fallback ? "true" : "false");
+    private void LogAccess(HttpContext context, string path, TimeSpan elapsed, DateTimeOffset at, string wrapper, string slot, bool fallback) =>
+        _access.Write(at, context.Connection.RemoteIpAddress, context.Request.Method, path, context.Response.StatusCode,
+            elapsed.TotalMilliseconds, wrapper, slot, fallback);
 }
