@@ -100,6 +100,27 @@ public sealed class GatewayTests(FleetFixture fleet) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_api_reports_gateway_traffic_together_with_the_probes()
+    {
+        for (var i = 0; i < 3; i++)
+        {
+            using var response = await _service.Gateway.GetAsync("/routellm/v1/operation");
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        await _service.WaitForTrafficAsync(3);
+
+        // The service's monitor is off in these tests: this read probes each wrapper once, then adds the traffic.
+        using var health = await _service.Api.GetAsync("/api/wrappers/health?detail=true&slot=blue");
+        Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+        var routellm = (await JsonOf(health)).GetProperty("data").EnumerateArray().Single(w => w.GetProperty("name").GetString() == "routellm");
+        Assert.Equal((4, 0), (routellm.GetProperty("total_operations").GetInt32(), routellm.GetProperty("error_count").GetInt32()));
+        Assert.Equal(JsonValueKind.Number, routellm.GetProperty("p99_ms").ValueKind);
+        var poml = (await JsonOf(await _service.Api.GetAsync("/api/wrappers/health?detail=true&slot=blue"))).GetProperty("data").EnumerateArray().Single(w => w.GetProperty("name").GetString() == "poml");
+        Assert.Equal(1, poml.GetProperty("total_operations").GetInt32());
+    }
+
+    [Fact]
     public async Task Counts_requests_in_flight_and_publishes_the_count_for_active_operations()
     {
         const int N = 10;
