@@ -85,16 +85,7 @@ public sealed record WindowStats
         Array.Sort(latencies);
         var latencyCount = latencies.Length + trafficLatencies;
         double? average = latencyCount == 0 ? null : Math.Round((latencies.Sum() + trafficLatencySum) / latencyCount, 2);
-        double? At(double p)
-        {
-            if (histogram is null)
-            {
-                return Percentile.NearestRank(latencies, p);
-            }
-
-            return Percentile.NearestRank(histogram, p);
-        }
-
+        double? At(double p) => histogram is null ? Percentile.NearestRank(latencies, p) : Percentile.NearestRank(histogram, p);
         if (histogram is not null)
         {
             foreach (var l in latencies)
