@@ -78,6 +78,9 @@ public static class ServiceHost
             options.ConfigureBuilder?.Invoke(builder);
             var app = builder.Build();
             app.MapGateway();
+
+            // Routing after the gateway's branch, so proxied requests skip matching the API's endpoints.
+            app.UseRouting();
             app.UseExceptionHandler(new ExceptionHandlerOptions { ExceptionHandler = HandleException });
             app.UseStatusCodePages(ctx => StatusCodeBody(ctx.HttpContext, time));
             app.UseMiddleware<ApiKeyMiddleware>();

@@ -4,12 +4,12 @@ using Orchestrator.Ops.Service.Tests.Support;
 
 namespace Orchestrator.Ops.Service.Tests;
 
-/// <summary>The gateway's records reach the store whatever the store or the service is doing.</summary>
+/// <summary>The gateway's traffic aggregates reach the store whatever the store or the service is doing.</summary>
 [Collection("service")]
 public sealed class GatewayRecorderTests(FleetFixture fleet)
 {
     [Fact]
-    public async Task A_locked_store_delays_the_records_without_losing_them_or_the_traffic()
+    public async Task A_locked_store_delays_the_aggregates_without_losing_them_or_the_traffic()
     {
         await fleet.ResetAsync();
         await using var service = await GatewayTestService.StartAsync(fleet, extra: """
@@ -32,19 +32,22 @@ public sealed class GatewayRecorderTests(FleetFixture fleet)
             Assert.Empty(service.Written);
         }
 
-        var records = await service.WaitForRecordsAsync(3);
-        Assert.Equal(3, records.Count);
-        Assert.Equal(3, (await service.StoredTrafficAsync()).Count);
+        // Kept in memory through the refusals, then written once: the three requests, each counted once.
+        var written = Assert.Single(await service.WaitForTrafficAsync(3));
+        Assert.Equal(("routellm", "blue", 3L, 3L), (written.Wrapper, written.Slot, written.Successes, written.Latency.Count));
+        var stored = Assert.Single(await service.StoredTrafficAsync());
+        Assert.Equal((3L, 3L, written.LatencySumMs), (stored.Successes, stored.Status2xx, stored.LatencySumMs));
+        Assert.Equal(written.Latency.ToBytes(), stored.Latency.ToBytes());
         Assert.Contains(service.LogLines("application.log"), l => l.Contains("[WARN] gateway Cannot write traffic records", StringComparison.Ordinal));
     }
 
     [Fact]
-    public async Task A_graceful_stop_writes_every_pending_traffic_record()
+    public async Task A_graceful_stop_writes_all_pending_traffic()
     {
         const int N = 40;
         await fleet.ResetAsync();
 
-        // A flush interval far beyond the test: only the stop can write these records.
+        // A flush interval far beyond the test: only the stop can write this traffic.
         await using var service = await GatewayTestService.StartAsync(fleet, flushInterval: TimeSpan.FromHours(1));
         var responses = await Task.WhenAll(Enumerable.Range(0, N).Select(i =>
             service.Gateway.GetAsync(i % 2 == 0 ? "/routellm/v1/operation" : "/poml/v1/operation")));
@@ -59,9 +62,8 @@ public sealed class GatewayRecorderTests(FleetFixture fleet)
         await service.StopAsync();
 
         var stored = await service.StoredTrafficAsync();
-        Assert.Equal(N, stored.Count);
-        Assert.Equal(N / 2, stored.Count(r => r.Wrapper == "routellm"));
-        Assert.All(stored, r => Assert.Equal((OperationStatus.Success, "blue"), (r.Status, r.Slot)));
+        Assert.Equal([("poml", "blue", N / 2L, N / 2L), ("routellm", "blue", N / 2L, N / 2L)],
+            stored.Select(a => (a.Wrapper, a.Slot, a.Successes, a.Requests)));
 
         // The stop also withdraws the in-flight count, so active_operations does not linger.
         Assert.Equal(0, GatewayInFlight.Parse(await service.Store.Settings.GetAsync(GatewayInFlight.SettingKey, default))!.Count);

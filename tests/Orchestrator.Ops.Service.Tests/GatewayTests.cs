@@ -53,12 +53,12 @@ public sealed class GatewayTests(FleetFixture fleet) : IAsyncLifetime
         var greenBody = await JsonOf(green);
         Assert.Equal(("green", "1.1.0"), (greenBody.GetProperty("slot").GetString(), greenBody.GetProperty("version").GetString()));
 
-        var records = await _service.WaitForRecordsAsync(2);
-        Assert.Equal([("routellm", "blue"), ("poml", "green")], records.Select(r => (r.Wrapper, r.Slot)));
+        var traffic = await _service.WaitForTrafficAsync(2);
+        Assert.Equal([("poml", "green", 1L), ("routellm", "blue", 1L)], traffic.Select(a => (a.Wrapper, a.Slot, a.Successes)));
     }
 
     [Fact]
-    public async Task Records_success_error_fallback_refused_and_caller_errors_as_traffic()
+    public async Task Counts_success_error_fallback_refused_and_caller_errors_as_traffic()
     {
         var wrappers = fleet.Fleet.Instances.Select(i => i.Wrapper).Distinct().Order(StringComparer.Ordinal).ToList();
         var (failing, falling, down) = (wrappers[0], wrappers[1], wrappers[2]);
@@ -78,21 +78,46 @@ public sealed class GatewayTests(FleetFixture fleet) : IAsyncLifetime
         Assert.Equal(HttpStatusCode.NotFound, await Get($"/{falling}/no-such-route"));
         Assert.Equal(HttpStatusCode.OK, await Get($"/{falling.ToUpperInvariant()}/health"));
 
-        var records = await _service.WaitForRecordsAsync(5);
-        Assert.All(records, r => Assert.Equal((OperationSource.Traffic, "request", "blue"), (r.Source, r.OperationType, r.Slot)));
-        Assert.All(records, r => Assert.True(r.DurationMs >= 0 && r.EndedAt >= r.StartedAt));
-        Assert.Equal(
-            [
-                (failing, OperationStatus.Error, 500, false, "HttpError"),
-                (falling, OperationStatus.Fallback, 200, true, null),
-                (down, OperationStatus.Error, 502, false, "ConnectionRefused"),
-                (falling, OperationStatus.Success, 404, false, null),
-                (falling, OperationStatus.Success, 200, false, null),
-            ],
-            records.Select(r => (r.Wrapper, r.Status, r.StatusCode ?? 0, r.FallbackUsed, r.ErrorCode)));
+        // Per wrapper: successes, fallbacks, errors, timeouts, cancelled, then 2xx, 4xx, 5xx answers.
+        static (string, long, long, long, long, long, long, long, long) Counts(TrafficAggregate a) =>
+            (a.Wrapper, a.Successes, a.Fallbacks, a.Errors, a.Timeouts, a.Cancelled, a.Status2xx, a.Status4xx, a.Status5xx);
+        var expected = new[]
+        {
+            (failing, 0L, 0L, 1L, 0L, 0L, 0L, 0L, 1L),   // 500
+            (falling, 2L, 1L, 0L, 0L, 0L, 2L, 1L, 0L),   // 200 with the fallback header, 404 (the caller's mistake), 200
+            (down, 0L, 0L, 1L, 0L, 0L, 0L, 0L, 1L),      // refused: the gateway answers 502
+        }.OrderBy(c => c.Item1, StringComparer.Ordinal).ToList();
+
+        var traffic = await _service.WaitForTrafficAsync(5);
+        Assert.All(traffic, a => Assert.Equal("blue", a.Slot));
+        Assert.Equal(expected, traffic.Select(Counts).OrderBy(c => c.Item1, StringComparer.Ordinal));
+        Assert.All(traffic, a => Assert.Equal(a.Completed, a.Latency.Count));
+        Assert.All(traffic, a => Assert.True(a.LatencySumMs > 0 && a.LastActivity > DateTimeOffset.UtcNow.AddMinutes(-5), $"{a.LatencySumMs} ms, {a.LastActivity}"));
 
         var stored = await _service.StoredTrafficAsync();
-        Assert.Equal(records.Select(r => (r.Wrapper, r.Status)).Order(), stored.Select(r => (r.Wrapper, r.Status)).Order());
+        Assert.Equal(expected, stored.Select(Counts).OrderBy(c => c.Item1, StringComparer.Ordinal));
+        Assert.Equal(traffic.Select(a => a.Latency.ToBytes()), stored.Select(a => a.Latency.ToBytes()));
+    }
+
+    [Fact]
+    public async Task The_api_reports_gateway_traffic_together_with_the_probes()
+    {
+        for (var i = 0; i < 3; i++)
+        {
+            using var response = await _service.Gateway.GetAsync("/routellm/v1/operation");
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        await _service.WaitForTrafficAsync(3);
+
+        // The service's monitor is off in these tests: this read probes each wrapper once, then adds the traffic.
+        using var health = await _service.Api.GetAsync("/api/wrappers/health?detail=true&slot=blue");
+        Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+        var routellm = (await JsonOf(health)).GetProperty("data").EnumerateArray().Single(w => w.GetProperty("name").GetString() == "routellm");
+        Assert.Equal((4, 0), (routellm.GetProperty("total_operations").GetInt32(), routellm.GetProperty("error_count").GetInt32()));
+        Assert.Equal(JsonValueKind.Number, routellm.GetProperty("p99_ms").ValueKind);
+        var poml = (await JsonOf(await _service.Api.GetAsync("/api/wrappers/health?detail=true&slot=blue"))).GetProperty("data").EnumerateArray().Single(w => w.GetProperty("name").GetString() == "poml");
+        Assert.Equal(1, poml.GetProperty("total_operations").GetInt32());
     }
 
     [Fact]
@@ -138,12 +163,14 @@ public sealed class GatewayTests(FleetFixture fleet) : IAsyncLifetime
         await drained.Task.WaitAsync(GatewayTestService.Bound);
         Assert.Equal(0, _service.Traffic.InFlight);
         Assert.Equal(0, GatewayInFlight.Parse(await _service.Store.Settings.GetAsync(GatewayInFlight.SettingKey, default))!.Count);
-        var records = await _service.WaitForRecordsAsync(N);
-        Assert.All(records, r => Assert.True(r.DurationMs >= 3990, $"{r.DurationMs} ms"));
+        var traffic = Assert.Single(await _service.WaitForTrafficAsync(N));
+        Assert.Equal((N, N), (traffic.Successes, traffic.Latency.Count));
+        Assert.True(traffic.LatencySumMs >= N * 3990, $"{traffic.LatencySumMs} ms in all");
+        Assert.True(Percentile.NearestRank(traffic.Latency, 1) >= 3990 * (1 - LatencyHistogram.MaxRelativeError), "the fastest of them took under 4 s");
     }
 
     [Fact]
-    public async Task A_client_that_gives_up_on_a_hanging_wrapper_is_recorded_as_cancelled()
+    public async Task A_client_that_gives_up_on_a_hanging_wrapper_is_counted_as_cancelled()
     {
         await fleet.Fleet.UpdateAsync("routellm", "blue", s => s with { Hang = true });
         using var cts = new CancellationTokenSource();
@@ -153,13 +180,13 @@ public sealed class GatewayTests(FleetFixture fleet) : IAsyncLifetime
         await cts.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => request);
 
-        var record = Assert.Single(await _service.WaitForRecordsAsync(1));
-        Assert.Equal(("routellm", "blue", OperationStatus.Cancelled, "ClientAborted"), (record.Wrapper, record.Slot, record.Status, record.ErrorCode));
+        var traffic = Assert.Single(await _service.WaitForTrafficAsync(1));
+        Assert.Equal(("routellm", "blue", 1L, 0L, 0L), (traffic.Wrapper, traffic.Slot, traffic.Cancelled, traffic.Completed, traffic.Latency.Count));
         Assert.Equal(0, _service.Traffic.InFlight);
     }
 
     [Fact]
-    public async Task Unknown_wrappers_get_a_404_envelope_and_are_not_recorded()
+    public async Task Unknown_wrappers_get_a_404_envelope_and_are_not_counted()
     {
         foreach (var path in new[] { "/no-such-wrapper/v1/operation", "/", "/api/system/health" })
         {
@@ -168,13 +195,13 @@ public sealed class GatewayTests(FleetFixture fleet) : IAsyncLifetime
             Shape.Error(await JsonOf(response), "wrapper");
         }
 
-        // One real request afterwards: the only record written is its.
+        // One real request afterwards: the only request counted is it.
         using (await _service.Gateway.GetAsync("/routellm/v1/operation"))
         {
         }
 
-        var record = Assert.Single(await _service.WaitForRecordsAsync(1));
-        Assert.Equal("routellm", record.Wrapper);
+        var traffic = Assert.Single(await _service.WaitForTrafficAsync(1));
+        Assert.Equal(("routellm", 1L), (traffic.Wrapper, traffic.Requests));
     }
 
     [Fact]
@@ -224,7 +251,7 @@ public sealed class GatewayTests(FleetFixture fleet) : IAsyncLifetime
         }
 
         // access.log is written by a background thread and flushed each second: wait (bounded) for the three lines.
-        await _service.WaitForRecordsAsync(2);
+        await _service.WaitForTrafficAsync(2);
         var access = _service.LogLines("access.log");
         for (var deadline = DateTime.UtcNow.AddSeconds(15); access.Length < 3 && DateTime.UtcNow < deadline; access = _service.LogLines("access.log"))
         {

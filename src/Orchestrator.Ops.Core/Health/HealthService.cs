@@ -7,7 +7,11 @@ using Serilog;
 
 namespace Orchestrator.Ops.Core.Health;
 
-/// <summary>The health capability: probes the fleet, records what it saw, and computes windows and scores.</summary>
+/// <summary>
+/// The health capability: probes the fleet, records what it saw, and computes windows and scores. Every window combines
+/// the exact operation records (probes) with the gateway's traffic aggregates; an aggregate belongs to a window when
+/// its bucket (the second its requests ended in) starts inside the window.
+/// </summary>
 public sealed class HealthService
 {
     /// <summary>The settings key under which the deployment capability records the active slot.</summary>
@@ -38,13 +42,18 @@ public sealed class HealthService
     }
 
     /// <summary>
-    /// The statistics of one wrapper (or every wrapper, when null) in one slot over [since, until), from probes,
-    /// gateway traffic or both (<paramref name="source"/> null). Deployment analysis judges a new slot by these.
+    /// The statistics of one wrapper (or every wrapper, when null) in one slot over [since, until), from probes
+    /// (<see cref="OperationSource.Probe"/>: probe records only), gateway traffic (<see cref="OperationSource.Traffic"/>:
+    /// the traffic aggregates whose second starts in the window, plus any traffic rows an older version recorded) or
+    /// both (<paramref name="source"/> null). Deployment analysis judges a new slot by these.
     /// </summary>
     public async Task<WindowStats> GetWindowStatsAsync(string? wrapper, string slot, DateTimeOffset since, DateTimeOffset until, OperationSource? source, CancellationToken cancellationToken)
     {
         var records = await _store.Health.GetAsync(new OperationQuery(since, until) { Wrapper = wrapper, Slot = slot, Source = source }, cancellationToken).ConfigureAwait(false);
-        return WindowStats.From(records);
+        IReadOnlyList<TrafficAggregate> traffic = source == OperationSource.Probe
+            ? []
+            : await _store.Health.GetTrafficAsync(new TrafficQuery(since, until) { Wrapper = wrapper, Slot = slot }, cancellationToken).ConfigureAwait(false);
+        return WindowStats.From(records, traffic);
     }
 
     /// <summary>
@@ -69,6 +78,7 @@ public sealed class HealthService
         var wrappers = await AssessAsync(pairs, activeSlot, cancellationToken).ConfigureAwait(false);
         var now = _time.GetUtcNow();
         var recent = await _store.Health.GetAsync(new OperationQuery(now.AddMinutes(-5), now.AddMilliseconds(1)) { Slot = activeSlot }, cancellationToken).ConfigureAwait(false);
+        var recentTraffic = await _store.Health.GetTrafficAsync(new TrafficQuery(now.AddMinutes(-5), now.AddMilliseconds(1)) { Slot = activeSlot }, cancellationToken).ConfigureAwait(false);
         var inFlight = await CountInFlightAsync(now, cancellationToken).ConfigureAwait(false);
 
         var known = wrappers.Where(w => w.HealthScore is not null).ToList();
@@ -95,7 +105,7 @@ public sealed class HealthService
             ActiveOperations = inFlight,
             OverallSuccessRate = total == 0 ? null : Math.Round(100.0 * (total - errors) / total, 2),
             ErrorCount = errors,
-            OperationsPerMinute = Math.Round(recent.Count(r => r.Status is not (OperationStatus.Started or OperationStatus.Cancelled)) / 5.0, 2),
+            OperationsPerMinute = Math.Round((recent.Count(r => r.Status is not (OperationStatus.Started or OperationStatus.Cancelled)) + recentTraffic.Sum(a => a.Completed)) / 5.0, 2),
             LastHealthCheck = wrappers.Max(w => w.LastCheck),
             Wrappers = wrappers,
         };
@@ -121,11 +131,14 @@ public sealed class HealthService
         var firstHour = new DateTimeOffset(now.Year, now.Month, now.Day, now.Hour, 0, 0, TimeSpan.Zero).AddHours(-(hours - 1));
         var records = await _store.Health.GetAsync(
             new OperationQuery(firstHour, now.AddMilliseconds(1)) { Wrapper = wrapper, Slot = slot }, cancellationToken).ConfigureAwait(false);
+        var traffic = await _store.Health.GetTrafficAsync(
+            new TrafficQuery(firstHour, now.AddMilliseconds(1)) { Wrapper = wrapper, Slot = slot, Step = TimeSpan.FromHours(1) }, cancellationToken).ConfigureAwait(false);
         var byHour = records.ToLookup(r => (int)Math.Floor((r.StartedAt - firstHour).TotalHours));
+        var trafficByHour = traffic.ToLookup(a => (int)Math.Floor((a.BucketStart - firstHour).TotalHours));
         var buckets = new List<WrapperMetricBucket>(hours);
         for (var h = 0; h < hours; h++)
         {
-            var s = WindowStats.From(byHour[h]);
+            var s = WindowStats.From(byHour[h], trafficByHour[h]);
             buckets.Add(new WrapperMetricBucket
             {
                 Wrapper = wrapper,
@@ -221,12 +234,14 @@ public sealed class HealthService
         var now = _time.GetUtcNow();
         var window = _config.HealthChecks.Window;
         var records = await _store.Health.GetAsync(new OperationQuery(now - window, now.AddMilliseconds(1)), cancellationToken).ConfigureAwait(false);
+        var traffic = await _store.Health.GetTrafficAsync(new TrafficQuery(now - window, now.AddMilliseconds(1)), cancellationToken).ConfigureAwait(false);
         var byPair = records.ToLookup(r => (r.Wrapper, r.Slot));
+        var trafficByPair = traffic.ToLookup(a => (a.Wrapper, a.Slot));
         var lastProbes = await _store.Health.GetLastProbeTimesAsync(cancellationToken).ConfigureAwait(false);
         var result = new List<WrapperHealth>(pairs.Count);
         foreach (var (w, s) in pairs)
         {
-            var stats = WindowStats.From(byPair[(w.Name, s.Name)]);
+            var stats = WindowStats.From(byPair[(w.Name, s.Name)], trafficByPair[(w.Name, s.Name)]);
             var a = HealthScorer.Assess(stats, _config.Thresholds, _config.HealthChecks.MinimumSamples);
             var version = byPair[(w.Name, s.Name)].LastOrDefault(r => r.Source == OperationSource.Probe && r.Version is not null)?.Version;
             result.Add(new WrapperHealth
@@ -284,11 +299,14 @@ public sealed class HealthService
         var count = (int)((now - first).Ticks / step.Ticks) + 1;
         var records = await _store.Health.GetAsync(
             new OperationQuery(first, now.AddMilliseconds(1)) { Wrapper = wrapper, Slot = slot }, cancellationToken).ConfigureAwait(false);
+        var traffic = await _store.Health.GetTrafficAsync(
+            new TrafficQuery(first, now.AddMilliseconds(1)) { Wrapper = wrapper, Slot = slot, Step = step }, cancellationToken).ConfigureAwait(false);
         var bySteps = records.ToLookup(r => (int)((r.StartedAt - first).Ticks / step.Ticks));
+        var trafficBySteps = traffic.ToLookup(a => (int)((a.BucketStart - first).Ticks / step.Ticks));
         var points = new List<WrapperSeriesPoint>(count);
         for (var i = 0; i < count; i++)
         {
-            var s = WindowStats.From(bySteps[i]);
+            var s = WindowStats.From(bySteps[i], trafficBySteps[i]);
             points.Add(new WrapperSeriesPoint
             {
                 Timestamp = first + (step * i),

@@ -7,7 +7,7 @@ namespace Orchestrator.Ops.Core.Logging;
 /// <summary>
 /// Serilog in the runbook's layout under the ops root: application.log (everything but routine probe lines),
 /// error.log (errors), monitoring.log (probe rounds); the gateway's access.log has a logger of its own
-/// (<see cref="CreateAccessLog"/>), and access-category events never reach the shared files. One event per line:
+/// (<see cref="AccessLogWriter"/>), and access-category events never reach the shared files. One event per line:
 /// <c>2026-11-27 22:40:01.123Z [ERROR] monitor ConnectionRefused probe routellm/blue failed ...</c>, so the runbook's
 /// <c>grep ERROR application.log | cut -d' ' -f5 | sort | uniq -c</c> counts error types.
 /// </summary>
@@ -19,7 +19,7 @@ public static class OpsLogging
     /// <summary>The category of probe-round events, which go to monitoring.log.</summary>
     public const string MonitorCategory = "monitor";
 
-    /// <summary>The category of the gateway's per-request lines, which go to access.log only.</summary>
+    /// <summary>The category of the gateway's per-request lines, which go to access.log only (through <see cref="AccessLogWriter"/>).</summary>
     public const string AccessCategory = "access";
 
     private const string Template = "{Ts} [{Lvl}] {Category} {Message:lj}{NewLine}";
@@ -39,25 +39,6 @@ public static class OpsLogging
             .WriteTo.Logger(l => l
                 .Filter.ByIncludingOnly(IsMonitor)
                 .WriteTo.File(Path.Combine(logsFolder, "monitoring.log"), outputTemplate: Template, shared: true))
-            .CreateLogger();
-    }
-
-    /// <summary>
-    /// The gateway's access.log, apart from the shared logger because it takes a line per proxied request: only the
-    /// service writes it, so the file is opened exclusively and buffered, and lines are written by a background
-    /// thread (blocking, not dropping, if it falls 100,000 lines behind). Disposing it flushes everything.
-    /// </summary>
-    public static Logger CreateAccessLog(string logsFolder)
-    {
-        Directory.CreateDirectory(logsFolder);
-        return new LoggerConfiguration()
-            .MinimumLevel.Information()
-            .Enrich.WithProperty(CategoryProperty, AccessCategory)
-            .Enrich.With<LineEnricher>()
-            .WriteTo.Async(
-                a => a.File(Path.Combine(logsFolder, "access.log"), outputTemplate: Template, buffered: true, flushToDiskInterval: TimeSpan.FromSeconds(1)),
-                bufferSize: 100_000,
-                blockWhenFull: true)
             .CreateLogger();
     }
 

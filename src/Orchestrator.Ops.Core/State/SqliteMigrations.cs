@@ -71,6 +71,29 @@ public static class SqliteMigrations
             CREATE UNIQUE INDEX ux_alerts_open ON alerts (rule, wrapper, slot) WHERE state IN ('pending', 'firing');
             CREATE INDEX ix_alerts_state_started ON alerts (state, started_at);
             """),
+        new(4, "traffic aggregates", """
+            CREATE TABLE traffic_aggregates (
+                wrapper           TEXT    NOT NULL,
+                slot              TEXT    NOT NULL,
+                bucket_start      INTEGER NOT NULL,
+                bucket_ms         INTEGER NOT NULL,
+                successes         INTEGER NOT NULL DEFAULT 0,
+                fallbacks         INTEGER NOT NULL DEFAULT 0,
+                errors            INTEGER NOT NULL DEFAULT 0,
+                timeouts          INTEGER NOT NULL DEFAULT 0,
+                cancelled         INTEGER NOT NULL DEFAULT 0,
+                status_1xx        INTEGER NOT NULL DEFAULT 0,
+                status_2xx        INTEGER NOT NULL DEFAULT 0,
+                status_3xx        INTEGER NOT NULL DEFAULT 0,
+                status_4xx        INTEGER NOT NULL DEFAULT 0,
+                status_5xx        INTEGER NOT NULL DEFAULT 0,
+                latency_sum_ms    REAL    NOT NULL DEFAULT 0,
+                latency_histogram BLOB    NOT NULL,
+                last_activity_at  INTEGER NOT NULL,
+                PRIMARY KEY (wrapper, slot, bucket_start)
+            ) WITHOUT ROWID;
+            CREATE INDEX ix_traffic_aggregates_bucket ON traffic_aggregates (bucket_start);
+            """),
         new(5, "deployment lock, journal and rollback points", """
             CREATE TABLE deployment_lock (
                 name         TEXT PRIMARY KEY,

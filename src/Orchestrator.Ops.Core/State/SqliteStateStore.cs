@@ -10,6 +10,8 @@ namespace Orchestrator.Ops.Core.State;
 /// </summary>
 public sealed class SqliteStateStore : IStateStore, IHealthStore, ISettingsStore
 {
+    private const string HistogramAddFunction = "ops_latency_histogram_add";
+
     private readonly string _connectionString;
     private readonly TimeSpan _busyTimeout;
     private readonly TimeProvider _time;
@@ -286,6 +288,98 @@ public sealed class SqliteStateStore : IStateStore, IHealthStore, ISettingsStore
             }
 
             return result;
+        }, cancellationToken);
+
+    public Task AddTrafficAsync(IReadOnlyList<TrafficAggregate> aggregates, CancellationToken cancellationToken) =>
+        RunAsync(async (c, ct) =>
+        {
+            // Histograms add up inside the upsert, so a bucket that two gateways (or two flushes) fill holds both.
+            c.CreateFunction<byte[], byte[], byte[]>(HistogramAddFunction, (a, b) => LatencyHistogram.AddEncoded(a, b), isDeterministic: true);
+            await using var tx = (SqliteTransaction)await c.BeginTransactionAsync(ct).ConfigureAwait(false);
+            await using var cmd = c.CreateCommand();
+            cmd.Transaction = tx;
+            cmd.CommandText = $"""
+                INSERT INTO traffic_aggregates (wrapper, slot, bucket_start, bucket_ms, successes, fallbacks, errors, timeouts, cancelled,
+                    status_1xx, status_2xx, status_3xx, status_4xx, status_5xx, latency_sum_ms, latency_histogram, last_activity_at)
+                VALUES ($wrapper, $slot, $start, $bucketMs, $successes, $fallbacks, $errors, $timeouts, $cancelled,
+                    $s1, $s2, $s3, $s4, $s5, $sum, $histogram, $last)
+                ON CONFLICT (wrapper, slot, bucket_start) DO UPDATE SET
+                    bucket_ms = MAX(bucket_ms, excluded.bucket_ms),
+                    successes = successes + excluded.successes,
+                    fallbacks = fallbacks + excluded.fallbacks,
+                    errors = errors + excluded.errors,
+                    timeouts = timeouts + excluded.timeouts,
+                    cancelled = cancelled + excluded.cancelled,
+                    status_1xx = status_1xx + excluded.status_1xx,
+                    status_2xx = status_2xx + excluded.status_2xx,
+                    status_3xx = status_3xx + excluded.status_3xx,
+                    status_4xx = status_4xx + excluded.status_4xx,
+                    status_5xx = status_5xx + excluded.status_5xx,
+                    latency_sum_ms = latency_sum_ms + excluded.latency_sum_ms,
+                    latency_histogram = {HistogramAddFunction}(latency_histogram, excluded.latency_histogram),
+                    last_activity_at = MAX(last_activity_at, excluded.last_activity_at);
+                """;
+            string[] names = ["$wrapper", "$slot", "$start", "$bucketMs", "$successes", "$fallbacks", "$errors", "$timeouts", "$cancelled", "$s1", "$s2", "$s3", "$s4", "$s5", "$sum", "$histogram", "$last"];
+            foreach (var n in names)
+            {
+                cmd.Parameters.Add(new SqliteParameter(n, null));
+            }
+
+            foreach (var a in aggregates)
+            {
+                object[] values =
+                [
+                    a.Wrapper, a.Slot, a.BucketStart.ToUnixTimeMilliseconds(), (long)TrafficAggregate.BucketWidth.TotalMilliseconds, a.Successes, a.Fallbacks, a.Errors, a.Timeouts, a.Cancelled,
+                    a.Status1xx, a.Status2xx, a.Status3xx, a.Status4xx, a.Status5xx, a.LatencySumMs, a.Latency.ToBytes(), a.LastActivity.ToUnixTimeMilliseconds(),
+                ];
+                for (var i = 0; i < values.Length; i++)
+                {
+                    cmd.Parameters[i].Value = values[i];
+                }
+
+                await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            }
+
+            await tx.CommitAsync(ct).ConfigureAwait(false);
+            return 0;
+        }, cancellationToken);
+
+    public Task<IReadOnlyList<TrafficAggregate>> GetTrafficAsync(TrafficQuery query, CancellationToken cancellationToken) =>
+        RunAsync<IReadOnlyList<TrafficAggregate>>(async (c, ct) =>
+        {
+            var origin = (query.Origin ?? query.Since).ToUnixTimeMilliseconds();
+            var stepMs = query.Step is { } step ? Math.Max(1, (long)step.TotalMilliseconds) : 0;
+            var merged = new Dictionary<(string, string, long), TrafficAggregate>();
+            await using var cmd = c.CreateCommand();
+            cmd.CommandText = """
+                SELECT wrapper, slot, bucket_start, successes, fallbacks, errors, timeouts, cancelled,
+                       status_1xx, status_2xx, status_3xx, status_4xx, status_5xx, latency_sum_ms, latency_histogram, last_activity_at
+                FROM traffic_aggregates
+                WHERE bucket_start >= $since AND bucket_start < $until
+                  AND ($wrapper IS NULL OR wrapper = $wrapper)
+                  AND ($slot IS NULL OR slot = $slot);
+                """;
+            cmd.Parameters.AddWithValue("$since", query.Since.ToUnixTimeMilliseconds());
+            cmd.Parameters.AddWithValue("$until", query.Until.ToUnixTimeMilliseconds());
+            cmd.Parameters.AddWithValue("$wrapper", (object?)query.Wrapper ?? DBNull.Value);
+            cmd.Parameters.AddWithValue("$slot", (object?)query.Slot ?? DBNull.Value);
+            await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            while (await r.ReadAsync(ct).ConfigureAwait(false))
+            {
+                var (wrapper, slot, start) = (r.GetString(0), r.GetString(1), r.GetInt64(2));
+                var group = stepMs == 0 ? origin : origin + ((long)Math.Floor((start - origin) / (double)stepMs) * stepMs);
+                if (!merged.TryGetValue((wrapper, slot, group), out var a))
+                {
+                    merged[(wrapper, slot, group)] = a = new TrafficAggregate(wrapper, slot, DateTimeOffset.FromUnixTimeMilliseconds(group));
+                }
+
+                a.AddStored(r.GetInt64(3), r.GetInt64(4), r.GetInt64(5), r.GetInt64(6), r.GetInt64(7),
+                    r.GetInt64(8), r.GetInt64(9), r.GetInt64(10), r.GetInt64(11), r.GetInt64(12), r.GetDouble(13),
+                    DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(15)));
+                a.Latency.AddEncoded((byte[])r.GetValue(14));
+            }
+
+            return merged.Values.OrderBy(a => a.BucketStart).ThenBy(a => a.Wrapper, StringComparer.Ordinal).ThenBy(a => a.Slot, StringComparer.Ordinal).ToList();
         }, cancellationToken);
 
     public Task<int> CountInFlightAsync(CancellationToken cancellationToken) =>

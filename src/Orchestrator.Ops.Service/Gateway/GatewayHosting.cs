@@ -8,8 +8,8 @@ namespace Orchestrator.Ops.Service.Gateway;
 /// <summary>Wires the gateway into the service: its listener, its services and its branch of the pipeline.</summary>
 internal static class GatewayHosting
 {
-    /// <summary>The default time between two batched writes of traffic records.</summary>
-    public static readonly TimeSpan DefaultFlushInterval = TimeSpan.FromMilliseconds(250);
+    /// <summary>The default time between two writes of the traffic aggregates.</summary>
+    public static readonly TimeSpan DefaultFlushInterval = TimeSpan.FromSeconds(1);
 
     /// <summary>Plain HTTP on the configured address: the gateway is the internal proxy in front of the wrappers.</summary>
     public static void Listen(ListenOptions listen) => listen.Use(GatewayConnection.MarkConnections);
@@ -19,13 +19,13 @@ internal static class GatewayHosting
         services.AddHttpForwarder();
         services.AddSingleton(sp => new GatewayRoutes(sp.GetRequiredService<OpsEngine>().Config));
         services.AddSingleton<ActiveSlotCache>();
-        services.AddSingleton(sp => new TrafficRecorder(sp.GetRequiredService<OpsEngine>(), sp.GetRequiredService<TimeProvider>(), flushInterval ?? DefaultFlushInterval));
+        services.AddSingleton(sp => new TrafficRecorder(sp.GetRequiredService<OpsEngine>(), sp.GetRequiredService<GatewayRoutes>(), sp.GetRequiredService<TimeProvider>(), flushInterval ?? DefaultFlushInterval));
         services.AddSingleton(sp => new AccessLog(sp.GetRequiredService<OpsEngine>().Config.LogsFolder));
         services.AddSingleton<TrafficGateway>();
         services.AddSingleton<InFlightPublisher>();
 
         // Before the web server in start order, so the slot is known before the first request and, stopping in reverse,
-        // the server has drained its requests before the recorder writes its last batch.
+        // the server has drained its requests before the recorder writes its last aggregates.
         services.AddHostedService(sp => sp.GetRequiredService<ActiveSlotCache>());
         services.AddHostedService(sp => sp.GetRequiredService<TrafficRecorder>());
         services.AddHostedService(sp => sp.GetRequiredService<InFlightPublisher>());

@@ -2,39 +2,55 @@ using Orchestrator.Ops.Core.Configuration;
 
 namespace Orchestrator.Ops.Service.Gateway;
 
-/// <summary>Where each wrapper lives in each slot, as forwarding prefixes; built once from the configuration.</summary>
+/// <summary>
+/// Where each wrapper lives in each slot, as forwarding prefixes with their traffic counters; built once from the
+/// configuration and looked up by the request's first path segment without allocating a string for it.
+/// </summary>
 internal sealed class GatewayRoutes
 {
-    private readonly Dictionary<string, Dictionary<string, (string Wrapper, string Prefix)>> _bySlot = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, GatewayRoute[]> _bySlot = new(StringComparer.OrdinalIgnoreCase);
+    private readonly List<GatewayRoute> _all = [];
 
     public GatewayRoutes(OpsConfig config)
     {
         foreach (var slot in config.Slots)
         {
-            var wrappers = new Dictionary<string, (string, string)>(StringComparer.OrdinalIgnoreCase);
+            var wrappers = new List<GatewayRoute>();
             foreach (var wrapper in config.Wrappers)
             {
                 if (slot.UrlOf(wrapper.Name) is { } url)
                 {
                     // The forwarder appends the request's path ("/v1/operation") to the prefix.
-                    wrappers[wrapper.Name] = (wrapper.Name, url.AbsoluteUri.TrimEnd('/'));
+                    var route = new GatewayRoute(wrapper.Name, slot.Name, url.AbsoluteUri.TrimEnd('/'));
+                    wrappers.Add(route);
+                    _all.Add(route);
                 }
             }
 
-            _bySlot[slot.Name] = wrappers;
+            _bySlot[slot.Name] = [.. wrappers];
         }
     }
 
-    /// <summary>The wrapper's configured name and forwarding prefix in the slot; false when the wrapper is unknown there.</summary>
-    public bool TryResolve(string slot, string wrapper, out string name, out string prefix)
+    /// <summary>Every route of every slot.</summary>
+    public IReadOnlyList<GatewayRoute> All => _all;
+
+    /// <summary>The wrapper's route in the slot; false when the wrapper is unknown there.</summary>
+    public bool TryResolve(string slot, ReadOnlySpan<char> wrapper, out GatewayRoute route)
     {
-        if (_bySlot.TryGetValue(slot, out var wrappers) && wrappers.TryGetValue(wrapper, out var found))
+        // A handful of wrappers: a scan beats hashing, and the span needs no string.
+        if (_bySlot.TryGetValue(slot, out var wrappers))
         {
-            (name, prefix) = found;
-            return true;
+            foreach (var candidate in wrappers)
+            {
+                if (wrapper.Equals(candidate.Wrapper, StringComparison.OrdinalIgnoreCase))
+                {
+                    route = candidate;
+                    return true;
+                }
+            }
         }
 
-        (name, prefix) = (string.Empty, string.Empty);
+        route = null!;
         return false;
     }
 }

@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using Microsoft.Extensions.Hosting;
 using Orchestrator.Ops.Core;
 using Orchestrator.Ops.Core.Health;
@@ -8,70 +7,55 @@ using Orchestrator.Ops.Core.State;
 namespace Orchestrator.Ops.Service.Gateway;
 
 /// <summary>
-/// Takes the gateway's completed-request records off the request path and writes them to the store in batches
-/// (one transaction each), so no request waits on the database. A busy or locked store delays the batch to the next
-/// tick; records wait in memory up to a bound, beyond which they are dropped and counted in a warning. Stopping the
-/// service writes everything still pending (the web server stops first, so every finished request is in by then).
+/// Writes the gateway's traffic to the store as per-second aggregates: every flush interval it drains each route's
+/// <see cref="TrafficCounter"/> and adds what they counted to the store in one transaction (an upsert that adds to the
+/// same seconds, so a partly flushed second or a second gateway on the same store add up), so no request waits on the
+/// database and the store takes a few rows a second whatever the request rate. A busy or locked store keeps the
+/// aggregates in memory (merged per wrapper, slot and second, up to a bound, beyond which the newest are dropped and
+/// counted in a warning) for the next flush. Stopping the service writes everything still pending (the web server stops
+/// first, so every finished request is counted by then).
 /// </summary>
-internal sealed class TrafficRecorder(OpsEngine engine, TimeProvider time, TimeSpan flushInterval) : BackgroundService
+internal sealed class TrafficRecorder(OpsEngine engine, GatewayRoutes routes, TimeProvider time, TimeSpan flushInterval) : BackgroundService
 {
-    public const int BatchSize = 500;
+    /// <summary>Aggregates (wrapper × slot × second) held in memory at most while the store refuses them: hours of a busy wrapper.</summary>
+    public const int Capacity = 20_000;
 
-    /// <summary>Records held in memory at most (queued plus waiting for the store).</summary>
-    public const int Capacity = 100_000;
-
-    private readonly Channel<OperationRecord> _queue = Channel.CreateBounded<OperationRecord>(
-        new BoundedChannelOptions(Capacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
-
-    private readonly List<OperationRecord> _pending = [];
+    private readonly Dictionary<(string Wrapper, string Slot, DateTimeOffset Bucket), TrafficAggregate> _pending = [];
+    private readonly List<TrafficAggregate> _drained = [];
+    private readonly SemaphoreSlim _flushing = new(1, 1);
     private readonly Serilog.ILogger _log = engine.Log.ForCategory("gateway");
     private long _dropped;
     private bool _failing;
 
-    /// <summary>Raised after each batch reaches the store (tests wait on it instead of sleeping).</summary>
-    public event Action<IReadOnlyList<OperationRecord>>? Written;
+    /// <summary>Raised after each flush reached the store, with the aggregates written (tests wait on it instead of sleeping).</summary>
+    public event Action<IReadOnlyList<TrafficAggregate>>? Written;
 
-    /// <summary>Raised when the store refused a batch, with the number of records kept for the next attempt.</summary>
+    /// <summary>Raised when the store refused a flush, with the number of aggregates kept for the next attempt.</summary>
     public event Action<int>? WriteFailed;
-
-    /// <summary>Queues a record without waiting; counts it as dropped when the queue is full.</summary>
-    public void Record(OperationRecord record)
-    {
-        if (!_queue.Writer.TryWrite(record))
-        {
-            Interlocked.Increment(ref _dropped);
-        }
-    }
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         await base.StopAsync(cancellationToken).ConfigureAwait(false);
 
-        // A few attempts: a store locked by another process for a moment should not lose the last records.
-        for (var attempt = 0; attempt < 3 && (_pending.Count > 0 || _queue.Reader.Count > 0); attempt++)
+        // A few attempts: a store locked by another process for a moment should not lose the last seconds.
+        for (var attempt = 0; attempt < 3 && await FlushAsync(CancellationToken.None).ConfigureAwait(false) > 0; attempt++)
         {
-            await FlushAsync(CancellationToken.None).ConfigureAwait(false);
         }
 
-        if (_pending.Count > 0 || _queue.Reader.Count > 0)
+        if (_pending.Count > 0)
         {
-            _log.Error("StoreUnavailable {Count} traffic record(s) could not be written before the service stopped", _pending.Count + _queue.Reader.Count);
+            _log.Error("StoreUnavailable {Count} request(s) of traffic could not be written before the service stopped",
+                _pending.Values.Sum(a => a.Requests));
         }
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        using var timer = new PeriodicTimer(flushInterval, time);
         try
         {
-            while (!stoppingToken.IsCancellationRequested)
+            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
             {
-                if (_pending.Count == 0)
-                {
-                    await _queue.Reader.WaitToReadAsync(stoppingToken).ConfigureAwait(false);
-                }
-
-                // Gather a tick's worth of records into few transactions.
-                await Task.Delay(flushInterval, time, stoppingToken).ConfigureAwait(false);
                 await FlushAsync(stoppingToken).ConfigureAwait(false);
             }
         }
@@ -80,46 +64,87 @@ internal sealed class TrafficRecorder(OpsEngine engine, TimeProvider time, TimeS
         }
     }
 
-    private async Task FlushAsync(CancellationToken cancellationToken)
+    /// <summary>Drains the counters and writes what is pending; returns how many aggregates are still pending.</summary>
+    private async Task<int> FlushAsync(CancellationToken cancellationToken)
     {
-        while (_pending.Count < Capacity && _queue.Reader.TryRead(out var record))
+        await _flushing.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
         {
-            _pending.Add(record);
-        }
+            Collect();
+            if (_pending.Count == 0)
+            {
+                return 0;
+            }
 
-        var dropped = Interlocked.Exchange(ref _dropped, 0);
-        if (dropped > 0)
-        {
-            _log.Warning("Dropped {Count} traffic record(s): more than {Capacity} were waiting for the store", dropped, Capacity);
-        }
-
-        while (_pending.Count > 0)
-        {
-            var batch = _pending.GetRange(0, Math.Min(BatchSize, _pending.Count));
+            var batch = _pending.Values.ToList();
             try
             {
-                await engine.Store.Health.AddAsync(batch, cancellationToken).ConfigureAwait(false);
+                await engine.Store.Health.AddTrafficAsync(batch, cancellationToken).ConfigureAwait(false);
             }
             catch (StateStoreException ex)
             {
                 if (!_failing)
                 {
                     _failing = true;
-                    _log.Warning("Cannot write traffic records to the store ({Error}); {Count} kept in memory for the next attempt", ex.Message, _pending.Count);
+                    _log.Warning("Cannot write traffic records to the store ({Error}); {Count} request(s) kept in memory for the next attempt",
+                        ex.Message, batch.Sum(a => a.Requests));
                 }
 
                 WriteFailed?.Invoke(_pending.Count);
-
-                return;
+                return _pending.Count;
             }
 
-            _pending.RemoveRange(0, batch.Count);
+            _pending.Clear();
             Written?.Invoke(batch);
             if (_failing)
             {
                 _failing = false;
                 _log.Information("The store accepts traffic records again");
             }
+
+            return 0;
         }
+        finally
+        {
+            _flushing.Release();
+        }
+    }
+
+    private void Collect()
+    {
+        foreach (var route in routes.All)
+        {
+            route.Traffic.Drain(_drained);
+        }
+
+        foreach (var a in _drained)
+        {
+            var key = (a.Wrapper, a.Slot, a.BucketStart);
+            if (_pending.TryGetValue(key, out var existing))
+            {
+                existing.Add(a);
+            }
+            else if (_pending.Count < Capacity)
+            {
+                _pending[key] = a;
+            }
+            else
+            {
+                _dropped += a.Requests;
+            }
+        }
+
+        _drained.Clear();
+        if (_dropped > 0)
+        {
+            _log.Warning("Dropped {Count} request(s) of traffic: more than {Capacity} seconds of traffic were waiting for the store", _dropped, Capacity);
+            _dropped = 0;
+        }
+    }
+
+    public override void Dispose()
+    {
+        _flushing.Dispose();
+        base.Dispose();
     }
 }

@@ -161,4 +161,63 @@ public sealed class HealthServiceTests(FleetFixture fleet) : FleetEngineTest(fle
         Assert.Equal(("poml", "green"), round.Where(r => r.IsFailure).Select(r => (r.Wrapper, r.Slot)).Single());
         Assert.Equal(12, (await AllRecords()).Count);
     }
+
+    private static TrafficAggregate Traffic(string wrapper, string slot, DateTimeOffset second, int successes, int errors, double ms)
+    {
+        var a = new TrafficAggregate(wrapper, slot, second);
+        for (var i = 0; i < successes; i++)
+        {
+            a.Record(OperationStatus.Success, false, 200, ms, second.AddMilliseconds(500));
+        }
+
+        for (var i = 0; i < errors; i++)
+        {
+            a.Record(OperationStatus.Error, false, 500, ms, second.AddMilliseconds(600));
+        }
+
+        return a;
+    }
+
+    [Fact]
+    public async Task Every_window_combines_probe_records_with_traffic_aggregates()
+    {
+        await Engine.Health.GetWrapperHealthAsync(null, null, live: true, NullReporter.Instance, default);
+        var now = Time.GetUtcNow();
+        await Engine.Store.Health.AddTrafficAsync(
+        [
+            Traffic("routellm", "blue", now.AddSeconds(-10), successes: 100, errors: 5, ms: 0.5),
+            Traffic("routellm", "green", now.AddSeconds(-10), successes: 10, errors: 0, ms: 0.5),
+            Traffic("routellm", "blue", now.AddHours(-2), successes: 20, errors: 0, ms: 0.5),
+        ], default);
+
+        // One probe and 105 requests in the last hour; the old traffic is outside the window.
+        var since = now.AddHours(-1);
+        var until = now.AddMilliseconds(1);
+        var both = await Engine.Health.GetWindowStatsAsync("routellm", "blue", since, until, null, default);
+        var traffic = await Engine.Health.GetWindowStatsAsync("routellm", "blue", since, until, OperationSource.Traffic, default);
+        var probes = await Engine.Health.GetWindowStatsAsync("routellm", "blue", since, until, OperationSource.Probe, default);
+        Assert.Equal((106, 101, 5), (both.Total, both.Successes, both.Errors));
+        Assert.Equal((105, 100, 5, 0.5), (traffic.Total, traffic.Successes, traffic.Errors, traffic.AverageMs!.Value));
+        Assert.Equal((1, 1, 0), (probes.Total, probes.Successes, probes.Errors));
+        Assert.NotNull(both.LastProbe);
+        Assert.True(both.LastActivity >= now, $"{both.LastActivity}: the probe ended last");
+        Assert.Equal(now.AddSeconds(-10).AddMilliseconds(600), traffic.LastActivity);
+        Assert.Equal(3 + 105, (await Engine.Health.GetWindowStatsAsync(null, "blue", since, until, null, default)).Total);
+
+        var health = Assert.Single(await Engine.Health.GetWrapperHealthAsync(["routellm"], "blue", live: false, NullReporter.Instance, default));
+        Assert.Equal((106, 5), (health.TotalOperations, health.ErrorCount));
+        Assert.Equal(Math.Round(100.0 * 5 / 106, 2), health.ErrorRate);
+
+        var system = await Engine.Health.GetSystemHealthAsync(live: false, NullReporter.Instance, default);
+        Assert.Equal((108, 5), (system.TotalOperations, system.ErrorCount));
+        Assert.Equal(108 / 5.0, system.OperationsPerMinute);
+
+        var metrics = await Engine.Health.GetMetricsAsync("routellm", "blue", 3, default);
+        Assert.Equal([20, 0, 106], metrics.Select(m => m.TotalOperations));
+        Assert.Equal(5, metrics[2].ErrorCount);
+
+        var series = await Engine.Health.GetSeriesAsync("routellm", "blue", now.AddMinutes(-1), TimeSpan.FromSeconds(30), default);
+        Assert.Equal([0, 105, 1], series.Select(p => p.TotalOperations));
+        Assert.InRange(series[1].P50Ms!.Value, 0.5 * (1 - LatencyHistogram.MaxRelativeError), 0.5 * (1 + LatencyHistogram.MaxRelativeError));
+    }
 }

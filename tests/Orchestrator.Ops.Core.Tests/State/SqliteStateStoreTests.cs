@@ -193,4 +193,73 @@ public sealed class SqliteStateStoreTests : IDisposable
         await store.Health.AddAsync([Probe("routellm", "blue", T0.AddSeconds(2), OperationStatus.Success)], default);
         Assert.Equal(2, (await store.Health.GetAsync(new OperationQuery(T0.AddHours(-1), T0.AddHours(1)), default)).Count);
     }
+
+    private static TrafficAggregate Traffic(string wrapper, string slot, DateTimeOffset second, int successes, int errors, double ms)
+    {
+        var a = new TrafficAggregate(wrapper, slot, second);
+        for (var i = 0; i < successes; i++)
+        {
+            a.Record(OperationStatus.Success, false, 200, ms * (1 + (i % 7)), second.AddMilliseconds(i % 1000));
+        }
+
+        for (var i = 0; i < errors; i++)
+        {
+            a.Record(OperationStatus.Error, false, 502, ms * 10, second.AddMilliseconds(999));
+        }
+
+        return a;
+    }
+
+    [Fact]
+    public async Task Traffic_aggregates_from_two_writers_on_one_store_add_up()
+    {
+        // Two stores on one file, as two gateway processes would have: each writes the same second and one of its own.
+        await using var first = await Open();
+        await using var second = await SqliteStateStore.OpenAsync(DbPath, TimeSpan.FromSeconds(2), _time, CancellationToken.None);
+        var a = Traffic("routellm", "blue", T0, successes: 100, errors: 2, ms: 0.4);
+        var b = Traffic("routellm", "blue", T0, successes: 50, errors: 0, ms: 3);
+        var c = Traffic("routellm", "blue", T0.AddSeconds(1), successes: 7, errors: 1, ms: 1);
+        await first.Health.AddTrafficAsync([a], default);
+        await second.Health.AddTrafficAsync([b, c], default);
+        await first.Health.AddTrafficAsync([Traffic("poml", "blue", T0, 5, 0, 1)], default);
+
+        var perSecond = await first.Health.GetTrafficAsync(new TrafficQuery(T0, T0.AddMinutes(1)) { Wrapper = "routellm", Slot = "blue", Step = TimeSpan.FromSeconds(1) }, default);
+        Assert.Equal([T0, T0.AddSeconds(1)], perSecond.Select(x => x.BucketStart));
+        var t0 = perSecond[0];
+        Assert.Equal((150L, 2L, 150L, 2L, 152L), (t0.Successes, t0.Errors, t0.Status2xx, t0.Status5xx, t0.Latency.Count));
+        Assert.Equal(a.LatencySumMs + b.LatencySumMs, t0.LatencySumMs, 9);
+        Assert.Equal(LatencyHistogram.AddEncoded(a.Latency.ToBytes(), b.Latency.ToBytes()), t0.Latency.ToBytes());
+        Assert.Equal(T0.AddMilliseconds(999), t0.LastActivity);
+
+        // One aggregate per wrapper and slot for the whole range, stamped with its start; buckets outside it are left out.
+        var window = await second.Health.GetTrafficAsync(new TrafficQuery(T0, T0.AddMinutes(1)), default);
+        Assert.Equal([("poml", 5L), ("routellm", 160L)], window.Select(x => (x.Wrapper, x.Requests)).OrderBy(x => x.Item1, StringComparer.Ordinal));
+        Assert.All(window, x => Assert.Equal(T0, x.BucketStart));
+        Assert.Empty(await first.Health.GetTrafficAsync(new TrafficQuery(T0.AddSeconds(2), T0.AddMinutes(1)), default));
+        var fromSecondOne = Assert.Single(await first.Health.GetTrafficAsync(new TrafficQuery(T0.AddSeconds(1), T0.AddSeconds(2)), default));
+        Assert.Equal((7L, 1L), (fromSecondOne.Successes, fromSecondOne.Errors));
+    }
+
+    [Fact]
+    public async Task A_locked_store_refuses_traffic_aggregates_and_takes_them_later()
+    {
+        await using var store = await Open(busy: TimeSpan.FromMilliseconds(300));
+        var a = Traffic("routellm", "blue", T0, successes: 10, errors: 1, ms: 2);
+        await using (var holder = new SqliteConnection($"Data Source={DbPath};Pooling=False"))
+        {
+            await holder.OpenAsync();
+            await using (var lockCmd = holder.CreateCommand())
+            {
+                lockCmd.CommandText = "BEGIN EXCLUSIVE;";
+                await lockCmd.ExecuteNonQueryAsync();
+            }
+
+            var ex = await Assert.ThrowsAsync<StateStoreException>(() => store.Health.AddTrafficAsync([a], default));
+            Assert.Equal(StateStoreFailure.Locked, ex.Failure);
+        }
+
+        await store.Health.AddTrafficAsync([a], default);
+        var stored = Assert.Single(await store.Health.GetTrafficAsync(new TrafficQuery(T0.AddHours(-1), T0.AddHours(1)), default));
+        Assert.Equal((10L, 1L, a.LatencySumMs), (stored.Successes, stored.Errors, stored.LatencySumMs));
+    }
 }

@@ -19,7 +19,7 @@ public sealed class GatewayTestService : IAsyncDisposable
 {
     public static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
 
-    private readonly List<OperationRecord> _written = [];
+    private readonly List<TrafficAggregate> _written = [];
     private readonly SemaphoreSlim _writtenSignal = new(0);
     private bool _stopped;
 
@@ -98,8 +98,8 @@ public sealed class GatewayTestService : IAsyncDisposable
         }
     }
 
-    /// <summary>The traffic records written so far (as the recorder reported them).</summary>
-    public IReadOnlyList<OperationRecord> Written
+    /// <summary>The traffic aggregates written so far (as the recorder reported them), one per wrapper, slot and second.</summary>
+    public IReadOnlyList<TrafficAggregate> Written
     {
         get
         {
@@ -110,25 +110,46 @@ public sealed class GatewayTestService : IAsyncDisposable
         }
     }
 
-    /// <summary>Completes once at least <paramref name="count"/> traffic records have been written to the store.</summary>
-    public async Task<IReadOnlyList<OperationRecord>> WaitForRecordsAsync(int count)
+    /// <summary>Requests counted in the aggregates written so far (cancelled ones included).</summary>
+    public long WrittenRequests => Written.Sum(a => a.Requests);
+
+    /// <summary>
+    /// Completes once the aggregates written to the store count at least <paramref name="requests"/> requests; returns
+    /// what was written, merged per wrapper and slot, ordered by wrapper then slot.
+    /// </summary>
+    public async Task<IReadOnlyList<TrafficAggregate>> WaitForTrafficAsync(long requests)
     {
         var deadline = DateTime.UtcNow + Bound;
-        while (Written.Count < count)
+        while (WrittenRequests < requests)
         {
             var left = deadline - DateTime.UtcNow;
-            Assert.True(left > TimeSpan.Zero && await _writtenSignal.WaitAsync(left), $"only {Written.Count} of {count} traffic records were written");
+            Assert.True(left > TimeSpan.Zero && await _writtenSignal.WaitAsync(left), $"only {WrittenRequests} of {requests} requests were written");
         }
 
-        return Written;
+        return PerPair(Written);
     }
 
-    /// <summary>Traffic records in the store.</summary>
-    public async Task<IReadOnlyList<OperationRecord>> StoredTrafficAsync()
+    /// <summary>The traffic in the store over the last and next hour, one aggregate per wrapper and slot, ordered by wrapper then slot.</summary>
+    public async Task<IReadOnlyList<TrafficAggregate>> StoredTrafficAsync()
     {
         var now = DateTimeOffset.UtcNow;
-        var all = await Store.Health.GetAsync(new OperationQuery(now.AddHours(-1), now.AddHours(1)), default);
-        return all.Where(r => r.Source == OperationSource.Traffic).ToList();
+        return PerPair(await Store.Health.GetTrafficAsync(new TrafficQuery(now.AddHours(-1), now.AddHours(1)), default));
+    }
+
+    private static List<TrafficAggregate> PerPair(IEnumerable<TrafficAggregate> aggregates)
+    {
+        var merged = new SortedDictionary<(string, string), TrafficAggregate>();
+        foreach (var a in aggregates)
+        {
+            if (!merged.TryGetValue((a.Wrapper, a.Slot), out var m))
+            {
+                merged[(a.Wrapper, a.Slot)] = m = new TrafficAggregate(a.Wrapper, a.Slot, a.BucketStart);
+            }
+
+            m.Add(a);
+        }
+
+        return [.. merged.Values];
     }
 
     /// <summary>Holds an exclusive transaction on the store's file (a second process holding the lock).</summary>
