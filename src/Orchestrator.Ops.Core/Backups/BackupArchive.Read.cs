@@ -27,7 +27,7 @@ public static partial class BackupArchive
             return new BackupVerification(id, false, 0, 0, [new DamagedEntry(id + BackupNames.ManifestSuffix, e.Message)], readData);
         }
 
-        var scan = await Task.Run(() => Scan(root, manifest, readData, progress, cancellationToken), cancellationToken).ConfigureAwait(false);
+        var scan = await Task.Run(() => Scan(root, manifest, readData, toTheEnd: true, progress, cancellationToken), cancellationToken).ConfigureAwait(false);
         return new BackupVerification(id, scan.Problems.Count == 0, scan.Files, scan.Bytes,
             scan.Problems.Select(p => new DamagedEntry(p.Path, p.Text)).ToList(), readData);
     }
@@ -50,7 +50,7 @@ public static partial class BackupArchive
         var manifest = ReadManifest(root, id);
         return await Task.Run(() =>
         {
-            var scan = Scan(root, manifest, readData: false, progress: null, cancellationToken);
+            var scan = Scan(root, manifest, readData: false, toTheEnd: false, progress: null, cancellationToken);
             if (scan.Problems.FirstOrDefault(p => p.Unsafe) is { } unsafeEntry)
             {
                 throw new BackupException(BackupFailure.Unsafe, id, unsafeEntry.Path,
@@ -72,7 +72,11 @@ public static partial class BackupArchive
 
     private sealed record ScanResult(IReadOnlyList<Problem> Problems, int Files, long Bytes);
 
-    private static ScanResult Scan(string root, BackupManifest manifest, bool readData, IProgress<BackupProgress>? progress,
+    /// <param name="toTheEnd">
+    /// Read past the tar's end to the end of the compressed stream, where the codec's checksum is checked. Extraction's
+    /// first pass skips it: a checksum failure there names no file, while the second pass's SHA-256 checks name the one.
+    /// </param>
+    private static ScanResult Scan(string root, BackupManifest manifest, bool readData, bool toTheEnd, IProgress<BackupProgress>? progress,
         CancellationToken cancellationToken)
     {
         var problems = new List<Problem>();
@@ -136,22 +140,15 @@ public static partial class BackupArchive
                     else if (recorded is not null)
                     {
                         tracker.Begin(recorded.Path);
-                        if (readData)
+                        // Read through the data here, not in GetNextEntry, so that damage in it is blamed on this entry.
+                        var (size, sha256) = ReadEntry(entry.DataStream, readData, tracker, cancellationToken);
+                        if (size != recorded.Size)
                         {
-                            var (size, sha256) = HashEntry(entry.DataStream, tracker, cancellationToken);
-                            if (size != recorded.Size)
-                            {
-                                problems.Add(new Problem(recorded.Path, $"has {size:N0} bytes of data; the manifest says {recorded.Size:N0}", false));
-                            }
-                            else if (!string.Equals(sha256, recorded.Sha256, StringComparison.Ordinal))
-                            {
-                                problems.Add(new Problem(recorded.Path, $"does not match its SHA-256 (read {sha256}, recorded {recorded.Sha256})", false));
-                            }
+                            problems.Add(new Problem(recorded.Path, $"is cut short: {size:N0} of {recorded.Size:N0} bytes", false));
                         }
-
-                        else
+                        else if (readData && !string.Equals(sha256, recorded.Sha256, StringComparison.Ordinal))
                         {
-                            tracker.Add(recorded.Size);
+                            problems.Add(new Problem(recorded.Path, $"does not match its SHA-256 (read {sha256}, recorded {recorded.Sha256})", false));
                         }
 
                         tracker.FileDone();
@@ -161,8 +158,12 @@ public static partial class BackupArchive
                     current = null;
                 }
 
-                // To the end of the decompressed stream: zstd's frame checksum and gzip's CRC are checked there.
-                pipe.Reader.CopyTo(Stream.Null);
+                if (toTheEnd)
+                {
+                    // To the end of the decompressed stream: zstd's frame checksum and gzip's CRC are checked there.
+                    pipe.Reader.CopyTo(Stream.Null);
+                }
+
                 readToEnd = true;
             }
             catch (Exception e) when (!(e is OperationCanceledException && cancellationToken.IsCancellationRequested))
@@ -246,9 +247,10 @@ public static partial class BackupArchive
         return (recorded, null);
     }
 
-    private static (long Size, string Sha256) HashEntry(Stream? data, ProgressTracker tracker, CancellationToken cancellationToken)
+    /// <summary>Reads an entry's data to its end, counting (for progress too) and, when asked, hashing.</summary>
+    private static (long Size, string? Sha256) ReadEntry(Stream? data, bool hash, ProgressTracker tracker, CancellationToken cancellationToken)
     {
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        using var sha256 = hash ? IncrementalHash.CreateHash(HashAlgorithmName.SHA256) : null;
         long size = 0;
         if (data is not null)
         {
@@ -257,13 +259,13 @@ public static partial class BackupArchive
             while ((n = data.Read(buffer)) > 0)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                hash.AppendData(buffer.AsSpan(0, n));
+                sha256?.AppendData(buffer.AsSpan(0, n));
                 size += n;
                 tracker.Add(n);
             }
         }
 
-        return (size, BackupManifestJson.Hex(hash.GetCurrentHash()));
+        return (size, sha256 is null ? null : BackupManifestJson.Hex(sha256.GetCurrentHash()));
     }
 
     private static IReadOnlyList<BackupEntry> ExtractEntries(string root, BackupManifest manifest, string destination,
