@@ -77,7 +77,7 @@ Describe 'Layout' {
         $references | Should-NotContainCollection @('Orchestrator.Ops.Loader')
     }
 
-    It 'keeps <_> in deps/' -ForEach 'Orchestrator.Ops.Core', 'Serilog', 'Polly.Core', 'Microsoft.Data.Sqlite', 'SQLitePCLRaw.core', 'SQLitePCLRaw.provider.e_sqlite3' {
+    It 'keeps <_> in deps/' -ForEach 'Orchestrator.Ops.Core', 'Serilog', 'Polly.Core', 'Microsoft.Data.Sqlite', 'SQLitePCLRaw.core', 'SQLitePCLRaw.provider.e_sqlite3', 'ZstdSharp' {
         Test-Path (Join-Path $script:ModuleDir "deps/$_.dll") | Should-BeTrue
     }
 
