@@ -90,6 +90,56 @@ public sealed class BackupArchiveFailureTests : IDisposable
     }
 
     [Fact]
+    public async Task A_file_that_grows_while_it_is_read_is_kept_at_the_size_it_had_when_opened()
+    {
+        var sources = BigTree();
+        var growing = sources[0].SourcePath;
+        var original = File.ReadAllBytes(growing);
+        var grown = false;
+        var progress = new RecordingProgress(p =>
+        {
+            if (!grown && p.Current == "big/one.bin" && p.Bytes > 0)
+            {
+                grown = true;
+                using var stream = new FileStream(growing, FileMode.Append, FileAccess.Write, FileShare.ReadWrite);
+                stream.Write(RandomBytes(100_000, 99));
+            }
+        });
+
+        var manifest = await BackupArchive.WriteAsync(Root, Header("b1"), sources, progress, CancellationToken.None);
+
+        Assert.True(grown);
+        Assert.Equal(original.Length + 100_000, new FileInfo(growing).Length);
+        Assert.Equal((original.Length, Sha256(original)), (manifest.Entries[0].Size, manifest.Entries[0].Sha256));
+        Assert.True((await BackupArchive.VerifyAsync(Root, "b1", readData: true, null, CancellationToken.None)).Passed);
+        await BackupArchive.ExtractAsync(Root, "b1", _dir.File("restore"), e => e.Path == "big/one.bin", null, CancellationToken.None);
+        Assert.Equal(original, File.ReadAllBytes(_dir.File("restore/big/one.bin")));
+    }
+
+    [Fact]
+    public async Task A_file_that_shrinks_while_it_is_read_fails_naming_it_and_nothing_is_listed()
+    {
+        var earlier = await Earlier();
+        var sources = BigTree();
+        var shrinking = sources[0].SourcePath;
+        var progress = new RecordingProgress(p =>
+        {
+            if (p.Current == "big/one.bin" && p.Bytes > 0 && new FileInfo(shrinking).Length > 1024)
+            {
+                using var stream = new FileStream(shrinking, FileMode.Open, FileAccess.Write, FileShare.ReadWrite);
+                stream.SetLength(1024);
+            }
+        });
+
+        var e = await Assert.ThrowsAsync<BackupException>(() =>
+            BackupArchive.WriteAsync(Root, Header("20261128-000000-bbbbbb"), sources, progress, CancellationToken.None));
+
+        Assert.Equal((BackupFailure.SourceMissing, shrinking), (e.Failure, e.File));
+        Assert.Contains("shrank", e.Message);
+        await AssertOnlyEarlierRemains(earlier);
+    }
+
+    [Fact]
     public async Task A_full_disk_leaves_no_partial_backup_and_earlier_backups_intact()
     {
         var earlier = await Earlier();
