@@ -288,7 +288,18 @@ public static partial class BackupArchive
         var written = new List<BackupEntry>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
         var archivePath = ArchivePath(root, manifest);
-        using (var file = OpenArchive(archivePath))
+        FileStream file;
+        try
+        {
+            file = OpenArchive(archivePath);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new BackupException(BackupFailure.Damaged, id, Path.GetFileName(archivePath),
+                $"Backup '{id}': the archive '{archivePath}' cannot be opened ({e.Message}).", e);
+        }
+
+        using (file)
         using (var pipe = new ChunkPipe(cancellationToken))
         {
             using var input = new HashingStream(file, hash: false);
@@ -334,7 +345,7 @@ public static partial class BackupArchive
             }
         }
 
-        if (selected.Keys.FirstOrDefault(p => written.All(w => w.Path != p)) is { } missing)
+        if (selected.Keys.FirstOrDefault(p => !seen.Contains(p)) is { } missing)
         {
             throw new BackupException(BackupFailure.Damaged, id, missing, $"Backup '{id}': '{missing}' is missing from the archive.");
         }
