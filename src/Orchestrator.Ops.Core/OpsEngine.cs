@@ -34,6 +34,9 @@ public sealed class OpsEngine : IAsyncDisposable
 
     private readonly Lazy<Orchestrator.Ops.Core.Deployment.DeploymentService> _deployment;
 
+    /// <summary>Backups: create, verify, restore, retention, the disaster-recovery drill.</summary>
+    public Backups.BackupService Backups => new(Config, Time, Log);
+
     /// <summary>Blue-green switches, rollback points and rollbacks (the router is built on first use).</summary>
     public Orchestrator.Ops.Core.Deployment.DeploymentService Deployment => _deployment.Value;
 

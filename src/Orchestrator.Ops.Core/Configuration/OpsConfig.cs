@@ -28,6 +28,8 @@ public sealed record OpsConfig
 
     public required DeploymentSettings Deployment { get; init; }
 
+    public required BackupSettings Backups { get; init; }
+
     public string LogsFolder => Path.Combine(OpsRoot, "logs");
 
     public WrapperDefinition? FindWrapper(string name) =>

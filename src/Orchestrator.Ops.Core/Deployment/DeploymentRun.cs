@@ -88,7 +88,15 @@ public sealed class DeploymentRun(OpsEngine engine)
         // 1. the pre-deployment checklist
         reporter.Progress(new OpsProgress(2, $"Deploy {options.Version} to {target.Name}", "Pre-deployment checklist", 5));
         phases.Add(await TestsAsync(config, options, target, cancellationToken).ConfigureAwait(false));
-        phases.Add(new DeploymentPhase("Checklist", "Backup created", PhaseOutcome.Skipped, "backups are not available in this version of Orchestrator.Ops", TimeSpan.Zero));
+        if (phases[^1].Outcome == PhaseOutcome.Failed)
+        {
+            return Stop("Failed", $"pre-deployment check 'Tests passed' failed: {phases[^1].Detail}; nothing was deployed");
+        }
+
+        var backupClock = Stopwatch.StartNew();
+        var backup = await engine.Backups.CreateAsync($"before deploying {options.Version} to {target.Name}", "deployment", [], reporter, cancellationToken).ConfigureAwait(false);
+        phases.Add(new DeploymentPhase("Checklist", "Backup created", PhaseOutcome.Passed,
+            $"backup {backup.Id}: {backup.Files} file(s), {backup.Bytes} bytes, verified", backupClock.Elapsed));
         var pointClock = Stopwatch.StartNew();
         var point = await engine.Deployment.CreateRollbackPointAsync($"before deploying {options.Version} to {target.Name}", stable: false, "deployment", reporter, cancellationToken).ConfigureAwait(false);
         var stable = (await engine.Store.Deployment.GetRollbackPointsAsync(null, true, 1, cancellationToken).ConfigureAwait(false)).FirstOrDefault();

@@ -34,7 +34,7 @@ public sealed record SwitchOptions
 public sealed class DeploymentService
 {
     /// <summary>Test hook: the name of a <see cref="DeploymentStep"/> at which the process stops (forever) right after journaling it, so a test can kill it there.</summary>
-    public const string PauseVariable = "ORCHESTRATOR_OPS_TEST_PAUSE_AT";
+    public const string PauseVariable = TestHooks.PauseVariable;
 
     private readonly OpsConfig _config;
     private readonly IStateStore _store;
@@ -176,12 +176,9 @@ public sealed class DeploymentService
     {
         await _store.Deployment.SetStepAsync(id, step, ct, rollbackPointId).ConfigureAwait(false);
         _log.Information("operation #{Id} step {Step}", id, step.ToString());
-        if (string.Equals(Environment.GetEnvironmentVariable(PauseVariable), step.ToString(), StringComparison.OrdinalIgnoreCase))
+        if (TestHooks.IsAsked(step.ToString()))
         {
-            var marker = Path.Combine(_config.OpsRoot, "deployment", $"paused-{step}");
-            Directory.CreateDirectory(Path.GetDirectoryName(marker)!);
-            await File.WriteAllTextAsync(marker, Environment.ProcessId.ToString(CultureInfo.InvariantCulture), CancellationToken.None).ConfigureAwait(false);
-            await Task.Delay(Timeout.Infinite, CancellationToken.None).ConfigureAwait(false);
+            await Task.Run(() => TestHooks.PauseIfAsked(step.ToString(), Path.Combine(_config.OpsRoot, "deployment")), CancellationToken.None).ConfigureAwait(false);
         }
     }
 

@@ -33,6 +33,7 @@ public sealed class ConfigSchemaTests : IDisposable
     [InlineData("service")]
     [InlineData("alerts")]
     [InlineData("deployment")]
+    [InlineData("backups")]
     public void Every_section_property_the_schema_declares_is_accepted_and_its_default_is_the_loaders(string section)
     {
         var declared = Schema()["properties"]![section]!["properties"]!.AsObject();
@@ -46,7 +47,7 @@ public sealed class ConfigSchemaTests : IDisposable
             }
             else
             {
-                Assert.Contains(name, new[] { "certificatePath", "certificateKeyPath", "certificatePasswordVariable", "rules", "nginx", "testCommand", "deployCommand" });
+                Assert.Contains(name, new[] { "certificatePath", "certificateKeyPath", "certificatePasswordVariable", "rules", "nginx", "testCommand", "deployCommand", "codec" });
             }
         }
 
@@ -65,6 +66,8 @@ public sealed class ConfigSchemaTests : IDisposable
         Assert.Equal(b.Deployment with { WarmupStatusCodes = [], RollbackFiles = [] }, a.Deployment with { WarmupStatusCodes = [], RollbackFiles = [] });
         Assert.Equal(b.Deployment.WarmupStatusCodes, a.Deployment.WarmupStatusCodes);
         Assert.Equal(b.Deployment.RollbackFiles, a.Deployment.RollbackFiles);
+        Assert.Equal(b.Backups with { Paths = [] }, a.Backups with { Paths = [] });
+        Assert.Equal(b.Backups.Paths, a.Backups.Paths);
     }
 
     [Fact]
@@ -72,7 +75,7 @@ public sealed class ConfigSchemaTests : IDisposable
     {
         var declared = Schema()["properties"]!.AsObject().Select(p => p.Key).Order();
 
-        Assert.Equal(["$schema", "activeSlot", "alerts", "deployment", "healthChecks", "opsRoot", "service", "slots", "store", "thresholds", "wrappers"], declared);
+        Assert.Equal(["$schema", "activeSlot", "alerts", "backups", "deployment", "healthChecks", "opsRoot", "service", "slots", "store", "thresholds", "wrappers"], declared);
         Assert.Equal(["slots", "wrappers"], Schema()["required"]!.AsArray().Select(n => n!.GetValue<string>()).Order());
     }
 }
