@@ -31,6 +31,12 @@
         'Get-RollbackPoint'
         'Invoke-Rollback'
         'Invoke-Deployment'
+        'New-Backup'
+        'Get-Backup'
+        'Test-Backup'
+        'Restore-Backup'
+        'Remove-Backup'
+        'Invoke-DisasterRecoveryTest'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -60,6 +60,13 @@ public abstract class OpsCmdlet : PSCmdlet, IDisposable
             return await work(engine, reporter, ct).ConfigureAwait(false);
         });
 
+    /// <summary>
+    /// Runs backup work with the ops log but without opening the state store: backups must list, verify and restore
+    /// even when the store is locked or corrupt.
+    /// </summary>
+    protected T RunWithBackups<T>(OpsConfig config, Func<Core.Backups.BackupService, IOpsReporter, CancellationToken, Task<T>> work) =>
+        Run((reporter, ct) => Core.Backups.BackupService.RunLoggedAsync(config, backups => work(backups, reporter, ct)));
+
     protected ErrorRecord ToErrorRecord(Exception ex) =>
         ToErrorRecordOrNull(ex) ?? new ErrorRecord(ex, "UnexpectedError", ErrorCategory.NotSpecified, null);
 
@@ -99,6 +106,14 @@ public abstract class OpsCmdlet : PSCmdlet, IDisposable
                 Core.Deployment.DeploymentFailure.RouterFailed or Core.Deployment.DeploymentFailure.CommandFailed => ErrorCategory.InvalidResult,
                 _ => ErrorCategory.InvalidOperation,
             }, d.Target),
+        Core.Backups.BackupException b => new ErrorRecord(b, $"Backup{b.Failure}", b.Failure switch
+            {
+                Core.Backups.BackupFailure.NotFound or Core.Backups.BackupFailure.SourceMissing => ErrorCategory.ObjectNotFound,
+                Core.Backups.BackupFailure.Damaged => ErrorCategory.InvalidData,
+                Core.Backups.BackupFailure.Unsafe => ErrorCategory.SecurityError,
+                _ => ErrorCategory.WriteError,
+            }, b.File ?? b.BackupId),
+        Core.Backups.BackupLockedException l => new ErrorRecord(l, "BackupLocked", ErrorCategory.ResourceBusy, l.Root),
         SandboxException x => new ErrorRecord(x, "SandboxFailed", ErrorCategory.ResourceUnavailable, null),
         OpsServiceException o => new ErrorRecord(o, o.AlreadyRunning ? "ServiceAlreadyRunning" : "ServiceFailed",
             o.AlreadyRunning ? ErrorCategory.ResourceExists : ErrorCategory.ResourceUnavailable, null),

@@ -1,0 +1,96 @@
+using System.Management.Automation;
+using Orchestrator.Ops.Core.Backups;
+using Orchestrator.Ops.PowerShell.Infrastructure;
+
+namespace Orchestrator.Ops.PowerShell.Commands;
+
+/// <summary>Removes backups by id, or applies a retention policy (the configured one by default: the runbook's 7 days).</summary>
+[Cmdlet(VerbsCommon.Remove, "Backup", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = "Policy")]
+[OutputType(typeof(RetentionDecision))]
+public sealed class RemoveBackupCommand : OpsConfigCmdlet
+{
+    /// <summary>The backups to remove; binds from Get-Backup output.</summary>
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = "Id", ValueFromPipelineByPropertyName = true)]
+    [Alias("BackupId")]
+    public string[] Id { get; set; } = [];
+
+    /// <summary>Keep the newest this-many backups.</summary>
+    [Parameter(ParameterSetName = "Policy")]
+    [ValidateRange(0, 100_000)]
+    public int? KeepLast { get; set; }
+
+    /// <summary>Keep the newest backup of each of the last this-many days with backups.</summary>
+    [Parameter(ParameterSetName = "Policy")]
+    [ValidateRange(0, 100_000)]
+    public int? KeepDaily { get; set; }
+
+    /// <summary>Keep the newest backup of each of the last this-many ISO weeks with backups.</summary>
+    [Parameter(ParameterSetName = "Policy")]
+    [ValidateRange(0, 100_000)]
+    public int? KeepWeekly { get; set; }
+
+    /// <summary>Keep the newest backup of each of the last this-many months with backups.</summary>
+    [Parameter(ParameterSetName = "Policy")]
+    [ValidateRange(0, 100_000)]
+    public int? KeepMonthly { get; set; }
+
+    /// <summary>Return what the policy keeps and deletes, and why.</summary>
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
+    private readonly List<string> _ids = [];
+
+    protected override void ProcessRecord() => _ids.AddRange(Id);
+
+    protected override void EndProcessing()
+    {
+        var config = LoadConfig();
+        var service = BackupService.ForReading(config);
+        IReadOnlyList<RetentionDecision> decisions;
+        if (ParameterSetName == "Id")
+        {
+            var known = service.List().Backups.ToDictionary(b => b.Id);
+            foreach (var id in _ids.Where(i => !known.ContainsKey(i)))
+            {
+                WriteError(new ErrorRecord(new ItemNotFoundException($"There is no complete backup '{id}' under '{config.Backups.Root}'."), "BackupNotFound", ErrorCategory.ObjectNotFound, id));
+            }
+
+            decisions = _ids.Where(known.ContainsKey).Distinct().Select(i => new RetentionDecision(i, known[i].CreatedAt, false, "removed by id")).ToList();
+        }
+        else
+        {
+            var b = config.Backups;
+            var any = KeepLast ?? KeepDaily ?? KeepWeekly ?? KeepMonthly;
+            var (last, daily, weekly, monthly) = any is null ? (b.KeepLast, b.KeepDaily, b.KeepWeekly, b.KeepMonthly) : (KeepLast ?? 0, KeepDaily ?? 0, KeepWeekly ?? 0, KeepMonthly ?? 0);
+            if (last + daily + weekly + monthly == 0)
+            {
+                ThrowTerminatingError(new ErrorRecord(new ArgumentException("This policy keeps nothing; give at least one -Keep* above 0 (Remove-Backup -Id removes backups one by one)."), "RetentionKeepsNothing", ErrorCategory.InvalidArgument, null));
+            }
+
+            decisions = service.PlanRetention(last, daily, weekly, monthly);
+        }
+
+        var remove = new List<string>();
+        foreach (var d in decisions)
+        {
+            if (!d.Keep && ShouldProcess($"backup {d.Id} ({d.CreatedAt:u})", $"Remove ({d.Reason})"))
+            {
+                remove.Add(d.Id);
+            }
+            else if (d.Keep)
+            {
+                WriteVerbose($"Keeping backup {d.Id} ({d.Reason}).");
+            }
+        }
+
+        if (remove.Count > 0)
+        {
+            RunWithBackups(config, (backups, _, _) => Task.FromResult(backups.Remove(remove)));
+        }
+
+        if (PassThru)
+        {
+            WriteObject(decisions, enumerateCollection: true);
+        }
+    }
+}
