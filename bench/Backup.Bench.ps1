@@ -48,13 +48,14 @@ try {
     $small = [long]($SizeMiB * 0.4 * 1MB)
     $line = [Text.Encoding]::UTF8.GetBytes("route model=gpt-4o tenant=acme latency_ms=120 cost=0.0021 status=ok`n")
     $n = 0
+    $salt = [byte[]]::new(64)
     for ($written = 0L; $written -lt $small; $n++) {
         $size = 2KB + $rng.Next(0, 60KB)
         $path = Join-Path $tree ("small/{0:D3}/f{1:D6}.log" -f ($n % 500), $n)
         if ($n -lt 500) { New-Item -ItemType Directory -Force -Path (Split-Path $path) | Out-Null }
         $buf = [byte[]]::new($size)
         for ($o = 0; $o -lt $size; $o += $line.Length) { [Array]::Copy($line, 0, $buf, $o, [Math]::Min($line.Length, $size - $o)) }
-        $rng.NextBytes([Span[byte]]::new($buf, 0, [Math]::Min(64, $size)))
+        $rng.NextBytes($salt); [Array]::Copy($salt, 0, $buf, 0, [Math]::Min($salt.Length, $size))
         [IO.File]::WriteAllBytes($path, $buf)
         $written += $size
     }

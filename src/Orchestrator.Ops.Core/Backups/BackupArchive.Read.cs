@@ -42,14 +42,28 @@ public static partial class BackupArchive
     /// NotFound; Unsafe naming the entry (nothing written); Damaged naming the file (files extracted before it stay in
     /// <paramref name="destination"/>, so extract into a staging folder); Io for the destination.
     /// </exception>
+    public static Task<IReadOnlyList<BackupEntry>> ExtractAsync(string root, string id, string destination,
+        Func<BackupEntry, bool>? filter, IProgress<BackupProgress>? progress, CancellationToken cancellationToken) =>
+        ExtractAsync(root, id, destination, filter, progress, scanFirst: true, cancellationToken);
+
+    /// <param name="scanFirst">
+    /// False skips the first pass (the whole archive read once to refuse unsafe or damaged entries before anything is
+    /// written). Only for a fresh staging folder the caller deletes when extraction throws: every entry is still checked
+    /// (path, type, membership, size and SHA-256) as it is met, so nothing unsafe or damaged survives, in one read.
+    /// </param>
     public static async Task<IReadOnlyList<BackupEntry>> ExtractAsync(string root, string id, string destination,
-        Func<BackupEntry, bool>? filter, IProgress<BackupProgress>? progress, CancellationToken cancellationToken)
+        Func<BackupEntry, bool>? filter, IProgress<BackupProgress>? progress, bool scanFirst, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(root);
         ArgumentException.ThrowIfNullOrEmpty(destination);
         var manifest = ReadManifest(root, id);
         return await Task.Run(() =>
         {
+            if (!scanFirst)
+            {
+                return ExtractEntries(root, manifest, destination, filter, progress, cancellationToken, direct: true);
+            }
+
             var scan = Scan(root, manifest, readData: false, toTheEnd: false, progress: null, cancellationToken);
             if (scan.Problems.FirstOrDefault(p => p.Unsafe) is { } unsafeEntry)
             {
@@ -268,8 +282,9 @@ public static partial class BackupArchive
         return (size, sha256 is null ? null : BackupManifestJson.Hex(sha256.GetCurrentHash()));
     }
 
+    /// <param name="direct">Write each file under its final name (a private staging folder the caller discards on failure) instead of a temporary name renamed into place.</param>
     private static IReadOnlyList<BackupEntry> ExtractEntries(string root, BackupManifest manifest, string destination,
-        Func<BackupEntry, bool>? filter, IProgress<BackupProgress>? progress, CancellationToken cancellationToken)
+        Func<BackupEntry, bool>? filter, IProgress<BackupProgress>? progress, CancellationToken cancellationToken, bool direct = false)
     {
         var id = manifest.Id;
         var all = manifest.Entries.ToDictionary(e => e.Path, StringComparer.Ordinal);
@@ -324,7 +339,7 @@ public static partial class BackupArchive
                     if (selected.ContainsKey(recorded!.Path))
                     {
                         tracker.Begin(recorded.Path);
-                        WriteEntry(id, entry.DataStream, recorded, target, tracker, cancellationToken);
+                        WriteEntry(id, entry.DataStream, recorded, target, tracker, cancellationToken, direct);
                         written.Add(recorded);
                         tracker.FileDone();
                     }
@@ -356,7 +371,7 @@ public static partial class BackupArchive
 
     /// <summary>Writes one entry beside its target under a temporary name, checks it, then renames it into place.</summary>
     private static void WriteEntry(string id, Stream? data, BackupEntry recorded, string destination, ProgressTracker tracker,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, bool direct = false)
     {
         var path = Path.GetFullPath(Path.Combine(destination, recorded.Path.Replace('/', Path.DirectorySeparatorChar)));
         var prefix = Path.EndsInDirectorySeparator(destination) ? destination : destination + Path.DirectorySeparatorChar;
@@ -367,7 +382,7 @@ public static partial class BackupArchive
         }
 
         CreateParentFolders(id, destination, path, recorded.Path);
-        var temp = BackupNames.TempPath(path);
+        var temp = direct ? path : BackupNames.TempPath(path);
         try
         {
             var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None, BufferSize = 0 };
@@ -418,7 +433,7 @@ public static partial class BackupArchive
                         $"recorded {recorded.Size:N0} bytes, {recorded.Sha256}): the archive is damaged. It was not written; files extracted before it are in '{destination}'.");
                 }
 
-                output.Flush(flushToDisk: true);
+                // No fsync per file (tar -x does none either): an in-place restore flushes each file it swaps in.
             }
 
             if (!OperatingSystem.IsWindows())
@@ -427,7 +442,10 @@ public static partial class BackupArchive
             }
 
             File.SetLastWriteTimeUtc(temp, recorded.Modified.UtcDateTime);
-            File.Move(temp, path, overwrite: true);
+            if (!direct)
+            {
+                File.Move(temp, path, overwrite: true);
+            }
         }
         catch (Exception e)
         {

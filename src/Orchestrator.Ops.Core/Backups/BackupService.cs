@@ -306,13 +306,6 @@ public sealed class BackupService(OpsConfig config, TimeProvider time, ILogger l
     {
         var clock = Stopwatch.StartNew();
         var plan = PlanRestore(id, destination, subset);
-        var check = await BackupArchive.VerifyAsync(Root, id, readData: true, new Progress(reporter, $"Restore {id}", "Verifying the backup"), cancellationToken).ConfigureAwait(false);
-        if (!check.Passed)
-        {
-            throw new BackupException(BackupFailure.Damaged, id, check.Damaged[0].Path,
-                $"Backup {id} is damaged and was not restored ({Describe(check)}); nothing was changed. Test-Backup -Id {id} -ReadData lists every problem.");
-        }
-
         using var held = BackupLock.Acquire(Root, "Restore-Backup");
         CleanLeftovers();
         if (InterruptedRestore() is { } earlier)
@@ -322,13 +315,29 @@ public sealed class BackupService(OpsConfig config, TimeProvider time, ILogger l
 
         if (destination is not null)
         {
-            Directory.CreateDirectory(destination);
-            var written = await BackupArchive.ExtractAsync(Root, id, destination, Filter(subset), new Progress(reporter, $"Restore {id}", $"Restoring into {destination}"), cancellationToken).ConfigureAwait(false);
-            _log.Information("Backup {Id} restored into {Destination}: {Files} file(s), verified", id, destination, written.Count);
+            // Extract into a staging folder inside the destination (so the moves are renames), then move each file into place.
+            var target = Path.GetFullPath(destination);
+            var inside = Path.Combine(target, $".restore-{id}-{Guid.NewGuid():N}");
+            try
+            {
+                await ExtractVerifiedAsync(id, inside, subset, reporter, $"Restoring into {target}", cancellationToken).ConfigureAwait(false);
+                foreach (var p in plan)
+                {
+                    var staged = Path.Combine(inside, p.EntryPath.Replace('/', Path.DirectorySeparatorChar));
+                    Directory.CreateDirectory(Path.GetDirectoryName(p.Target)!);
+                    File.Move(staged, p.Target, overwrite: true);
+                }
+            }
+            finally
+            {
+                DeleteFolder(inside);
+            }
+
+            _log.Information("Backup {Id} restored into {Destination}: {Files} file(s), verified", id, target, plan.Count);
             return new RestoreResult
             {
                 BackupId = id,
-                Destination = destination,
+                Destination = target,
                 Created = plan.Count(p => p.Action == "Created"),
                 Replaced = plan.Count(p => p.Action == "Replaced"),
                 Unchanged = plan.Count(p => p.Action == "Unchanged"),
@@ -347,7 +356,7 @@ public sealed class BackupService(OpsConfig config, TimeProvider time, ILogger l
         var staging = Path.Combine(Root, $".staging-{id}-{Guid.NewGuid():N}");
         try
         {
-            await BackupArchive.ExtractAsync(Root, id, staging, Filter(subset), new Progress(reporter, $"Restore {id}", "Extracting and verifying into staging"), cancellationToken).ConfigureAwait(false);
+            await ExtractVerifiedAsync(id, staging, subset, reporter, "Extracting and verifying into staging", cancellationToken).ConfigureAwait(false);
 
             // Safety backup of what will be overwritten (the store always, when it is restored).
             var overwritten = plan.Where(p => p.Action == "Replaced" && p.EntryPath != StoreEntry).Select(p => p.Target).ToList();
@@ -399,16 +408,39 @@ public sealed class BackupService(OpsConfig config, TimeProvider time, ILogger l
         }
         finally
         {
-            try
+            DeleteFolder(staging);
+        }
+    }
+
+    /// <summary>
+    /// Extracts into a fresh staging folder in one read of the archive, every entry checked (path, type, size, SHA-256)
+    /// as it is written. A damaged or unsafe backup is refused with nothing outside the staging folder touched.
+    /// </summary>
+    private async Task ExtractVerifiedAsync(string id, string staging, IReadOnlyList<string>? subset, IOpsReporter reporter, string doing, CancellationToken ct)
+    {
+        try
+        {
+            await BackupArchive.ExtractAsync(Root, id, staging, Filter(subset), new Progress(reporter, $"Restore {id}", doing), scanFirst: false, ct).ConfigureAwait(false);
+        }
+        catch (BackupException ex) when (ex.Failure is BackupFailure.Damaged or BackupFailure.Unsafe)
+        {
+            DeleteFolder(staging);
+            throw new BackupException(ex.Failure, id, ex.File,
+                $"Backup {id} is {(ex.Failure == BackupFailure.Unsafe ? "unsafe" : "damaged")} and was not restored ({ex.Message}); nothing was changed. Test-Backup -Id {id} -ReadData lists every problem.", ex);
+        }
+    }
+
+    private static void DeleteFolder(string folder)
+    {
+        try
+        {
+            if (Directory.Exists(folder))
             {
-                if (Directory.Exists(staging))
-                {
-                    Directory.Delete(staging, recursive: true);
-                }
+                Directory.Delete(folder, recursive: true);
             }
-            catch (IOException)
-            {
-            }
+        }
+        catch (IOException)
+        {
         }
     }
 

@@ -132,6 +132,23 @@ public sealed class BackupServiceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_damaged_backup_restored_into_a_folder_leaves_the_folder_as_it_was()
+    {
+        var b = await Backups.CreateAsync(null, null, [], NullReporter.Instance, default);
+        var bytes = await File.ReadAllBytesAsync(b.Location);
+        bytes[(int)(bytes.Length * 0.7)] ^= 0x01;
+        await File.WriteAllBytesAsync(b.Location, bytes);
+        var into = _dir.File("into");
+        Directory.CreateDirectory(into);
+        _dir.Write("into/keep.txt", "mine");
+
+        var ex = await Assert.ThrowsAsync<BackupException>(() => Backups.RestoreAsync(b.Id, into, null, NullReporter.Instance, default));
+
+        Assert.Equal(BackupFailure.Damaged, ex.Failure);
+        Assert.Equal(["keep.txt"], Directory.EnumerateFileSystemEntries(into).Select(Path.GetFileName));
+    }
+
+    [Fact]
     public async Task A_restore_of_the_store_is_refused_while_a_deployment_holds_it()
     {
         var b = await Backups.CreateAsync(null, null, [], NullReporter.Instance, default);
