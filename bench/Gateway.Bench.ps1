@@ -10,7 +10,8 @@
       gateway  the service's gateway, GET /routellm/health (routed to the active slot, blue)
       api      the service's HTTPS API, GET /api/system/health with the API key (the key is sent from a
                temp-dir Lua script, never printed or put on a command line)
-    and prints one table with req/s, p50/p99 and the ratios the issue asks for:
+    -Rounds times (alternating targets; the API once), and prints each target's median run with req/s, p50/p99 and the
+    ratios the issue asks for:
       gateway req/s ÷ nginx req/s      goal ≥ 0.80
       gateway p99 − direct p99         goal ≤ 2 ms
     wrk, the servers and nginx all share this machine's cores; the figures are relative, not absolute.
@@ -20,7 +21,9 @@ param(
     [int] $Threads = 2,
     [int] $Connections = 32,
     [int] $DurationSeconds = 10,
-    [int] $WarmupSeconds = 3
+    [int] $WarmupSeconds = 3,
+    # direct, nginx and gateway are measured this many times, alternating; the table shows each one's median.
+    [int] $Rounds = 3
 )
 
 $ErrorActionPreference = 'Stop'
@@ -160,14 +163,28 @@ http {
         nginx   = @{ Url = "$nginxUrl/health"; Script = $null }
         gateway = @{ Url = "$gateway/routellm/health"; Script = $null }
     }
-    $results = [ordered]@{}
-    foreach ($name in $targets.Keys) {
-        $t = $targets[$name]
-        Invoke-Wrk $t.Url $WarmupSeconds $t.Script -Warmup | Out-Null
-        $results[$name] = Invoke-Wrk $t.Url $DurationSeconds $t.Script
+    $runs = [ordered]@{}
+    foreach ($name in $targets.Keys) { $runs[$name] = [Collections.Generic.List[object]]::new() }
+    for ($round = 1; $round -le $Rounds; $round++) {
+        foreach ($name in $targets.Keys) {
+            if ($name -eq 'api' -and $round -gt 1) { continue }
+            $t = $targets[$name]
+            Invoke-Wrk $t.Url $WarmupSeconds $t.Script -Warmup | Out-Null
+            $runs[$name].Add((Invoke-Wrk $t.Url $DurationSeconds $t.Script))
+        }
     }
 
-    "wrk -t$Threads -c$Connections -d$($DurationSeconds)s --latency on 127.0.0.1, $($WarmupSeconds)s warm-up per target;" +
+    # Each target's median run by req/s (its p50 and p99 are that run's).
+    $results = [ordered]@{}
+    foreach ($name in $targets.Keys) {
+        $sorted = @($runs[$name] | Sort-Object Rps)
+        $results[$name] = $sorted[[int][math]::Floor(($sorted.Count - 1) / 2)]
+        if ($name -ne 'api') {
+            "{0,-8} req/s per round: {1}" -f $name, (($runs[$name] | ForEach-Object { [math]::Round($_.Rps, 0) }) -join ', ')
+        }
+    }
+
+    "wrk -t$Threads -c$Connections -d$($DurationSeconds)s --latency on 127.0.0.1, $($WarmupSeconds)s warm-up per target, median of $Rounds round(s);" +
     " $([Environment]::ProcessorCount) cores shared by wrk, the sandbox, the service and nginx (1 worker)."
     $targets.Keys | ForEach-Object {
         $r = $results[$_]
