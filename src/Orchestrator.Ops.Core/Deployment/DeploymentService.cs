@@ -182,6 +182,26 @@ public sealed class DeploymentService
         }
     }
 
+    /// <summary>Journals a new operation at step Started and names it in the lock the caller holds.</summary>
+    private async Task<(long Id, DeploymentLockHolder Holder)> BeginAsync(DeploymentOperationKind kind, SlotDefinition from, SlotDefinition to, long? pointId,
+        DeploymentLockHolder me, DateTimeOffset started, CancellationToken ct)
+    {
+        var id = await _store.Deployment.AddOperationAsync(new DeploymentOperation
+        {
+            Kind = kind,
+            FromSlot = from.Name,
+            ToSlot = to.Name,
+            RollbackPointId = pointId,
+            Step = DeploymentStep.Started,
+            State = DeploymentOperationState.Running,
+            StartedAt = started,
+            StartedBy = Who,
+        }, ct).ConfigureAwait(false);
+        me = me with { OperationId = id };
+        await _store.Deployment.UpdateLockAsync(me.Token, me, ct).ConfigureAwait(false);
+        return (id, me);
+    }
+
     // ---------------------------------------------------------------- recovery
 
     /// <summary>
@@ -300,6 +320,23 @@ public sealed class DeploymentService
         (await _store.Deployment.GetRollbackPointsAsync(id, false, 1, cancellationToken).ConfigureAwait(false)).FirstOrDefault()
         ?? throw new DeploymentException(DeploymentFailure.RollbackPointNotFound, $"There is no rollback point #{id}. Get-RollbackPoint lists them.") { Target = id.ToString(CultureInfo.InvariantCulture) };
 
+    /// <summary>Rollback points newest first: the given ids (missing ones left out), or the newest <paramref name="last"/>; only stable ones if asked.</summary>
+    public async Task<IReadOnlyList<RollbackPoint>> GetRollbackPointsAsync(IReadOnlyCollection<long> ids, bool stableOnly, int last, CancellationToken cancellationToken)
+    {
+        if (ids.Count == 0)
+        {
+            return await _store.Deployment.GetRollbackPointsAsync(null, stableOnly, last, cancellationToken).ConfigureAwait(false);
+        }
+
+        var list = new List<RollbackPoint>();
+        foreach (var id in ids.Distinct())
+        {
+            list.AddRange(await _store.Deployment.GetRollbackPointsAsync(id, stableOnly, 1, cancellationToken).ConfigureAwait(false));
+        }
+
+        return list.OrderByDescending(p => p.Id).Take(last).ToList();
+    }
+
     /// <summary>The newest stable rollback point, or a clear error when there is none.</summary>
     public async Task<RollbackPoint> GetLastStableAsync(CancellationToken cancellationToken) =>
         (await _store.Deployment.GetRollbackPointsAsync(null, true, 1, cancellationToken).ConfigureAwait(false)).FirstOrDefault()
@@ -370,17 +407,7 @@ public sealed class DeploymentService
                 throw new DeploymentException(DeploymentFailure.InvalidRequest, $"Slot '{to.Name}' is already active; nothing to switch.") { Target = to.Name };
             }
 
-            id = await _store.Deployment.AddOperationAsync(new DeploymentOperation
-            {
-                Kind = DeploymentOperationKind.Switch,
-                FromSlot = from.Name,
-                ToSlot = to.Name,
-                Step = DeploymentStep.Started,
-                State = DeploymentOperationState.Running,
-                StartedAt = started,
-                StartedBy = Who,
-            }, cancellationToken).ConfigureAwait(false);
-            await _store.Deployment.UpdateLockAsync(me.Token, me = me with { OperationId = id }, cancellationToken).ConfigureAwait(false);
+            (id, me) = await BeginAsync(DeploymentOperationKind.Switch, from, to, null, me, started, cancellationToken).ConfigureAwait(false);
             _log.Information("Switch #{Id} {From} -> {To} started by {Who}", id, from.Name, to.Name, Who);
 
             var result = new DeploymentSwitchResult { OperationId = id, From = from.Name, To = to.Name, Outcome = SwitchOutcome.Aborted, StartedAt = started, Router = _router.Kind.ToString().ToLowerInvariant() };
@@ -807,18 +834,8 @@ public sealed class DeploymentService
             var current = await _health.GetActiveSlotAsync(cancellationToken).ConfigureAwait(false);
             var from = _config.FindSlot(current)!;
             var to = _config.FindSlot(point.ActiveSlot)!;
-            var id = await _store.Deployment.AddOperationAsync(new DeploymentOperation
-            {
-                Kind = DeploymentOperationKind.Rollback,
-                FromSlot = from.Name,
-                ToSlot = to.Name,
-                RollbackPointId = point.Id,
-                Step = DeploymentStep.Started,
-                State = DeploymentOperationState.Running,
-                StartedAt = started,
-                StartedBy = Who,
-            }, cancellationToken).ConfigureAwait(false);
-            await _store.Deployment.UpdateLockAsync(me.Token, me = me with { OperationId = id }, cancellationToken).ConfigureAwait(false);
+            long id;
+            (id, me) = await BeginAsync(DeploymentOperationKind.Rollback, from, to, point.Id, me, started, cancellationToken).ConfigureAwait(false);
             _log.Information("Rollback #{Id} to point #{Point} (slot {To}) started by {Who}", id, point.Id, to.Name, Who);
 
             // From the first file on, the rollback completes even if cancelled: half a rollback helps nobody.

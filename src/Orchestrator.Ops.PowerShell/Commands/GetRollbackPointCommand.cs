@@ -30,29 +30,12 @@ public sealed class GetRollbackPointCommand : OpsConfigCmdlet
     protected override void EndProcessing()
     {
         var config = LoadConfig();
-        var points = RunWithEngine(config, async (engine, _, ct) =>
-        {
-            if (_ids.Count == 0)
-            {
-                return (await engine.Store.Deployment.GetRollbackPointsAsync(null, Stable, Last, ct).ConfigureAwait(false)).ToList();
-            }
-
-            var list = new List<RollbackPoint>();
-            foreach (var id in _ids)
-            {
-                list.AddRange(await engine.Store.Deployment.GetRollbackPointsAsync(id, Stable, 1, ct).ConfigureAwait(false));
-            }
-
-            return list;
-        });
+        var points = RunWithEngine(config, (engine, _, ct) => engine.Deployment.GetRollbackPointsAsync(_ids, Stable, Last, ct));
         foreach (var id in _ids.Where(id => points.All(p => p.Id != id)))
         {
             WriteError(new ErrorRecord(new ItemNotFoundException($"There is no{(Stable ? " stable" : string.Empty)} rollback point #{id}."), "RollbackPointNotFound", ErrorCategory.ObjectNotFound, id));
         }
 
-        foreach (var p in points.Take(Last))
-        {
-            WriteObject(p);
-        }
+        WriteObject(points, enumerateCollection: true);
     }
 }
