@@ -29,6 +29,7 @@ internal sealed class VaultLock : IDisposable
             options.UnixCreateMode = VaultKey.OwnerOnly;
         }
 
+        CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(vaultPath))!, vaultPath);
         var waited = Stopwatch.StartNew();
         while (true)
         {
@@ -39,6 +40,10 @@ internal sealed class VaultLock : IDisposable
                 AtomicFile.WriteAllText(holderFile, text + Environment.NewLine, VaultKey.OwnerOnly);
                 return new VaultLock(stream, holderFile);
             }
+            catch (Exception e) when (e is DirectoryNotFoundException or PathTooLongException or UnauthorizedAccessException)
+            {
+                throw new VaultException(VaultFailure.Io, vaultPath, $"The vault's lock file '{path}' cannot be opened: {e.Message}", e);
+            }
             catch (IOException) when (waited.Elapsed < wait)
             {
                 // A writer holds it; vault writes take milliseconds, so a short poll is enough.
@@ -48,6 +53,26 @@ internal sealed class VaultLock : IDisposable
             {
                 throw new VaultException(VaultFailure.Locked, vaultPath, $"Another writer holds the lock on the vault '{vaultPath}': {ReadHolder(holderFile)}. Try again when it has finished; nothing was changed.", e);
             }
+        }
+    }
+
+    /// <summary>The vault's folder, owner-only when this creates it (an existing folder keeps its mode).</summary>
+    private static void CreateDirectory(string directory, string vaultPath)
+    {
+        try
+        {
+            if (OperatingSystem.IsWindows())
+            {
+                Directory.CreateDirectory(directory);
+            }
+            else
+            {
+                Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new VaultException(VaultFailure.Io, vaultPath, $"The vault's folder '{directory}' cannot be created: {e.Message}", e);
         }
     }
 
