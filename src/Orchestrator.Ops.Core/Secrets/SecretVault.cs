@@ -7,7 +7,7 @@ namespace Orchestrator.Ops.Core.Secrets;
 /// Readers take no lock (a write is a rename, so they see the old file or the new); writers go through
 /// <see cref="Update"/>, which serializes them across processes and re-reads under the lock so none is lost.
 /// </summary>
-public sealed class SecretVault
+public sealed class SecretVault : IDisposable
 {
     /// <summary>How long <see cref="Update"/> waits for another writer before failing with <see cref="VaultFailure.Locked"/>.</summary>
     public static readonly TimeSpan DefaultLockWait = TimeSpan.FromSeconds(5);
@@ -100,6 +100,16 @@ public sealed class SecretVault
 
     public override string ToString() => $"SecretVault({Path})";
 
+    /// <summary>Zeroes the key derived from a passphrase, kept so each read does not stretch it again.</summary>
+    public void Dispose()
+    {
+        lock (_keyCacheGate)
+        {
+            _keyCache?.Key.Dispose();
+            _keyCache = null;
+        }
+    }
+
     private (VaultContents Contents, VaultFileFormat.Header? Header) ReadCore()
     {
         byte[] file;
@@ -162,8 +172,16 @@ public sealed class SecretVault
             return;
         }
 
-        foreach (var temp in Directory.EnumerateFiles(directory, $".{System.IO.Path.GetFileName(Path)}.*.tmp"))
+        var prefix = $".{System.IO.Path.GetFileName(Path)}.";
+        foreach (var temp in Directory.EnumerateFiles(directory, prefix + "*.tmp"))
         {
+            // Only this vault's own (".vault.bin.<guid>.tmp"), never those of a neighbour named "vault.bin.old".
+            var middle = System.IO.Path.GetFileName(temp)[prefix.Length..^".tmp".Length];
+            if (!Guid.TryParseExact(middle, "N", out _))
+            {
+                continue;
+            }
+
             try
             {
                 File.Delete(temp);

@@ -86,8 +86,9 @@ public sealed class SecretVaultTests : IDisposable
         vault.Update(c => c.RemoveSecret("db").AddVersion("db", SecretValue.FromString(Value), [VaultLabels.Current], "alice", At));
         var second = File.ReadAllBytes(VaultPath);
 
-        Assert.Equal(first.Length, second.Length);
         Assert.NotEqual(first, second);
+        // Not only the header's nonce: the ciphertext itself differs (same plaintext, same key).
+        Assert.NotEqual(first[^32..], second[^32..]);
         Assert.Equal(Value, vault.Read().Find("db")!.Current!.Value.RevealString());
     }
 
@@ -294,11 +295,14 @@ public sealed class SecretVaultTests : IDisposable
         // What a writer killed between creating its temporary file and the rename leaves behind.
         var abandoned = Path.Combine(Path.GetDirectoryName(vault.Path)!, $".vault.bin.{Guid.NewGuid():N}.tmp");
         File.WriteAllBytes(abandoned, [0x4F, 0x4F, 0x56, 0x41]);
+        var neighbours = Path.Combine(Path.GetDirectoryName(vault.Path)!, $".vault.bin.old.{Guid.NewGuid():N}.tmp");
+        File.WriteAllBytes(neighbours, [1]);
 
         Assert.Equal(Value, vault.Read().Find("db")!.Current!.Value.RevealString());
         vault.Update(c => c.AddVersion("db", SecretValue.FromString("next"), [VaultLabels.Pending], "bob", At));
 
         Assert.False(File.Exists(abandoned));
+        Assert.True(File.Exists(neighbours));
         Assert.Equal(2, vault.Read().Find("db")!.WithLabel(VaultLabels.Pending)!.Version);
     }
 
