@@ -60,7 +60,7 @@ public sealed class VaultKey : IDisposable
         var fromEnvironment = environment(EnvironmentVariable);
         if (!string.IsNullOrWhiteSpace(fromEnvironment))
         {
-            var key = Parse(fromEnvironment, null, $"The environment variable {EnvironmentVariable} does not hold a vault key: it must be the base64 of {Length} bytes (make one with New-VaultKey or `openssl rand -base64 32`).");
+            var key = Parse(fromEnvironment, null, $"The environment variable {EnvironmentVariable} does not hold a vault key: it must be the base64 of {Length} bytes (make one with `openssl rand -base64 32`).");
             return new VaultKeyMaterial(VaultKeySource.Environment, key, null);
         }
 
@@ -125,7 +125,7 @@ public sealed class VaultKey : IDisposable
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
-            throw new VaultException(VaultFailure.KeyMissing, path, $"The vault key file '{path}' named in configuration does not exist. Create one with New-VaultKey, or fix the path.", e);
+            throw new VaultException(VaultFailure.KeyMissing, path, $"The vault key file '{path}' named in configuration does not exist. Create one (owner-only, 0600) holding the base64 of 32 random bytes, e.g. `openssl rand -base64 32`, or fix the path.", e);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
