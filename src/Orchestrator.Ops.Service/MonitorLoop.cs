@@ -46,6 +46,25 @@ internal sealed class MonitorLoop(OpsEngine engine, TimeProvider time, IOpsRepor
         }
     }
 
+    private DateTimeOffset _lastPrune = DateTimeOffset.MinValue;
+
+    /// <summary>Once an hour: probe records and traffic aggregates older than store.retentionDays are removed.</summary>
+    private async Task PruneIfDueAsync(CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        if (now - _lastPrune < TimeSpan.FromHours(1))
+        {
+            return;
+        }
+
+        _lastPrune = now;
+        var (operations, buckets) = await engine.Store.Health.PruneAsync(now - engine.Config.Store.Retention, ct).ConfigureAwait(false);
+        if (operations + buckets > 0)
+        {
+            _log.Information("pruned {Operations} operation record(s) and {Buckets} traffic second(s) older than {Days} day(s)", operations, buckets, engine.Config.Store.Retention.TotalDays);
+        }
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         // Created before the first round, so a tick during a slow round is not lost.
@@ -72,6 +91,7 @@ internal sealed class MonitorLoop(OpsEngine engine, TimeProvider time, IOpsRepor
 
                 var system = new SystemSignals(host.CpuPercent, host.MemoryPercent, _drift.HasDrifted() || drifted.Count > 0);
                 var transitions = await engine.Alerts.EvaluateAsync(health, system, stoppingToken).ConfigureAwait(false);
+                await PruneIfDueAsync(stoppingToken).ConfigureAwait(false);
                 result = new MonitorRound(0, records.Count, null) { AlertTransitions = transitions.Count };
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)

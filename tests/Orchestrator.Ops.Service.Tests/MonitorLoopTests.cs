@@ -192,4 +192,36 @@ public sealed class MonitorLoopTests(FleetFixture fleet) : IAsyncLifetime
         var system = (await _svc.GetJsonAsync("/api/system/health")).GetProperty("data");
         Assert.Equal(6, system.GetProperty("total_operations").GetInt32());
     }
+
+    [Fact]
+    public async Task Records_older_than_the_store_retention_are_pruned_once_an_hour()
+    {
+        var svc = await Start("""{ "intervalSeconds": 600, "retries": 0, "retryDelayMs": 0 }""", """
+            ,
+              "store": { "retentionDays": 2 }
+            """);
+        await svc.Monitor.WaitForRoundAsync(1).WaitAsync(Bound);
+        var old = new OperationRecord
+        {
+            Wrapper = "routellm", Slot = "blue", Source = OperationSource.Probe, OperationType = "health_check",
+            StartedAt = TestService.T0.AddDays(-3), EndedAt = TestService.T0.AddDays(-3), DurationMs = 5, Status = OperationStatus.Success,
+        };
+        await svc.Engine.Store.Health.AddAsync([old], default);
+        var all = new OperationQuery(TestService.T0.AddDays(-10), TestService.T0.AddDays(1));
+
+        // The first round pruned (nothing was old then); the next prune is due an hour later, at the round of minute 60.
+        for (var round = 2; round <= 6; round++)
+        {
+            svc.Time.Advance(TimeSpan.FromMinutes(10));
+            await svc.Monitor.WaitForRoundAsync(round).WaitAsync(Bound);
+            Assert.Contains(await svc.Engine.Store.Health.GetAsync(all, default), r => r.StartedAt == old.StartedAt);
+        }
+
+        svc.Time.Advance(TimeSpan.FromMinutes(10));
+        await svc.Monitor.WaitForRoundAsync(7).WaitAsync(Bound);
+        var left = await svc.Engine.Store.Health.GetAsync(all, default);
+        Assert.DoesNotContain(left, r => r.StartedAt == old.StartedAt);
+        Assert.Equal(7 * 6, left.Count);
+        Assert.Single(svc.LogLines("monitoring.log"), l => l.Contains("pruned 1 operation record(s)", StringComparison.Ordinal));
+    }
 }

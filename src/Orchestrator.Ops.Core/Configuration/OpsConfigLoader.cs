@@ -797,7 +797,7 @@ public static partial class OpsConfigLoader
             }
 
             const string at = "$.store";
-            Known(s, at, "provider", "path", "busyTimeoutMs");
+            Known(s, at, "provider", "path", "busyTimeoutMs", "retentionDays");
             var provider = OptionalString(s, at, "provider") ?? "sqlite";
             if (provider != "sqlite")
             {
@@ -810,6 +810,7 @@ public static partial class OpsConfigLoader
                 Provider = provider,
                 Path = path is null ? defaultPath : Path.GetFullPath(path, opsRoot),
                 BusyTimeout = TimeSpan.FromMilliseconds(Number(s, at, "busyTimeoutMs", 5000, 0, 600_000)),
+                Retention = TimeSpan.FromDays(Number(s, at, "retentionDays", 31, 1, 3650)),
             };
         }
 

@@ -27,4 +27,7 @@ public interface IHealthStore
 
     /// <summary>Operations recorded as started and not yet ended (requests in flight).</summary>
     Task<int> CountInFlightAsync(CancellationToken cancellationToken);
+
+    /// <summary>Removes finished operations (with their probe attempts) and traffic aggregates that started before <paramref name="before"/>; returns how many of each.</summary>
+    Task<(int Operations, int TrafficBuckets)> PruneAsync(DateTimeOffset before, CancellationToken cancellationToken);
 }

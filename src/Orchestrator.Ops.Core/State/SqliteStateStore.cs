@@ -390,6 +390,24 @@ public sealed class SqliteStateStore : IStateStore, IHealthStore, ISettingsStore
             return Convert.ToInt32(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
         }, cancellationToken);
 
+    public Task<(int Operations, int TrafficBuckets)> PruneAsync(DateTimeOffset before, CancellationToken cancellationToken) =>
+        RunAsync(async (c, ct) =>
+        {
+            await using var tx = (SqliteTransaction)await c.BeginTransactionAsync(ct).ConfigureAwait(false);
+            await using var ops = c.CreateCommand();
+            ops.Transaction = tx;
+            ops.CommandText = "DELETE FROM operations WHERE started_at < $before AND status <> 'started';";
+            ops.Parameters.AddWithValue("$before", before.ToUnixTimeMilliseconds());
+            var operations = await ops.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            await using var traffic = c.CreateCommand();
+            traffic.Transaction = tx;
+            traffic.CommandText = "DELETE FROM traffic_aggregates WHERE bucket_start < $before;";
+            traffic.Parameters.AddWithValue("$before", before.ToUnixTimeMilliseconds());
+            var buckets = await traffic.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            await tx.CommitAsync(ct).ConfigureAwait(false);
+            return (operations, buckets);
+        }, cancellationToken);
+
     Task<string?> ISettingsStore.GetAsync(string key, CancellationToken cancellationToken) =>
         RunAsync(async (c, ct) =>
         {

@@ -262,4 +262,25 @@ public sealed class SqliteStateStoreTests : IDisposable
         var stored = Assert.Single(await store.Health.GetTrafficAsync(new TrafficQuery(T0.AddHours(-1), T0.AddHours(1)), default));
         Assert.Equal((10L, 1L, a.LatencySumMs), (stored.Successes, stored.Errors, stored.LatencySumMs));
     }
+
+    [Fact]
+    public async Task Pruning_removes_finished_operations_and_traffic_older_than_the_cutoff_and_keeps_the_rest()
+    {
+        await using var store = await Open(SqliteMigrations.All);
+        await store.Health.AddAsync(
+        [
+            Probe("routellm", "blue", T0.AddDays(-40), OperationStatus.Success),
+            Probe("routellm", "blue", T0.AddDays(-40), OperationStatus.Started) with { EndedAt = null, DurationMs = null },
+            Probe("routellm", "blue", T0.AddDays(-1), OperationStatus.Success),
+        ], default);
+        await store.Health.AddTrafficAsync([Traffic("routellm", "blue", T0.AddDays(-40), 2, 0, 10), Traffic("routellm", "blue", T0.AddDays(-1), 2, 0, 10)], default);
+
+        var (operations, buckets) = await store.Health.PruneAsync(T0.AddDays(-31), default);
+
+        Assert.Equal((1, 1), (operations, buckets));
+        var left = await store.Health.GetAsync(new OperationQuery(T0.AddDays(-50), T0), default);
+        Assert.Equal(2, left.Count); // the recent one, and the old one still in flight
+        Assert.Contains(left, r => r.Status == OperationStatus.Started);
+        Assert.Single(await store.Health.GetTrafficAsync(new TrafficQuery(T0.AddDays(-50), T0), default));
+    }
 }
