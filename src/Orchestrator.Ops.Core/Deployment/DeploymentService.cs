@@ -581,7 +581,6 @@ public sealed class DeploymentService
     /// <summary>The pre-switch gate: every wrapper of the slot answers its warm-up path with an accepted code, then passes a live probe.</summary>
     public async Task<IReadOnlyList<GateResult>> GateAsync(SlotDefinition slot, IOpsReporter reporter, CancellationToken cancellationToken)
     {
-        var d = _config.Deployment;
         var results = new List<GateResult>();
         var warmups = await Task.WhenAll(_config.Wrappers.Select(w => WarmUpAsync(w, slot, cancellationToken))).ConfigureAwait(false);
         results.AddRange(warmups);
@@ -598,7 +597,6 @@ public sealed class DeploymentService
         }
 
         reporter.Progress(new OpsProgress(1, $"Gate for slot {slot.Name}", $"{results.Count(g => g.Passed)}/{results.Count} checks passed", 25));
-        _ = d;
         return results;
     }
 
@@ -722,11 +720,6 @@ public sealed class DeploymentService
                     until = now + duration;
                     reporter.Warning($"No traffic reached slot '{slot.Name}' during the analysis; waiting up to {duration.TotalSeconds:0} s more (deployment.onInconclusive = wait).");
                     continue;
-                }
-
-                if (!sawTraffic && extended)
-                {
-                    // keep looping only until data arrives; here it never did
                 }
 
                 var verdict = failedRounds > d.FailureLimit ? AnalysisVerdict.Fail : sawTraffic ? AnalysisVerdict.Pass : AnalysisVerdict.Inconclusive;

@@ -84,30 +84,7 @@ public static class RollbackPointFiles
             mode = File.Exists(file.Path) ? File.GetUnixFileMode(file.Path) : OwnerOnly;
         }
 
-        var dir = Path.GetDirectoryName(file.Path)!;
-        Directory.CreateDirectory(dir);
-        var temp = Path.Combine(dir, $".{Path.GetFileName(file.Path)}.{Guid.NewGuid():N}.restore");
-        try
-        {
-            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-            if (mode is { } m && !OperatingSystem.IsWindows())
-            {
-                options.UnixCreateMode = m;
-            }
-
-            using (var stream = new FileStream(temp, options))
-            {
-                stream.Write(bytes);
-                stream.Flush(flushToDisk: true);
-            }
-
-            File.Move(temp, file.Path, overwrite: true);
-        }
-        catch
-        {
-            File.Delete(temp);
-            throw;
-        }
+        AtomicFile.WriteAllBytes(file.Path, bytes, mode);
 
         if (!IsCurrent(file))
         {

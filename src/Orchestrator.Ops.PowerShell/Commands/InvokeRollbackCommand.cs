@@ -43,7 +43,7 @@ public sealed class InvokeRollbackCommand : OpsConfigCmdlet
         {
             var plan = RunWithEngine(config, async (engine, _, ct) =>
                 await engine.Deployment.PlanRollbackAsync(await engine.Deployment.GetPointAsync(id, ct).ConfigureAwait(false), ct).ConfigureAwait(false));
-            if (WhatIf())
+            if (IsWhatIf)
             {
                 foreach (var f in plan.Files)
                 {
@@ -64,7 +64,4 @@ public sealed class InvokeRollbackCommand : OpsConfigCmdlet
             WriteObject(RunWithEngine(config, (engine, reporter, ct) => engine.Deployment.RollbackAsync(plan.Point, CommandName, reporter, ct)));
         }
     }
-
-    private bool WhatIf() =>
-        MyInvocation.BoundParameters.TryGetValue("WhatIf", out var w) ? LanguagePrimitives.IsTrue(w) : LanguagePrimitives.IsTrue(GetVariableValue("WhatIfPreference"));
 }

@@ -50,7 +50,7 @@ public sealed class RestoreBackupCommand : OpsConfigCmdlet
                 continue;
             }
 
-            if (MyInvocation.BoundParameters.TryGetValue("WhatIf", out var w) ? LanguagePrimitives.IsTrue(w) : LanguagePrimitives.IsTrue(GetVariableValue("WhatIfPreference")))
+            if (IsWhatIf)
             {
                 foreach (var f in plan)
                 {

@@ -24,6 +24,10 @@ public abstract class OpsCmdlet : PSCmdlet, IDisposable
 
     protected override void StopProcessing() => _cts.Cancel();
 
+    /// <summary>Whether this run only previews (-WhatIf, or $WhatIfPreference): for cmdlets that list each change before asking once.</summary>
+    protected bool IsWhatIf =>
+        MyInvocation.BoundParameters.TryGetValue("WhatIf", out var w) ? LanguagePrimitives.IsTrue(w) : LanguagePrimitives.IsTrue(GetVariableValue("WhatIfPreference"));
+
     public void Dispose()
     {
         _cts.Dispose();
