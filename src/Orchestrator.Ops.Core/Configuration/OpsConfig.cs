@@ -30,6 +30,9 @@ public sealed record OpsConfig
 
     public required BackupSettings Backups { get; init; }
 
+    /// <summary>The vault and the managed secrets (always holding the service API key unless turned off).</summary>
+    public required SecretSettings Secrets { get; init; }
+
     public string LogsFolder => Path.Combine(OpsRoot, "logs");
 
     public WrapperDefinition? FindWrapper(string name) =>

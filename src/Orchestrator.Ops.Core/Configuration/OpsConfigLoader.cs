@@ -149,6 +149,7 @@ public static partial class OpsConfigLoader
             var alerts = ReadAlerts(root, thresholds);
             var deployment = ReadDeployment(root, opsRoot);
             var backups = ReadBackups(root, opsRoot);
+            var secrets = ReadSecrets(root, opsRoot, service);
 
             return new OpsConfig
             {
@@ -164,7 +165,36 @@ public static partial class OpsConfigLoader
                 Alerts = alerts,
                 Deployment = deployment,
                 Backups = backups,
+                Secrets = secrets,
             };
+        }
+
+        private SecretSettings ReadSecrets(JsonElement root, string opsRoot, ServiceSettings service)
+        {
+            var folder = Path.Combine(opsRoot, "secrets");
+            var d = new SecretSettings { VaultPath = Path.Combine(folder, "vault.bin"), KeyFile = Path.Combine(folder, "vault.key") };
+            return d with { Items = WithServiceApiKey([], d, service) };
+        }
+
+        /// <summary>The built-in service-api-key secret: the service's key file, the previous key beside it during the grace period.</summary>
+        private static IReadOnlyList<ManagedSecretDefinition> WithServiceApiKey(List<ManagedSecretDefinition> items, SecretSettings settings, ServiceSettings service)
+        {
+            if (settings.ManageServiceApiKey && !items.Any(i => string.Equals(i.Name, SecretSettings.ServiceApiKeyName, StringComparison.OrdinalIgnoreCase)))
+            {
+                items.Add(new ManagedSecretDefinition
+                {
+                    Name = SecretSettings.ServiceApiKeyName,
+                    Source = SecretSource.Generate,
+                    Length = 43,
+                    IsServiceApiKey = true,
+                    Targets =
+                    [
+                        new SecretTargetDefinition { Kind = SecretTargetKind.File, Path = service.ApiKeyPath, PreviousPath = service.ApiKeyPath + ".previous" },
+                    ],
+                });
+            }
+
+            return items;
         }
 
         private BackupSettings ReadBackups(JsonElement root, string opsRoot)
