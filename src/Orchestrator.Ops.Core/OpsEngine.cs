@@ -3,6 +3,8 @@ using Orchestrator.Ops.Core.Alerts;
 using Orchestrator.Ops.Core.Configuration;
 using Orchestrator.Ops.Core.Health;
 using Orchestrator.Ops.Core.Logging;
+using Orchestrator.Ops.Core.Secrets;
+using Orchestrator.Ops.Core.Secrets.Targets;
 using Orchestrator.Ops.Core.State;
 using Serilog;
 using Serilog.Core;
@@ -18,8 +20,11 @@ public sealed class OpsEngine : IAsyncDisposable
     private readonly HttpClient _http;
     private readonly Logger? _ownedLogger;
 
-    private OpsEngine(OpsConfig config, IStateStore store, HttpClient http, ILogger log, Logger? ownedLogger, TimeProvider time)
+    private OpsEngine(OpsConfig config, IStateStore store, HttpClient http, ILogger log, Logger? ownedLogger, TimeProvider time,
+        WrapperCredentials credentials, Func<bool, VaultHandle> openVault, Action<string> warn)
     {
+        Credentials = credentials;
+        OpenVault = openVault;
         Config = config;
         Store = store;
         _http = http;
@@ -30,7 +35,18 @@ public sealed class OpsEngine : IAsyncDisposable
         Alerts = new AlertService(config.Alerts, store, time, new WebhookNotifier(http, config.Alerts.Webhooks, time, log), log);
         _deployment = new Lazy<Orchestrator.Ops.Core.Deployment.DeploymentService>(() => new Orchestrator.Ops.Core.Deployment.DeploymentService(
             config, store, Health, Alerts, Orchestrator.Ops.Core.Deployment.TrafficRouterFactory.Create(config, store, http, time), http, time, log));
+        Secrets = new SecretService(config, store, Health, openVault,
+            d => SecretTargetFactory.Create(d, config.Secrets.Strict, warn), time, log);
     }
+
+    /// <summary>Secret rotation, the vault's metadata and values.</summary>
+    public SecretService Secrets { get; }
+
+    /// <summary>The wrappers' bearer tokens, as the engine's HTTP pipeline adds them.</summary>
+    public WrapperCredentials Credentials { get; }
+
+    /// <summary>Opens the configured vault (true: a new key file may be made for a new vault).</summary>
+    public Func<bool, VaultHandle> OpenVault { get; }
 
     private readonly Lazy<Orchestrator.Ops.Core.Deployment.DeploymentService> _deployment;
 
@@ -63,10 +79,16 @@ public sealed class OpsEngine : IAsyncDisposable
         try
         {
             var store = await StateStoreFactory.OpenAsync(config.Store, time, cancellationToken).ConfigureAwait(false);
-            var http = options.Handler is { } h
-                ? new HttpClient(h, disposeHandler: false) { Timeout = Timeout.InfiniteTimeSpan }
-                : new HttpClient(CreateHandler(config), disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
-            return new OpsEngine(config, store, http, log, owned, time);
+            var warnLog = log.ForCategory("secrets");
+            Action<string> warn = options.Warn ?? (m => warnLog.Warning("{Warning}", m));
+            var passphrase = options.Passphrase;
+            VaultHandle Open(bool create) => VaultAccess.Open(config.Secrets, passphrase, warn, create);
+            var credentials = new WrapperCredentials(config, () => Open(false), time, warn);
+
+            // Every request bound for a wrapper that authenticates with a managed secret carries its current token.
+            var auth = new WrapperAuthHandler(credentials) { InnerHandler = options.Handler ?? CreateHandler(config) };
+            var http = new HttpClient(auth, disposeHandler: options.Handler is null) { Timeout = Timeout.InfiniteTimeSpan };
+            return new OpsEngine(config, store, http, log, owned, time, credentials, Open, warn);
         }
         catch
         {

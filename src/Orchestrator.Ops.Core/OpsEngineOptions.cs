@@ -12,4 +12,10 @@ public sealed record OpsEngineOptions
 
     /// <summary>A logger to use instead of the files under the ops root (not disposed by the engine).</summary>
     public ILogger? Logger { get; init; }
+
+    /// <summary>Asked for the vault passphrase when neither the environment nor a key file gives a key; null never asks.</summary>
+    public Func<string?>? Passphrase { get; init; }
+
+    /// <summary>Receives warnings the engine raises outside any one call (loose file modes, a vault it cannot open).</summary>
+    public Action<string>? Warn { get; init; }
 }

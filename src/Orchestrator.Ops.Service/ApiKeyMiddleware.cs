@@ -71,12 +71,97 @@ internal sealed class ApiKeyMiddleware(RequestDelegate next, ApiKeyHolder key, F
     }
 }
 
-/// <summary>The expected API key, kept as bytes for the constant-time comparison.</summary>
-internal sealed class ApiKeyHolder(string key)
+/// <summary>
+/// The accepted API keys: the key file's and, during a rotation's grace period, the previous key's file beside it
+/// (<c>api-key.previous</c>). Both are read again when they change (checked at most once a second), so a rotation
+/// takes effect without a restart. Kept as SHA-256 hashes for the constant-time comparison.
+/// </summary>
+internal sealed class ApiKeyHolder
 {
-    private readonly byte[] _expected = SHA256.HashData(Encoding.UTF8.GetBytes(key));
+    private static readonly TimeSpan CheckInterval = TimeSpan.FromSeconds(1);
+
+    private readonly string? _path;
+    private readonly TimeProvider _time;
+    private readonly object _gate = new();
+    private volatile byte[][] _expected;
+    private long _nextCheck;
+    private (DateTime, long, DateTime, long) _stamp;
+
+    /// <summary>A fixed key (tests).</summary>
+    public ApiKeyHolder(string key)
+    {
+        _time = TimeProvider.System;
+        _expected = [Hash(key)];
+        _nextCheck = long.MaxValue;
+    }
+
+    /// <summary>The key in <paramref name="path"/> and the previous one in <paramref name="path"/>.previous, followed as they change.</summary>
+    public ApiKeyHolder(string path, TimeProvider time)
+    {
+        _path = path;
+        _time = time;
+        _expected = [];
+        Reload(force: true);
+    }
 
     // Hashing both sides first makes the comparison constant-time regardless of the presented length.
-    public bool Matches(string presented) =>
-        CryptographicOperations.FixedTimeEquals(_expected, SHA256.HashData(Encoding.UTF8.GetBytes(presented)));
+    public bool Matches(string presented)
+    {
+        Reload(force: false);
+        var hash = Hash(presented);
+        var match = false;
+        foreach (var expected in _expected)
+        {
+            match |= CryptographicOperations.FixedTimeEquals(expected, hash);
+        }
+
+        return match;
+    }
+
+    private void Reload(bool force)
+    {
+        if (_path is null || (!force && _time.GetTimestamp() < Interlocked.Read(ref _nextCheck)))
+        {
+            return;
+        }
+
+        lock (_gate)
+        {
+            _nextCheck = _time.GetTimestamp() + (long)(CheckInterval.TotalSeconds * _time.TimestampFrequency);
+            var current = new FileInfo(_path);
+            var previous = new FileInfo(_path + ".previous");
+            var stamp = (current.Exists ? current.LastWriteTimeUtc : default, current.Exists ? current.Length : -1,
+                previous.Exists ? previous.LastWriteTimeUtc : default, previous.Exists ? previous.Length : -1);
+            if (!force && stamp == _stamp)
+            {
+                return;
+            }
+
+            var keys = new List<byte[]>();
+            foreach (var file in new[] { current, previous })
+            {
+                try
+                {
+                    var text = file.Exists ? File.ReadAllText(file.FullName).Trim() : string.Empty;
+                    if (text.Length > 0)
+                    {
+                        keys.Add(Hash(text));
+                    }
+                }
+                catch (IOException)
+                {
+                    // Mid-rename or briefly unreadable: keep what was accepted and look again next time.
+                    return;
+                }
+            }
+
+            if (keys.Count > 0)
+            {
+                _expected = [.. keys];
+                _stamp = stamp;
+            }
+        }
+    }
+
+    private static byte[] Hash(string key) => SHA256.HashData(Encoding.UTF8.GetBytes(key));
 }

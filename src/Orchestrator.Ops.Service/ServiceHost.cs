@@ -31,7 +31,8 @@ public static class ServiceHost
         try
         {
             var log = engine.Log.ForCategory("service");
-            var key = ApiKeyFile.LoadOrCreate(config.Service.ApiKeyPath, out var keyCreated);
+            await SecretWatcher.ProvisionApiKeyAsync(engine, log, cancellationToken).ConfigureAwait(false);
+            _ = ApiKeyFile.LoadOrCreate(config.Service.ApiKeyPath, out var keyCreated);
             if (keyCreated)
             {
                 log.Information("Generated a new API key in {ApiKeyPath} (mode 0600)", config.Service.ApiKeyPath);
@@ -58,13 +59,20 @@ public static class ServiceHost
             builder.Services.AddSingleton(_ => engine);
             builder.Services.AddSingleton(time);
             builder.Services.AddSingleton(state);
-            builder.Services.AddSingleton(new ApiKeyHolder(key));
+            builder.Services.AddSingleton(new ApiKeyHolder(config.Service.ApiKeyPath, time));
             builder.Services.AddSingleton(new FailedAuthTracker(config.Service.FailedAuthLimit, config.Service.FailedAuthWindow, time));
             builder.Services.AddSingleton(engine.Log);
             builder.Services.AddSingleton<MonitorLoop>();
             if (options.RunMonitor)
             {
                 builder.Services.AddHostedService(sp => sp.GetRequiredService<MonitorLoop>());
+            }
+
+            builder.Services.AddSingleton(options);
+            builder.Services.AddSingleton<SecretWatcher>();
+            if (options.RunSecretWatcher)
+            {
+                builder.Services.AddHostedService(sp => sp.GetRequiredService<SecretWatcher>());
             }
 
             builder.Services.AddSingleton<DeploymentWatcher>();

@@ -26,6 +26,12 @@ public sealed record ServiceHostOptions
     /// <summary>Whether the deployment watcher runs: crash recovery, handed-off analyses, automatic rollback.</summary>
     public bool RunDeploymentWatcher { get; init; } = true;
 
+    /// <summary>Whether the secret watcher runs: it removes previous secret values whose grace period has ended.</summary>
+    public bool RunSecretWatcher { get; init; } = true;
+
+    /// <summary>How often the secret watcher looks for expired previous values (default 30 s).</summary>
+    public TimeSpan? SecretWatchInterval { get; init; }
+
     /// <summary>Called last on the builder, before the app is built.</summary>
     public Action<WebApplicationBuilder>? ConfigureBuilder { get; init; }
 }

@@ -190,6 +190,19 @@ public sealed class HealthService
         return saved;
     }
 
+    /// <summary>
+    /// Probes <paramref name="wrapper"/> in every slot with <paramref name="credential"/> as its bearer token, without
+    /// recording anything: how a rotation proves a new value works before it becomes current.
+    /// </summary>
+    public async Task<IReadOnlyList<OperationRecord>> ProbeWithCredentialAsync(string wrapper, Secrets.SecretValue credential, CancellationToken cancellationToken)
+    {
+        var targets = Select([wrapper], null)
+            .Select(p => new ProbeTarget(p.Wrapper.Name, p.Slot.Name, HealthUrl(p.Slot.UrlOf(p.Wrapper.Name)!, p.Wrapper.HealthPath), credential))
+            .ToList();
+        var results = await Task.WhenAll(targets.Select(t => _prober.ProbeAsync(t, cancellationToken))).ConfigureAwait(false);
+        return results;
+    }
+
     /// <summary>Probes every wrapper in every slot now (the monitor loop's round), records every result, and logs the round.</summary>
     public Task<IReadOnlyList<OperationRecord>> ProbeAllAsync(IOpsReporter reporter, CancellationToken cancellationToken) =>
         ProbeAsync(Select(null, null), reporter, cancellationToken);

@@ -149,6 +149,11 @@ public sealed class WrapperProber
         try
         {
             using var request = new HttpRequestMessage(HttpMethod.Get, target.HealthUrl);
+            if (target.Credential is { } credential)
+            {
+                request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", credential.RevealString());
+            }
+
             using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false);
             var code = (int)response.StatusCode;
             var (status, version) = await ReadBodyAsync(response, ct).ConfigureAwait(false);

@@ -15,7 +15,13 @@ public static class SandboxLauncher
     public const string ConfigFileName = "orchestrator-ops.json";
     public const string SandboxAssemblyName = "Orchestrator.Ops.Sandbox.dll";
 
+    /// <summary>The folder under the sandbox root holding the vault and each slot's token env file (<c>&lt;slot&gt;.env</c>).</summary>
+    public const string TokenFolderName = "secrets";
+
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    /// <summary>The env-file variable holding a wrapper's token, as the sandbox reads it: routellm → ROUTELLM_TOKEN.</summary>
+    public static string TokenVariable(string wrapper) => wrapper.ToUpperInvariant().Replace('-', '_') + "_TOKEN";
 
     /// <summary>The default sandbox root: a fixed folder under the temp folder, so state survives restarts.</summary>
     public static string DefaultRoot => Path.Combine(Path.GetTempPath(), "orchestrator-ops-sandbox");
@@ -216,6 +222,39 @@ public static class SandboxLauncher
             ["healthCriticalPercent"] = 50,
         };
         doc["store"] = new JsonObject { ["provider"] = "sqlite", ["path"] = "state/ops.db", ["busyTimeoutMs"] = 5000 };
+
+        // One API token per wrapper, managed in the vault; each slot's env file (which that slot's instances read) is a target.
+        var items = new JsonArray();
+        foreach (var w in info.Instances.GroupBy(i => i.Wrapper))
+        {
+            var targets = new JsonArray();
+            foreach (var slot in info.Instances.Select(i => i.Slot).Distinct())
+            {
+                targets.Add(new JsonObject
+                {
+                    ["type"] = "envFile",
+                    ["path"] = $"{TokenFolderName}/{slot}.env",
+                    ["variable"] = TokenVariable(w.Key),
+                });
+            }
+
+            items.Add(new JsonObject
+            {
+                ["name"] = $"{w.Key}-token",
+                ["source"] = "generate",
+                ["wrappers"] = new JsonArray(w.Key),
+                ["targets"] = targets,
+            });
+        }
+
+        doc["secrets"] = new JsonObject
+        {
+            ["vault"] = $"{TokenFolderName}/vault.bin",
+            ["keyFile"] = $"{TokenFolderName}/vault.key",
+            ["gracePeriodHours"] = 24,
+            ["rotateAfterDays"] = 30,
+            ["items"] = items,
+        };
         AtomicFile.WriteAllText(path, doc.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
     }
 

@@ -23,6 +23,9 @@ public interface IStateStore : IAsyncDisposable
     /// <summary>The deployment capability's lock, journal and rollback points.</summary>
     Deployment.IDeploymentStore Deployment { get; }
 
+    /// <summary>The secret rotation journal (never a value).</summary>
+    Secrets.ISecretStore Secrets { get; }
+
     /// <summary>Small named values (the active slot, markers) that several capabilities read.</summary>
     ISettingsStore Settings { get; }
 }

@@ -137,5 +137,27 @@ public static class SqliteMigrations
                 source        TEXT    NOT NULL
             );
             """),
+            new(6, "secret rotation journal", """
+            CREATE TABLE secret_rotations (
+                request_token        TEXT PRIMARY KEY,
+                name                 TEXT    NOT NULL,
+                from_version         INTEGER,
+                to_version           INTEGER,
+                step                 TEXT    NOT NULL,
+                state                TEXT    NOT NULL,
+                outcome              TEXT,
+                reason               TEXT,
+                started_at           INTEGER NOT NULL,
+                updated_at           INTEGER NOT NULL,
+                ended_at             INTEGER,
+                started_by           TEXT    NOT NULL,
+                grace_ms             INTEGER NOT NULL,
+                previous_valid_until INTEGER,
+                previous_removed_at  INTEGER,
+                result_json          TEXT
+            );
+            CREATE INDEX ix_secret_rotations_name ON secret_rotations (name, started_at);
+            CREATE INDEX ix_secret_rotations_state ON secret_rotations (state);
+            """),
     ];
 }

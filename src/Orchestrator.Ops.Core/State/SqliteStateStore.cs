@@ -20,6 +20,7 @@ public sealed class SqliteStateStore : IStateStore, IHealthStore, ISettingsStore
     {
         Alerts = new SqliteAlertStore(this);
         Deployment = new SqliteDeploymentStore(this, time);
+        Secrets = new SqliteSecretStore(this, time);
         Location = path;
         _busyTimeout = busyTimeout;
         _time = time;
@@ -41,6 +42,8 @@ public sealed class SqliteStateStore : IStateStore, IHealthStore, ISettingsStore
     public IAlertStore Alerts { get; }
 
     public Deployment.IDeploymentStore Deployment { get; }
+
+    public Secrets.ISecretStore Secrets { get; }
 
     /// <summary>Opens (creating if needed) the store and brings its schema up to date.</summary>
     public static Task<SqliteStateStore> OpenAsync(string path, TimeSpan busyTimeout, TimeProvider time, CancellationToken cancellationToken) =>

@@ -58,9 +58,13 @@ public abstract class OpsCmdlet : PSCmdlet, IDisposable
 
     /// <summary>Opens the engine on a configuration, runs the work, and closes the engine.</summary>
     protected T RunWithEngine<T>(OpsConfig config, Func<OpsEngine, IOpsReporter, CancellationToken, Task<T>> work) =>
+        RunWithEngine(config, null, work);
+
+    /// <summary>Opens the engine with <paramref name="options"/> (a vault passphrase, a warning sink), runs the work, and closes it.</summary>
+    protected T RunWithEngine<T>(OpsConfig config, OpsEngineOptions? options, Func<OpsEngine, IOpsReporter, CancellationToken, Task<T>> work) =>
         Run(async (reporter, ct) =>
         {
-            await using var engine = await OpsEngine.OpenAsync(config, null, ct).ConfigureAwait(false);
+            await using var engine = await OpsEngine.OpenAsync(config, options, ct).ConfigureAwait(false);
             return await work(engine, reporter, ct).ConfigureAwait(false);
         });
 
@@ -138,6 +142,22 @@ public abstract class OpsCmdlet : PSCmdlet, IDisposable
                 OpsApiFailure.CertificateRejected => ErrorCategory.SecurityError,
                 _ => ErrorCategory.ConnectionError,
             }, api.ServiceUri),
+        Core.Secrets.SecretException se => new ErrorRecord(se, $"Secret{se.Failure}", se.Failure switch
+            {
+                Core.Secrets.SecretFailure.NotConfigured or Core.Secrets.SecretFailure.NoValue => ErrorCategory.ObjectNotFound,
+                Core.Secrets.SecretFailure.RotationInProgress => ErrorCategory.ResourceBusy,
+                Core.Secrets.SecretFailure.ValueRequired or Core.Secrets.SecretFailure.InvalidValue or Core.Secrets.SecretFailure.RequestTokenMismatch => ErrorCategory.InvalidArgument,
+                _ => ErrorCategory.WriteError,
+            }, se.Name),
+        Core.Secrets.VaultException v => new ErrorRecord(v, $"Vault{v.Failure}", v.Failure switch
+            {
+                Core.Secrets.VaultFailure.WrongKey or Core.Secrets.VaultFailure.KeyMissing or Core.Secrets.VaultFailure.InvalidKey => ErrorCategory.AuthenticationError,
+                Core.Secrets.VaultFailure.Tampered or Core.Secrets.VaultFailure.LoosePermissions => ErrorCategory.SecurityError,
+                Core.Secrets.VaultFailure.Locked => ErrorCategory.ResourceBusy,
+                Core.Secrets.VaultFailure.UnsupportedFormat => ErrorCategory.InvalidData,
+                _ => ErrorCategory.ReadError,
+            }, v.Path),
+        Core.Secrets.Targets.SecretTargetException t => new ErrorRecord(t, "SecretTargetFailed", ErrorCategory.WriteError, t.Target),
         _ => null,
     };
 }

@@ -17,7 +17,7 @@ internal static class GatewayHosting
     public static IServiceCollection AddGateway(this IServiceCollection services, TimeSpan? flushInterval)
     {
         services.AddHttpForwarder();
-        services.AddSingleton(sp => new GatewayRoutes(sp.GetRequiredService<OpsEngine>().Config));
+        services.AddSingleton(sp => new GatewayRoutes(sp.GetRequiredService<OpsEngine>().Config, sp.GetRequiredService<OpsEngine>().Credentials));
         services.AddSingleton<ActiveSlotCache>();
         services.AddSingleton(sp => new TrafficRecorder(sp.GetRequiredService<OpsEngine>(), sp.GetRequiredService<GatewayRoutes>(), sp.GetRequiredService<TimeProvider>(), flushInterval ?? DefaultFlushInterval));
         services.AddSingleton(sp => new AccessLog(sp.GetRequiredService<OpsEngine>().Config.LogsFolder));

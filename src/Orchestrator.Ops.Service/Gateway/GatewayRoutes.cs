@@ -11,7 +11,7 @@ internal sealed class GatewayRoutes
     private readonly Dictionary<string, GatewayRoute[]> _bySlot = new(StringComparer.OrdinalIgnoreCase);
     private readonly List<GatewayRoute> _all = [];
 
-    public GatewayRoutes(OpsConfig config)
+    public GatewayRoutes(OpsConfig config, Orchestrator.Ops.Core.Secrets.WrapperCredentials? credentials = null)
     {
         foreach (var slot in config.Slots)
         {
@@ -21,7 +21,10 @@ internal sealed class GatewayRoutes
                 if (slot.UrlOf(wrapper.Name) is { } url)
                 {
                     // The forwarder appends the request's path ("/v1/operation") to the prefix.
-                    var route = new GatewayRoute(wrapper.Name, slot.Name, url.AbsoluteUri.TrimEnd('/'));
+                    var transformer = credentials is not null && config.Secrets.ForWrapper(wrapper.Name) is not null
+                        ? new WrapperTokenTransformer(wrapper.Name, credentials)
+                        : Yarp.ReverseProxy.Forwarder.HttpTransformer.Default;
+                    var route = new GatewayRoute(wrapper.Name, slot.Name, url.AbsoluteUri.TrimEnd('/'), transformer);
                     wrappers.Add(route);
                     _all.Add(route);
                 }

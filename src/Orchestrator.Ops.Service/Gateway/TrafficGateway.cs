@@ -79,7 +79,7 @@ internal sealed class TrafficGateway : IDisposable
             var pathBase = segment.SequenceEqual(route.Wrapper) ? route.PathBase : new PathString(value[..(slash < 0 ? value.Length : slash)]);
             request.PathBase = request.PathBase.Add(pathBase);
             request.Path = slash < 0 ? PathString.Empty : new PathString(value[slash..]);
-            error = await _forwarder.SendAsync(context, route.Prefix, _invoker, ForwarderRequestConfig.Empty, HttpTransformer.Default).ConfigureAwait(false);
+            error = await _forwarder.SendAsync(context, route.Prefix, _invoker, ForwarderRequestConfig.Empty, route.Transformer).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

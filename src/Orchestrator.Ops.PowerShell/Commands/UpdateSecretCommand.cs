@@ -1,0 +1,239 @@
+using System.Management.Automation;
+using System.Security;
+using Orchestrator.Ops.Core.Configuration;
+using Orchestrator.Ops.Core.Secrets;
+using Orchestrator.Ops.PowerShell.Infrastructure;
+
+namespace Orchestrator.Ops.PowerShell.Commands;
+
+/// <summary>
+/// Rotates a managed secret: a new Pending version → written to every target beside the current value → the consumers
+/// verified with it → Pending becomes Current, Current becomes Previous, valid for the grace period. A failure puts the
+/// current value back everywhere. -All rotates every generated secret that is due; -CompleteExpired removes previous
+/// values whose grace period has ended. Returns SecretRotationResult objects, never a value.
+/// </summary>
+[Cmdlet(VerbsData.Update, "Secret", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = "Generate")]
+[OutputType(typeof(SecretRotationResult))]
+public sealed class UpdateSecretCommand : SecretCmdlet
+{
+    /// <summary>The secret(s) to rotate; binds from Get-ManagedSecret output.</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = "Generate")]
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = "Value")]
+    [Parameter(Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = "CompleteExpired")]
+    [ValidateNotNullOrEmpty]
+    public string[] Name { get; set; } = [];
+
+    /// <summary>A value issued elsewhere (a provider's API key).</summary>
+    [Parameter(Mandatory = true, ParameterSetName = "Value")]
+    public SecureString? Value { get; set; }
+
+    /// <summary>Generate a cryptographically random value (the default when -Value is not given).</summary>
+    [Parameter(ParameterSetName = "Generate")]
+    public SwitchParameter Generate { get; set; }
+
+    /// <summary>Length of a generated value in characters (16-4096; default: the secret's configured length).</summary>
+    [Parameter(ParameterSetName = "Generate")]
+    [Parameter(ParameterSetName = "All")]
+    [ValidateRange(16, 4096)]
+    public int? Length { get; set; }
+
+    /// <summary>How long the previous value stays valid (e.g. 24h, 7d; default from configuration). 0 removes it at once.</summary>
+    [Parameter(ParameterSetName = "Generate")]
+    [Parameter(ParameterSetName = "Value")]
+    [Parameter(ParameterSetName = "All")]
+    [DurationTransform]
+    public TimeSpan? GracePeriod { get; set; }
+
+    /// <summary>Resumes the rotation recorded under this token (it finishes or reverts), or starts one under it.</summary>
+    [Parameter(ParameterSetName = "Generate")]
+    [Parameter(ParameterSetName = "Value")]
+    [ValidateNotNullOrEmpty]
+    public string? RequestToken { get; set; }
+
+    /// <summary>Rotate every generated secret that is due; secrets whose value comes from outside are reported as Due.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = "All")]
+    public SwitchParameter All { get; set; }
+
+    /// <summary>With -All: due means older than this (e.g. 30d); default: each secret's rotateAfterDays.</summary>
+    [Parameter(ParameterSetName = "All")]
+    [DurationTransform]
+    public TimeSpan? OlderThan { get; set; }
+
+    /// <summary>Remove previous values whose grace period has ended from the targets and the vault (the service does this on its own).</summary>
+    [Parameter(Mandatory = true, ParameterSetName = "CompleteExpired")]
+    public SwitchParameter CompleteExpired { get; set; }
+
+    /// <summary>With -CompleteExpired: remove previous values even before their grace period ends.</summary>
+    [Parameter(ParameterSetName = "CompleteExpired")]
+    public SwitchParameter Force { get; set; }
+
+    private readonly List<string> _names = [];
+
+    protected override void ProcessRecord() => _names.AddRange(Name);
+
+    protected override void EndProcessing()
+    {
+        if (GracePeriod is { } g && g < TimeSpan.Zero)
+        {
+            ThrowTerminatingError(new ErrorRecord(new ArgumentException("-GracePeriod cannot be negative."), "GracePeriodInvalid", ErrorCategory.InvalidArgument, g));
+        }
+
+        if (OlderThan is { } o && o < TimeSpan.Zero)
+        {
+            ThrowTerminatingError(new ErrorRecord(new ArgumentException("-OlderThan cannot be negative."), "OlderThanInvalid", ErrorCategory.InvalidArgument, o));
+        }
+
+        var config = LoadConfig();
+        var options = EngineOptions(config);
+        switch (ParameterSetName)
+        {
+            case "CompleteExpired":
+                CompleteExpiredValues(config, options);
+                return;
+            case "All":
+                RotateDue(config, options);
+                return;
+            default:
+                foreach (var name in _names.Distinct(StringComparer.OrdinalIgnoreCase))
+                {
+                    var definition = config.Secrets.Find(name);
+                    if (definition is null)
+                    {
+                        WriteError(ToErrorRecord(new SecretException(SecretFailure.NotConfigured, name,
+                            $"The configuration names no secret '{name}'. Configured: {string.Join(", ", config.Secrets.Items.Select(i => i.Name))}.")));
+                        continue;
+                    }
+
+                    Rotate(config, options, definition, Value);
+                }
+
+                return;
+        }
+    }
+
+    private void Rotate(OpsConfig config, Core.OpsEngineOptions options, ManagedSecretDefinition definition, SecureString? value)
+    {
+        var what = Describe(definition, config);
+        if (!ShouldProcess(what, what, "Update-Secret"))
+        {
+            return;
+        }
+
+        var request = new SecretRotationRequest
+        {
+            Name = definition.Name,
+            Value = value is null ? null : SecretValue.FromString(Reveal(value)),
+            Length = Length,
+            GracePeriod = GracePeriod,
+            RequestToken = RequestToken,
+            RequestedBy = Actor,
+        };
+        // A refusal or failure of one secret is a non-terminating error, so the others (-All, several names) still run.
+        var (result, error) = RunWithEngine(config, options, async (engine, reporter, ct) =>
+        {
+            try
+            {
+                return ((SecretRotationResult?)await engine.Secrets.RotateAsync(request, reporter, ct).ConfigureAwait(false), (Exception?)null);
+            }
+            catch (Exception e) when (e is SecretException or VaultException or Core.Secrets.Targets.SecretTargetException)
+            {
+                return (null, e);
+            }
+        });
+        FlushWarnings();
+        if (error is not null)
+        {
+            WriteError(ToErrorRecord(error));
+            return;
+        }
+
+        Emit(result!);
+    }
+
+    private void RotateDue(OpsConfig config, Core.OpsEngineOptions options)
+    {
+        var infos = RunWithEngine(config, options, (engine, _, ct) => engine.Secrets.GetAsync(ct));
+        FlushWarnings();
+        foreach (var definition in config.Secrets.Items)
+        {
+            var info = infos.First(i => string.Equals(i.Name, definition.Name, StringComparison.OrdinalIgnoreCase));
+            var limit = OlderThan ?? definition.RotateAfter ?? config.Secrets.RotateAfter;
+            var due = info.CurrentVersion is null || info.Age >= limit;
+            if (!due)
+            {
+                WriteVerbose($"'{definition.Name}' is {info.Age?.TotalDays:0.#} days old; not due (limit {limit.TotalDays:0.#} days).");
+                continue;
+            }
+
+            if (definition.Source == SecretSource.External)
+            {
+                WriteWarning($"'{definition.Name}' is due, but its value comes from outside: rotate it with Update-Secret -Name {definition.Name} -Value <SecureString>.");
+                WriteObject(new SecretRotationResult
+                {
+                    Name = definition.Name,
+                    Outcome = "Due",
+                    FromVersion = info.CurrentVersion,
+                    Reason = info.CurrentVersion is null ? "it has no value yet" : $"it is {info.Age?.TotalDays:0.#} days old (limit {limit.TotalDays:0.#}); its value must come from its issuer",
+                });
+                continue;
+            }
+
+            Rotate(config, options, definition, null);
+        }
+    }
+
+    private void CompleteExpiredValues(OpsConfig config, Core.OpsEngineOptions options)
+    {
+        var names = _names.Count == 0 ? null : _names;
+        var what = Force ? "remove every previous value from the targets and the vault now" : "remove previous values whose grace period has ended";
+        if (!ShouldProcess(names is null ? "all managed secrets" : string.Join(", ", names), what))
+        {
+            return;
+        }
+
+        var results = RunWithEngine(config, options, (engine, reporter, ct) => engine.Secrets.CompleteExpiredAsync(names, Force, reporter, ct));
+        FlushWarnings();
+        if (results.Count == 0)
+        {
+            WriteVerbose("No previous value was due for removal.");
+        }
+
+        foreach (var r in results)
+        {
+            Emit(r);
+        }
+    }
+
+    private void Emit(SecretRotationResult result)
+    {
+        WriteObject(result);
+        if (!result.Succeeded && result.Outcome != "Due")
+        {
+            WriteError(new ErrorRecord(new InvalidOperationException($"The rotation of '{result.Name}' was {result.Outcome.ToLowerInvariant()}: {result.Reason}"),
+                $"Secret{result.Outcome}", ErrorCategory.InvalidResult, result.Name));
+        }
+    }
+
+    private string Describe(ManagedSecretDefinition d, OpsConfig config)
+    {
+        var checks = new List<string>();
+        if (d.Wrappers.Count > 0)
+        {
+            checks.Add($"probes of {string.Join(", ", d.Wrappers)} in slots {string.Join(", ", config.Slots.Select(s => s.Name))}");
+        }
+
+        if (d.IsServiceApiKey)
+        {
+            checks.Add("the monitoring service's authentication");
+        }
+
+        if (d.TestCommand is not null)
+        {
+            checks.Add($"test command {d.TestCommand.Display}");
+        }
+
+        var value = Value is not null ? "the value given" : "a generated value";
+        var grace = GracePeriod ?? d.GracePeriod ?? config.Secrets.GracePeriod;
+        return $"Rotate secret '{d.Name}' to {value}: write {string.Join("; ", d.Targets.Select(t => t.Display))}; verify {(checks.Count == 0 ? "nothing (no consumer configured)" : string.Join(", ", checks))}; keep the previous value valid for {grace}.";
+    }
+}
