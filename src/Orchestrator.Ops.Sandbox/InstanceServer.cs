@@ -14,6 +14,7 @@ internal sealed class InstanceServer : IAsyncDisposable
 
     private readonly KestrelListener _listener;
     private readonly RequestLog? _log;
+    private readonly InstanceAuth? _auth;
     private readonly Random _random;
     private readonly object _randomLock = new();
     private readonly List<(long Count, TaskCompletionSource Done)> _waiters = [];
@@ -21,12 +22,14 @@ internal sealed class InstanceServer : IAsyncDisposable
     private long _requests;
     private int _waiterCount;
 
-    public InstanceServer(string wrapper, string kind, string slot, IPAddress address, int? seed, RequestLog? log, ILoggerFactory loggerFactory)
+    /// <param name="auth">The token check, or null when the instance accepts every request.</param>
+    public InstanceServer(string wrapper, string kind, string slot, IPAddress address, int? seed, RequestLog? log, InstanceAuth? auth, ILoggerFactory loggerFactory)
     {
         Wrapper = wrapper;
         Kind = kind;
         Slot = slot;
         _log = log;
+        _auth = auth;
         _random = seed is int s ? new Random(HashCode.Combine(s, StableHash(wrapper), StableHash(slot))) : new Random();
         _settings = InstanceSettings.DefaultFor(slot);
         _listener = new KestrelListener(address, HandleAsync, loggerFactory);
@@ -45,6 +48,9 @@ internal sealed class InstanceServer : IAsyncDisposable
     public InstanceSettings Settings => Volatile.Read(ref _settings);
 
     public long Requests => Interlocked.Read(ref _requests);
+
+    /// <summary>True when requests must carry the instance's token.</summary>
+    public bool AuthRequired => _auth is not null;
 
     public SandboxInstance Describe() => new(Wrapper, Kind, Slot, BaseUrl, Port);
 
@@ -128,6 +134,17 @@ internal sealed class InstanceServer : IAsyncDisposable
         var fallback = false;
         try
         {
+            if (_auth is not null)
+            {
+                var outcome = _auth.Check(context.Request.Headers);
+                if (outcome != AuthOutcome.Accepted)
+                {
+                    status = StatusCodes.Status401Unauthorized;
+                    await RefuseAsync(context, outcome, cancellationToken).ConfigureAwait(false);
+                    return;
+                }
+            }
+
             var isHealth = string.Equals(path, "/health", StringComparison.OrdinalIgnoreCase);
             var isOperation = string.Equals(path, "/v1/operation", StringComparison.OrdinalIgnoreCase);
             if (!isHealth && !isOperation)
@@ -194,6 +211,31 @@ internal sealed class InstanceServer : IAsyncDisposable
             _log?.Write(RequestLog.Format(DateTimeOffset.UtcNow, Wrapper, Slot, method, path, status,
                 Stopwatch.GetElapsedTime(started).TotalMilliseconds, fallback));
         }
+    }
+
+    /// <summary>Answers 401 with the JSON error shape and a Bearer challenge; never echoes a token.</summary>
+    private Task RefuseAsync(HttpContext context, AuthOutcome outcome, CancellationToken cancellationToken)
+    {
+        var auth = _auth!;
+        var realm = $"Bearer realm=\"{Wrapper}\"";
+        string message;
+        switch (outcome)
+        {
+            case AuthOutcome.NotProvisioned:
+                context.Response.Headers.WWWAuthenticate = realm;
+                message = $"no token is provisioned for {Wrapper} in slot {Slot}: {auth.Variable} is not set in {auth.FilePath}";
+                break;
+            case AuthOutcome.InvalidToken:
+                context.Response.Headers.WWWAuthenticate = realm + ", error=\"invalid_token\"";
+                message = "invalid token";
+                break;
+            default:
+                context.Response.Headers.WWWAuthenticate = realm;
+                message = "authentication required: send Authorization: Bearer <token> or X-Api-Key: <token>";
+                break;
+        }
+
+        return HttpResponses.WriteErrorAsync(context, StatusCodes.Status401Unauthorized, message, null, cancellationToken);
     }
 
     /// <summary>

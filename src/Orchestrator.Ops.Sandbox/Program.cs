@@ -25,6 +25,19 @@ if (commandLine.ParentPid is int parentPid)
     }
 }
 
+string? tokenDirectory = null;
+if (commandLine.TokenDirectory is not null)
+{
+    tokenDirectory = Path.GetFullPath(commandLine.TokenDirectory);
+    if (!Directory.Exists(tokenDirectory))
+    {
+        await Console.Error.WriteLineAsync(File.Exists(tokenDirectory)
+            ? $"error: --token-dir '{tokenDirectory}' is a file, not a folder"
+            : $"error: --token-dir '{tokenDirectory}' does not exist; create it (the env files in it may come later)");
+        return 2;
+    }
+}
+
 var root = Path.GetFullPath(commandLine.Root);
 Directory.CreateDirectory(root);
 var manifestPath = Path.Combine(root, SandboxManifest.FileName);
@@ -44,6 +57,7 @@ try
         BenchHang = commandLine.BenchHang,
         Seed = commandLine.Seed,
         AllowRemote = commandLine.AllowRemote,
+        TokenDirectory = tokenDirectory,
         LoggerFactory = loggerFactory,
     });
 }

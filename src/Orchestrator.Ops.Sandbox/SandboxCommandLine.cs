@@ -8,7 +8,10 @@ internal sealed record SandboxCommandLine(string Root, string Host, int BenchEnd
 {
     public const string Usage =
         "usage: Orchestrator.Ops.Sandbox --root <dir> [--host 127.0.0.1] [--bench-endpoints N] [--bench-hang M] " +
-        "[--seed S] [--parent-pid PID] [--allow-remote]";
+        "[--seed S] [--parent-pid PID] [--allow-remote] [--token-dir <dir>]";
+
+    /// <summary>The folder of per-slot token env files (<c>--token-dir</c>), or null when no token is required.</summary>
+    public string? TokenDirectory { get; init; }
 
     /// <summary>Parses arguments; on failure returns null and an error message.</summary>
     public static SandboxCommandLine? Parse(IReadOnlyList<string> args, out string? error)
@@ -20,6 +23,7 @@ internal sealed record SandboxCommandLine(string Root, string Host, int BenchEnd
         int? seed = null;
         int? parentPid = null;
         var allowRemote = false;
+        string? tokenDirectory = null;
         error = null;
 
         for (var i = 0; i < args.Count; i++)
@@ -81,6 +85,14 @@ internal sealed record SandboxCommandLine(string Root, string Host, int BenchEnd
                     case "--parent-pid":
                         parentPid = NextInt(1);
                         break;
+                    case "--token-dir":
+                        tokenDirectory = Next();
+                        if (string.IsNullOrWhiteSpace(tokenDirectory))
+                        {
+                            throw new FormatException("--token-dir needs a folder");
+                        }
+
+                        break;
                     case "--allow-remote":
                         if (value is not null)
                         {
@@ -125,6 +137,6 @@ internal sealed record SandboxCommandLine(string Root, string Host, int BenchEnd
             return null;
         }
 
-        return new SandboxCommandLine(root, host, benchEndpoints, benchHang, seed, parentPid, allowRemote);
+        return new SandboxCommandLine(root, host, benchEndpoints, benchHang, seed, parentPid, allowRemote) { TokenDirectory = tokenDirectory };
     }
 }

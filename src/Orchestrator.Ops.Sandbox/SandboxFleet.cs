@@ -29,6 +29,7 @@ public sealed class SandboxFleet : IAsyncDisposable
     private readonly ControlServer _control;
     private readonly BenchServer? _bench;
     private readonly RequestLog? _log;
+    private readonly TokenStore? _tokens;
     private readonly SemaphoreSlim _updateGate = new(1, 1);
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _shutdownStarted;
@@ -42,12 +43,18 @@ public sealed class SandboxFleet : IAsyncDisposable
             _log = new RequestLog(Path.GetFullPath(options.Root));
         }
 
+        if (options.TokenDirectory is not null)
+        {
+            _tokens = new TokenStore(options.TokenDirectory, Slots, loggerFactory.CreateLogger("Orchestrator.Ops.Sandbox.Tokens"));
+        }
+
         _servers = [];
         foreach (var (wrapper, kind) in Wrappers)
         {
             foreach (var slot in Slots)
             {
-                _servers.Add(new InstanceServer(wrapper, kind, slot, address, options.Seed, _log, loggerFactory));
+                var auth = _tokens is null ? null : new InstanceAuth(wrapper, _tokens.For(slot));
+                _servers.Add(new InstanceServer(wrapper, kind, slot, address, options.Seed, _log, auth, loggerFactory));
             }
         }
 
@@ -70,6 +77,9 @@ public sealed class SandboxFleet : IAsyncDisposable
     /// <summary>Full path of the request log, or null when no root folder was given.</summary>
     public string? RequestLogPath => _log?.FilePath;
 
+    /// <summary>Full path of the token folder, or null when the instances do not require a token.</summary>
+    public string? TokenDirectory => _tokens?.Directory;
+
     /// <summary>Completes once the fleet has shut down (via <c>POST /control/shutdown</c> or <see cref="DisposeAsync"/>).</summary>
     public Task Completion => _completion.Task;
 
@@ -80,7 +90,7 @@ public sealed class SandboxFleet : IAsyncDisposable
     /// <param name="cancellationToken">Cancels startup.</param>
     /// <returns>The running fleet.</returns>
     /// <exception cref="ArgumentException">The options are invalid (bad host, non-loopback host without
-    /// <see cref="SandboxOptions.AllowRemote"/>, negative bench counts).</exception>
+    /// <see cref="SandboxOptions.AllowRemote"/>, negative bench counts, a token folder that does not exist).</exception>
     public static async Task<SandboxFleet> StartAsync(SandboxOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -93,6 +103,11 @@ public sealed class SandboxFleet : IAsyncDisposable
         if (options.BenchHang < 0)
         {
             throw new ArgumentException("BenchHang must be >= 0.", nameof(options));
+        }
+
+        if (options.TokenDirectory is not null && !Directory.Exists(options.TokenDirectory))
+        {
+            throw new ArgumentException($"TokenDirectory '{options.TokenDirectory}' is not an existing folder.", nameof(options));
         }
 
         var fleet = new SandboxFleet(options, address);
@@ -218,6 +233,11 @@ public sealed class SandboxFleet : IAsyncDisposable
                 _updateGate.Release();
             }
 
+            if (_tokens is not null)
+            {
+                await _tokens.DisposeAsync().ConfigureAwait(false);
+            }
+
             if (_log is not null)
             {
                 await _log.DisposeAsync().ConfigureAwait(false);
@@ -243,7 +263,7 @@ public sealed class SandboxFleet : IAsyncDisposable
         Find(wrapper, slot).WaitForRequestsAsync(count, cancellationToken);
 
     internal static InstanceState StateOf(InstanceServer server) =>
-        new(server.Wrapper, server.Kind, server.Slot, server.BaseUrl, server.Port, server.Settings, server.Requests);
+        new(server.Wrapper, server.Kind, server.Slot, server.BaseUrl, server.Port, server.Settings, server.Requests, server.AuthRequired);
 
     /// <summary>Instances matching wrapper and slot (either may be <c>*</c>), case-insensitively.</summary>
     internal IReadOnlyList<InstanceServer> Match(string wrapper, string slot)

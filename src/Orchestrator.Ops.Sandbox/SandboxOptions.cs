@@ -41,6 +41,16 @@ public sealed class SandboxOptions
     public bool AllowRemote { get; init; }
 
     /// <summary>
+    /// Optional folder of token env files. When set, every instance requires a token on every request
+    /// (<c>Authorization: Bearer &lt;token&gt;</c> or <c>X-Api-Key: &lt;token&gt;</c>): the value of
+    /// <c>&lt;WRAPPER&gt;_TOKEN</c> in <c>&lt;TokenDirectory&gt;/&lt;slot&gt;.env</c> (wrapper name upper-cased, '-' as '_',
+    /// e.g. <c>EXTERNAL_TOOLS_TOKEN</c>), or of <c>&lt;WRAPPER&gt;_TOKEN_PREVIOUS</c> while that is set. Changes to the
+    /// files are picked up within about 100 ms; a missing file or variable refuses every request. The folder must
+    /// exist. Null (the default) means no authentication. The control and benchmark listeners never require a token.
+    /// </summary>
+    public string? TokenDirectory { get; init; }
+
+    /// <summary>
     /// Optional logger factory handed to Kestrel. When null, Kestrel's own logging is discarded.
     /// </summary>
     public ILoggerFactory? LoggerFactory { get; init; }

@@ -23,6 +23,20 @@ public class CommandLineTests
     }
 
     [Fact]
+    public void Token_dir_is_optional_and_needs_a_folder()
+    {
+        Assert.Null(SandboxCommandLine.Parse(["--root", "/r"], out _)!.TokenDirectory);
+        Assert.Equal("/tokens", SandboxCommandLine.Parse(["--root", "/r", "--token-dir", "/tokens"], out _)!.TokenDirectory);
+        Assert.Equal("t", SandboxCommandLine.Parse(["--root", "/r", "--token-dir=t"], out _)!.TokenDirectory);
+
+        foreach (var args in new[] { new[] { "--root", "/r", "--token-dir" }, ["--root", "/r", "--token-dir="], ["--root", "/r", "--token-dir", " "] })
+        {
+            Assert.Null(SandboxCommandLine.Parse(args, out var error));
+            Assert.Contains("--token-dir", error);
+        }
+    }
+
+    [Fact]
     public void Non_loopback_host_needs_allow_remote()
     {
         Assert.Null(SandboxCommandLine.Parse(["--root", "/r", "--host", "0.0.0.0"], out var error));

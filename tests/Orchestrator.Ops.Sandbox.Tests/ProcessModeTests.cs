@@ -105,6 +105,70 @@ public class ProcessModeTests
         }
     }
 
+    [Fact]
+    public async Task Token_dir_makes_the_instances_require_the_token_from_the_slot_env_file()
+    {
+        using var root = new TempDir();
+        using var tokens = new TempDir();
+        TokenSupport.WriteEnv(tokens.Path, "green", "POML_TOKEN=poml-green-token");
+        using var sandbox = SandboxProcess.Start("--root", root.Path, "--token-dir", tokens.Path);
+
+        var manifest = await sandbox.WaitForManifestAsync(root.Path);
+        var controlUrl = manifest.GetProperty("controlUrl").GetString()!;
+        var instances = manifest.GetProperty("instances").EnumerateArray().ToList();
+        string Url(string wrapper, string slot) => instances.Single(i =>
+            i.GetProperty("wrapper").GetString() == wrapper && i.GetProperty("slot").GetString() == slot).GetProperty("baseUrl").GetString() + "/health";
+
+        using var client = TestSupport.NewClient();
+        Assert.Equal(401, await client.StatusAsync(Url("poml", "green"), null));
+        Assert.Equal(200, await client.StatusAsync(Url("poml", "green"), "poml-green-token"));
+        Assert.Equal(401, await client.StatusAsync(Url("poml", "blue"), "poml-green-token"));
+
+        TokenSupport.WriteEnv(tokens.Path, "blue", "POML_TOKEN=poml-blue-token");
+        await TokenSupport.EventuallyAsync(async () => await client.StatusAsync(Url("poml", "blue"), "poml-blue-token") == 200, "blue.env picked up");
+
+        using (var state = await client.GetAsync(controlUrl + "/control/state"))
+        {
+            Assert.All((await state.ReadJsonAsync()).EnumerateArray(), e => Assert.True(e.GetProperty("authRequired").GetBoolean()));
+        }
+
+        using (var shutdown = await client.PostAsync(controlUrl + "/control/shutdown", null))
+        {
+            Assert.Equal(HttpStatusCode.OK, shutdown.StatusCode);
+        }
+
+        Assert.Equal(0, await sandbox.WaitForExitAsync());
+        sandbox.Process.WaitForExit();
+        Assert.DoesNotContain("poml-green-token", sandbox.Stdout + sandbox.Stderr, StringComparison.Ordinal);
+        var log = await File.ReadAllTextAsync(Path.Combine(root.Path, "logs", "sandbox-requests.log"));
+        Assert.Contains(" poml green GET /health 401 ", log, StringComparison.Ordinal);
+        Assert.DoesNotContain("token", log, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_token_dir_that_is_missing_or_a_file_is_a_clear_error()
+    {
+        using var root = new TempDir();
+        var missing = Path.Combine(root.Path, "no-such-folder");
+        using (var sandbox = SandboxProcess.Start("--root", root.Path, "--token-dir", missing))
+        {
+            Assert.Equal(2, await sandbox.WaitForExitAsync());
+            sandbox.Process.WaitForExit();
+            Assert.Contains($"error: --token-dir '{missing}' does not exist", sandbox.Stderr, StringComparison.Ordinal);
+        }
+
+        var file = Path.Combine(root.Path, "a-file");
+        await File.WriteAllTextAsync(file, "ROUTELLM_TOKEN=x\n");
+        using (var sandbox = SandboxProcess.Start("--root", root.Path, "--token-dir", file))
+        {
+            Assert.Equal(2, await sandbox.WaitForExitAsync());
+            sandbox.Process.WaitForExit();
+            Assert.Contains($"error: --token-dir '{file}' is a file, not a folder", sandbox.Stderr, StringComparison.Ordinal);
+        }
+
+        Assert.False(File.Exists(Path.Combine(root.Path, "sandbox.json")));
+    }
+
     public static TheoryData<string[]> BadArguments => new()
     {
         Array.Empty<string>(),
@@ -116,6 +180,8 @@ public class ProcessModeTests
         new[] { "--root", "{root}", "--seed" },
         new[] { "--root", "{root}", "--frobnicate" },
         new[] { "--root", "{root}", "--parent-pid", "2147483000" },
+        new[] { "--root", "{root}", "--token-dir" },
+        new[] { "--root", "{root}", "--token-dir", "{root}/no-such-folder" },
     };
 
     [Theory]

@@ -9,5 +9,11 @@ public sealed record SandboxLaunchOptions
     public string? SchemaPath { get; init; }
     public int BenchEndpoints { get; init; }
     public int BenchHang { get; init; }
+    /// <summary>
+    /// Folder of per-slot token env files (<c>&lt;folder&gt;/&lt;slot&gt;.env</c>), passed as <c>--token-dir</c>. When set,
+    /// every wrapper instance requires <c>&lt;WRAPPER&gt;_TOKEN</c> (or <c>&lt;WRAPPER&gt;_TOKEN_PREVIOUS</c>) from its slot's
+    /// file as <c>Authorization: Bearer</c> or <c>X-Api-Key</c>. The folder must exist. Null: no token required.
+    /// </summary>
+    public string? TokenDirectory { get; init; }
     public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(30);
 }

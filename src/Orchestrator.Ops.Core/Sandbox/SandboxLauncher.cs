@@ -76,6 +76,12 @@ public static class SandboxLauncher
             psi.ArgumentList.Add(options.BenchHang.ToString(System.Globalization.CultureInfo.InvariantCulture));
         }
 
+        if (!string.IsNullOrEmpty(options.TokenDirectory))
+        {
+            psi.ArgumentList.Add("--token-dir");
+            psi.ArgumentList.Add(Path.GetFullPath(options.TokenDirectory));
+        }
+
         reporter.Progress(new OpsProgress(2, "Starting the sandbox fleet", $"starting {options.SandboxAssembly}", 10));
         using var process = Process.Start(psi) ?? throw new SandboxException("The sandbox process could not be started.");
         var stderr = ProcessHelpers.CollectStandardError(process);
