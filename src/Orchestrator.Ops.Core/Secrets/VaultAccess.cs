@@ -59,7 +59,8 @@ public static class VaultAccess
     public static bool HasUnattendedKey(SecretSettings settings) =>
         !string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(VaultKey.EnvironmentVariable)) || File.Exists(settings.KeyFile);
 
-    internal static void CreateOwnerOnlyFolder(string folder)
+    /// <summary>Creates <paramref name="folder"/> readable by its owner only (0700), when it does not exist.</summary>
+    public static void CreateOwnerOnlyFolder(string folder)
     {
         if (Directory.Exists(folder))
         {

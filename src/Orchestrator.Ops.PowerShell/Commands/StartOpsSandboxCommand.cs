@@ -54,8 +54,26 @@ public sealed class StartOpsSandboxCommand : OpsCmdlet
             SchemaPath = File.Exists(schema) ? schema : null,
             BenchEndpoints = BenchEndpoints,
             BenchHang = BenchHang,
+            TokenDirectory = Path.Combine(root, SandboxLauncher.TokenFolderName),
         };
+        Core.Secrets.VaultAccess.CreateOwnerOnlyFolder(options.TokenDirectory);
         var info = Run((reporter, ct) => SandboxLauncher.StartAsync(options, reporter, ct));
+
+        // The wrappers refuse every request until their tokens exist: give each its first value (kept across restarts).
+        var config = OpsConfigLoader.Load(info.ConfigPath);
+        RunWithEngine(config, async (engine, reporter, ct) =>
+        {
+            foreach (var secret in config.Secrets.Items.Where(i => i.Wrappers.Count > 0))
+            {
+                var created = await engine.Secrets.ProvisionAsync(secret.Name, importExisting: false, $"{Environment.UserName}@{Environment.MachineName}", reporter, ct).ConfigureAwait(false);
+                if (created is not null)
+                {
+                    reporter.Verbose($"Gave '{secret.Name}' its first value (version {created.ToVersion}); {string.Join(", ", secret.Wrappers)} now require it.");
+                }
+            }
+
+            return true;
+        });
         SessionDefaults.ConfigPath = info.ConfigPath;
         SessionDefaults.SandboxRoot = info.Root;
         WriteVerbose($"Sandbox process {info.ProcessId} is serving {info.Instances.Count} wrapper instances; '{info.ConfigPath}' is now this session's default configuration.");
