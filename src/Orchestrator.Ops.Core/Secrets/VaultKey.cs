@@ -12,7 +12,7 @@ public sealed class VaultKey : IDisposable
 
     public const int Length = 32;
 
-    internal const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+    internal const UnixFileMode OwnerOnly = OwnerOnlyFile.Mode;
 
     private readonly byte[] _bytes;
     private bool _disposed;
@@ -93,20 +93,11 @@ public sealed class VaultKey : IDisposable
     /// <summary>Warns, or fails when strict, when the file at <paramref name="path"/> can be read by its group or others.</summary>
     internal static void CheckOwnerOnly(string path, string what, bool strict, Action<string>? warn)
     {
-        if (OperatingSystem.IsWindows())
+        if (OwnerOnlyFile.LooseModeMessage(path, what) is not { } message)
         {
             return;
         }
 
-        var mode = File.GetUnixFileMode(path);
-        var loose = mode & ~(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        if (loose == UnixFileMode.None)
-        {
-            return;
-        }
-
-        var octal = Convert.ToString((int)mode, 8).PadLeft(4, '0');
-        var message = $"The {what} '{path}' has mode {octal}, so others than its owner can read it; run `chmod 600 '{path}'`.";
         if (strict)
         {
             throw new VaultException(VaultFailure.LoosePermissions, path, message + " Strict mode refuses it until then.");
