@@ -278,4 +278,198 @@ public sealed class OpsConfigLoaderTests : IDisposable
         Assert.Contains(problems, p => p.JsonPath == "$.alerts.rules[1].metric");
         Assert.Equal(3, problems.Count);
     }
+
+    [Fact]
+    public void Secrets_default_to_a_vault_under_the_ops_root_and_the_built_in_service_api_key()
+    {
+        var config = OpsConfigLoader.Load(_dir.Write("ops.json", ConfigText.Minimal));
+        var s = config.Secrets;
+
+        Assert.Equal(Path.Combine(_dir.Path, "secrets", "vault.bin"), s.VaultPath);
+        Assert.Equal(Path.Combine(_dir.Path, "secrets", "vault.key"), s.KeyFile);
+        Assert.False(s.Strict);
+        Assert.Equal((TimeSpan.FromHours(24), TimeSpan.FromDays(30), true), (s.GracePeriod, s.RotateAfter, s.ManageServiceApiKey));
+        var key = Assert.Single(s.Items);
+        Assert.Equal(SecretSettings.ServiceApiKeyName, key.Name);
+        Assert.True(key.IsServiceApiKey);
+        Assert.Equal(SecretSource.Generate, key.Source);
+        Assert.Empty(key.Wrappers);
+        var target = Assert.Single(key.Targets);
+        Assert.Equal(SecretTargetKind.File, target.Kind);
+        Assert.Equal(config.Service.ApiKeyPath, target.Path);
+        Assert.Equal(config.Service.ApiKeyPath + ".previous", target.PreviousPath);
+        Assert.Same(key, s.Find("service-api-key"));
+    }
+
+    [Fact]
+    public void A_full_secrets_section_is_read_with_paths_under_the_ops_root_and_the_built_in_key_last()
+    {
+        var path = _dir.Write("ops.json", ConfigText.Minimal[..^2] + """
+            ,
+              "secrets": {
+                "vault": "vault/ops.vault", "keyFile": "/etc/orchestrator-ops/vault.key", "strict": true,
+                "gracePeriodHours": 12, "rotateAfterDays": 90, "manageServiceApiKey": true,
+                "items": [
+                  { "name": "routellm-token", "source": "generate", "length": 48, "gracePeriodHours": 1, "rotateAfterDays": 30,
+                    "wrappers": ["routellm"], "testCommand": { "command": ["check-token", "--stdin"], "timeoutSeconds": 30 },
+                    "targets": [
+                      { "type": "envFile", "path": "secrets/blue.env", "variable": "ROUTELLM_TOKEN", "previousVariable": "ROUTELLM_TOKEN_OLD" },
+                      { "type": "envFile", "path": "secrets/green.env", "variable": "ROUTELLM_TOKEN" },
+                      { "type": "jsonFile", "path": "app.json", "property": "auth.token", "previousProperty": "auth.previousToken" },
+                      { "type": "file", "path": "token.txt", "previousPath": "token.previous" },
+                      { "type": "command", "command": ["prog", "arg"], "timeoutSeconds": 30 } ] },
+                  { "name": "provider-key", "source": "external",
+                    "targets": [ { "type": "envFile", "path": "secrets/blue.env", "variable": "PROVIDER_KEY" },
+                                 { "type": "command", "command": ["push-key"] } ] }
+                ]
+              }
+            }
+            """);
+
+        Assert.Empty(OpsConfigLoader.Validate(path));
+        var s = OpsConfigLoader.Load(path).Secrets;
+
+        Assert.Equal(Path.Combine(_dir.Path, "vault", "ops.vault"), s.VaultPath);
+        Assert.Equal("/etc/orchestrator-ops/vault.key", s.KeyFile);
+        Assert.True(s.Strict);
+        Assert.Equal((TimeSpan.FromHours(12), TimeSpan.FromDays(90)), (s.GracePeriod, s.RotateAfter));
+        Assert.Equal(["routellm-token", "provider-key", "service-api-key"], s.Items.Select(i => i.Name));
+
+        var token = s.Items[0];
+        Assert.Equal((SecretSource.Generate, 48, TimeSpan.FromHours(1), TimeSpan.FromDays(30)), (token.Source, token.Length, token.GracePeriod, token.RotateAfter));
+        Assert.Equal(["routellm"], token.Wrappers);
+        Assert.Same(token, s.ForWrapper("routellm"));
+        Assert.Equal(["check-token", "--stdin"], token.TestCommand!.Command);
+        Assert.Equal(TimeSpan.FromSeconds(30), token.TestCommand.Timeout);
+        Assert.False(token.IsServiceApiKey);
+        Assert.Equal(
+            [SecretTargetKind.EnvFile, SecretTargetKind.EnvFile, SecretTargetKind.JsonFile, SecretTargetKind.File, SecretTargetKind.Command],
+            token.Targets.Select(t => t.Kind));
+        Assert.Equal(new SecretTargetDefinition { Kind = SecretTargetKind.EnvFile, Path = Path.Combine(_dir.Path, "secrets", "blue.env"), Variable = "ROUTELLM_TOKEN", PreviousVariable = "ROUTELLM_TOKEN_OLD" }, token.Targets[0]);
+        Assert.Null(token.Targets[1].PreviousVariable);
+        Assert.Equal(new SecretTargetDefinition { Kind = SecretTargetKind.JsonFile, Path = Path.Combine(_dir.Path, "app.json"), Property = "auth.token", PreviousProperty = "auth.previousToken" }, token.Targets[2]);
+        Assert.Equal(new SecretTargetDefinition { Kind = SecretTargetKind.File, Path = Path.Combine(_dir.Path, "token.txt"), PreviousPath = Path.Combine(_dir.Path, "token.previous") }, token.Targets[3]);
+        Assert.Equal(["prog", "arg"], token.Targets[4].Command!.Command);
+        Assert.Equal(TimeSpan.FromSeconds(30), token.Targets[4].Command!.Timeout);
+
+        var provider = s.Items[1];
+        Assert.Equal((SecretSource.External, 40, (TimeSpan?)null, (TimeSpan?)null), (provider.Source, provider.Length, provider.GracePeriod, provider.RotateAfter));
+        Assert.Empty(provider.Wrappers);
+        Assert.Null(provider.TestCommand);
+        Assert.Equal(TimeSpan.FromSeconds(60), provider.Targets[1].Command!.Timeout);
+        Assert.True(s.Items[2].IsServiceApiKey);
+    }
+
+    [Fact]
+    public void Without_the_managed_service_key_there_is_no_built_in_secret_and_the_name_is_free()
+    {
+        var none = _dir.Write("none.json", ConfigText.Minimal[..^2] + ",\n  \"secrets\": { \"manageServiceApiKey\": false }\n}");
+        Assert.Empty(OpsConfigLoader.Load(none).Secrets.Items);
+
+        var own = _dir.Write("own.json", ConfigText.Minimal[..^2] + """
+            ,
+              "secrets": { "manageServiceApiKey": false,
+                "items": [ { "name": "service-api-key", "targets": [ { "type": "file", "path": "service/api-key" } ] } ] }
+            }
+            """);
+        var item = Assert.Single(OpsConfigLoader.Load(own).Secrets.Items);
+        Assert.False(item.IsServiceApiKey);
+        Assert.Null(item.Targets[0].PreviousPath);
+    }
+
+    [Fact]
+    public void Every_secrets_problem_is_named_with_its_json_path()
+    {
+        var path = _dir.Write("ops.json", """
+            {
+              "opsRoot": ".",
+              "wrappers": [ { "name": "routellm", "kind": "routellm" }, { "name": "poml", "kind": "poml" } ],
+              "slots": { "blue": { "routellm": "http://127.0.0.1:9/r", "poml": "http://127.0.0.1:9/p" } },
+              "secrets": {
+                "vault": "secrets/same", "keyFile": "secrets/same", "gracePeriodHours": -1, "colour": "blue",
+                "items": [
+                  { "name": "Bad_Name", "targets": [ { "type": "file", "path": "a" } ] },
+                  { "name": "twice", "source": "random", "length": 8, "wrappers": ["routellm", "ghost", 3],
+                    "targets": [ { "type": "envFile", "path": "e.env", "variable": "1BAD" } ] },
+                  { "name": "twice", "targets": [ { "type": "file", "path": "b" } ] },
+                  { "name": "service-api-key", "targets": [ { "type": "file", "path": "c" } ] },
+                  { "name": "poml-token", "wrappers": ["routellm", "poml"], "targets": [] },
+                  { "name": "no-targets", "testCommand": { "command": "check" } },
+                  { "name": "incomplete", "extra": 1, "targets": [
+                      { "type": "envFile", "path": "e.env" },
+                      { "type": "jsonFile", "path": "a.json" },
+                      { "type": "file" },
+                      { "type": "command", "timeoutSeconds": 5 },
+                      { "type": "vault" },
+                      { "path": "untyped" },
+                      { "type": "jsonFile", "path": "a.json", "property": "auth..token" },
+                      { "type": "envFile", "path": "e.env", "variable": "SAME", "previousVariable": "SAME" },
+                      { "type": "file", "path": "f", "previousPath": "f" },
+                      { "type": "jsonFile", "path": "a.json", "property": "auth", "previousProperty": "auth.old" },
+                      { "type": "command", "command": ["x"], "variable": "X" },
+                      "not an object" ] },
+                  { "name": "clashes", "targets": [
+                      { "type": "envFile", "path": "shared.env", "variable": "TOKEN" },
+                      { "type": "envFile", "path": "shared.env", "variable": "OTHER", "previousVariable": "TOKEN" },
+                      { "type": "file", "path": "service/api-key.previous" },
+                      { "type": "jsonFile", "path": "shared.env", "property": "token" },
+                      { "type": "jsonFile", "path": "app.json", "property": "auth.token" },
+                      { "type": "jsonFile", "path": "app.json", "property": "auth" },
+                      { "type": "jsonFile", "path": "app.json", "property": "authority" },
+                      { "type": "file", "path": "secrets/same" } ] }
+                ]
+              }
+            }
+            """);
+
+        var problems = OpsConfigLoader.Validate(path);
+        var byPath = problems.ToLookup(p => p.JsonPath);
+        string One(string jsonPath) => Assert.Single(byPath[jsonPath]).Message;
+
+        Assert.Contains("must not be the vault file", One("$.secrets.keyFile"));
+        Assert.Contains("out of range", One("$.secrets.gracePeriodHours"));
+        Assert.Contains("unknown property 'colour'", One("$.secrets.colour"));
+        Assert.Contains("not a valid secret name", One("$.secrets.items[0].name"));
+        Assert.Contains("'random' is not a source; use generate or external", One("$.secrets.items[1].source"));
+        Assert.Contains("out of range; allowed 16 to 4096", One("$.secrets.items[1].length"));
+        Assert.Contains("'ghost' is not one of the wrappers", One("$.secrets.items[1].wrappers[1]"));
+        Assert.Contains("the number 3 is not one of the wrappers", One("$.secrets.items[1].wrappers[2]"));
+        Assert.Contains("not an environment variable name", One("$.secrets.items[1].targets[0].variable"));
+        Assert.Contains("'twice' is defined twice", One("$.secrets.items[2].name"));
+        Assert.Contains("built-in secret", One("$.secrets.items[3].name"));
+        Assert.Contains("manageServiceApiKey", One("$.secrets.items[3].name"));
+        Assert.Contains("already authenticated by the secret 'twice'", One("$.secrets.items[4].wrappers[0]"));
+        Assert.Empty(byPath["$.secrets.items[4].wrappers[1]"]);
+        Assert.Contains("at least one target", One("$.secrets.items[4].targets"));
+        Assert.Contains("required", One("$.secrets.items[5].targets"));
+        Assert.Contains("no shell", One("$.secrets.items[5].testCommand.command"));
+        Assert.Contains("unknown property 'extra'", One("$.secrets.items[6].extra"));
+
+        const string t = "$.secrets.items[6].targets";
+        Assert.Equal("required", One($"{t}[0].variable"));
+        Assert.Equal("required", One($"{t}[1].property"));
+        Assert.Equal("required", One($"{t}[2].path"));
+        Assert.Contains("required", One($"{t}[3].command"));
+        Assert.Contains("'vault' is not a target type; use envFile, jsonFile, file or command", One($"{t}[4].type"));
+        Assert.Equal("required", One($"{t}[5].type"));
+        Assert.Contains("not a dotted property path", One($"{t}[6].property"));
+        Assert.Contains("must differ from variable", One($"{t}[7].previousVariable"));
+        Assert.Contains("must be another file", One($"{t}[8].previousPath"));
+        Assert.Contains("apart from 'auth'", One($"{t}[9].previousProperty"));
+        Assert.Contains("unknown property 'variable'", One($"{t}[10].variable"));
+        Assert.Contains("must be an object", One($"{t}[11]"));
+
+        const string c = "$.secrets.items[7].targets";
+        Assert.Empty(byPath[$"{c}[0]"]);
+        Assert.Contains($"writes the variable TOKEN of '{_dir.File("shared.env")}', and {c}[0] writes the variable TOKEN of it", One($"{c}[1]"));
+        Assert.Contains("the built-in service-api-key secret (the service's API key file", One($"{c}[2]"));
+        Assert.Contains($"writes the property token of '{_dir.File("shared.env")}', and {c}[0] writes the variable TOKEN of it", One($"{c}[3]"));
+        Assert.Empty(byPath[$"{c}[4]"]);
+        Assert.Contains($"writes the property auth of '{_dir.File("app.json")}', and {c}[4] writes the property auth.token of it", One($"{c}[5]"));
+        Assert.Empty(byPath[$"{c}[6]"]);
+        Assert.Contains("is the vault file ($.secrets.vault); a secret's target must be another file", One($"{c}[7]"));
+
+        Assert.All(problems, p => Assert.NotNull(p.Line));
+        Assert.Throws<OpsConfigurationException>(() => OpsConfigLoader.Load(path));
+    }
 }
