@@ -459,7 +459,8 @@ public sealed class SecretService
         List<SecretTargetResult> targetResults, List<SecretCheckResult> checks, IOpsReporter reporter, Stopwatch clock, CancellationToken cancellationToken)
     {
         var name = definition.Name;
-        DateTimeOffset? until = fromVersion is null ? null : _time.GetUtcNow() + record.GracePeriod;
+        // Whole milliseconds, as the journal keeps it, so the result and Get-ManagedSecret agree.
+        DateTimeOffset? until = fromVersion is null ? null : DateTimeOffset.FromUnixTimeMilliseconds((_time.GetUtcNow() + record.GracePeriod).ToUnixTimeMilliseconds());
 
         // The previous value of any earlier rotation was replaced on the targets by this rotation's set step.
         await _store.Secrets.MarkPreviousRemovedAsync(name, _time.GetUtcNow(), CancellationToken.None).ConfigureAwait(false);
@@ -492,6 +493,9 @@ public sealed class SecretService
         List<SecretTargetResult> targetResults, List<SecretCheckResult> checks, IOpsReporter reporter, Stopwatch clock, CancellationToken cancellationToken,
         OperationCanceledException? rethrowCancellation = null)
     {
+        // Targets this run never wrote (their set failed, atomically, or was not reached) still hold what they held.
+        var written = targetResults.Where(t => t.Action == "set" && t.Status == SecretCheckStatus.Pass).Select(t => t.Target).ToHashSet(StringComparer.Ordinal);
+        var untouched = targetResults.Count == 0 ? [] : definition.Targets.Select(d => d.Display).Where(d => !written.Contains(d)).ToHashSet(StringComparer.Ordinal);
         var name = definition.Name;
         var token = record.RequestToken;
         await _store.Secrets.SetStepAsync(token, SecretRotationStep.Reverting, null, Serialize(targetResults, checks), cancellationToken).ConfigureAwait(false);
@@ -507,7 +511,7 @@ public sealed class SecretService
             var previous = await StillValidPreviousAsync(secret!, cancellationToken).ConfigureAwait(false);
             try
             {
-                await ApplyAllAsync(definition, current.Value, previous, "revert", revertResults, cancellationToken).ConfigureAwait(false);
+                await RevertTargetsAsync(definition, current.Value, previous, record.ToVersion, untouched, revertResults, cancellationToken).ConfigureAwait(false);
             }
             catch (SecretTargetException e)
             {
@@ -693,6 +697,55 @@ public sealed class SecretService
                 results.Add(new SecretTargetResult(target.Display, action, SecretCheckStatus.Fail, e.Message));
                 throw;
             }
+        }
+    }
+
+    /// <summary>
+    /// Puts the current value back on every target. A target that cannot be written is tolerated only when it provably
+    /// does not hold the pending value: this run never wrote it, or it reads back as something else.
+    /// </summary>
+    private async Task RevertTargetsAsync(ManagedSecretDefinition definition, SecretValue current, SecretValue? previous, int? pendingVersion,
+        HashSet<string> untouched, List<SecretTargetResult> results, CancellationToken cancellationToken)
+    {
+        SecretValue? pending = null;
+        if (pendingVersion is int v)
+        {
+            pending = ReadVault().Find(definition.Name)?.GetVersion(v)?.Value;
+        }
+
+        foreach (var d in definition.Targets)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var target = _targets(d);
+            try
+            {
+                await target.ApplyAsync(current, previous, cancellationToken).ConfigureAwait(false);
+                results.Add(new SecretTargetResult(target.Display, "revert", SecretCheckStatus.Pass, "current value back"));
+            }
+            catch (SecretTargetException e)
+            {
+                var holds = d.Kind == SecretTargetKind.Command ? null : SafeRead(target);
+                var unchanged = untouched.Contains(target.Display) || (d.Kind != SecretTargetKind.Command && (holds is null || pending is null || !holds.ValueEquals(pending)));
+                if (!unchanged)
+                {
+                    results.Add(new SecretTargetResult(target.Display, "revert", SecretCheckStatus.Fail, e.Message));
+                    throw;
+                }
+
+                results.Add(new SecretTargetResult(target.Display, "revert", SecretCheckStatus.Warn, $"not writable, but it never got the new value: {e.Message}"));
+            }
+        }
+    }
+
+    private static SecretValue? SafeRead(ISecretTarget target)
+    {
+        try
+        {
+            return target.ReadCurrent();
+        }
+        catch (Exception e) when (e is SecretTargetException or IOException or UnauthorizedAccessException)
+        {
+            return null;
         }
     }
 

@@ -158,6 +158,7 @@ public static class SqliteMigrations
             );
             CREATE INDEX ix_secret_rotations_name ON secret_rotations (name, started_at);
             CREATE INDEX ix_secret_rotations_state ON secret_rotations (state);
+            CREATE UNIQUE INDEX ux_secret_rotations_running ON secret_rotations (name COLLATE NOCASE) WHERE state = 'Running';
             """),
     ];
 }

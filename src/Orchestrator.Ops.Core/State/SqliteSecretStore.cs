@@ -19,7 +19,7 @@ internal sealed class SqliteSecretStore(SqliteStateStore store, TimeProvider tim
                 INSERT INTO secret_rotations (request_token, name, from_version, to_version, step, state, outcome, reason,
                     started_at, updated_at, ended_at, started_by, grace_ms, previous_valid_until, previous_removed_at, result_json)
                 VALUES ($token, $name, $from, $to, $step, $state, NULL, NULL, $started, $started, NULL, $by, $grace, NULL, NULL, NULL)
-                ON CONFLICT (request_token) DO NOTHING;
+                ON CONFLICT DO NOTHING;
                 """;
             cmd.Parameters.AddWithValue("$token", r.RequestToken);
             cmd.Parameters.AddWithValue("$name", r.Name);

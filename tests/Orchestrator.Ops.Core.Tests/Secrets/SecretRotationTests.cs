@@ -133,8 +133,9 @@ public sealed class SecretRotationTests : IAsyncLifetime
         }
 
         // The engine's own probes now carry the token: the wrapper is healthy in both slots.
-        var health = await engine.Health.GetWrapperHealthAsync(["routellm"], null, live: true, new RecordingReporter(), default);
-        Assert.All(health, h => Assert.Equal(Health.HealthStatus.Healthy, h.Status));
+        var probes = await engine.Health.ProbeAllAsync(new RecordingReporter(), default);
+        Assert.All(probes.Where(p => p.Wrapper == "routellm"), p => Assert.Equal((200, false), (p.StatusCode ?? 0, p.IsFailure)));
+        Assert.All(probes.Where(p => p.Wrapper == "external-tools"), p => Assert.Equal(401, p.StatusCode));
     }
 
     [Fact]
@@ -245,10 +246,11 @@ public sealed class SecretRotationTests : IAsyncLifetime
     {
         var blocked = Path.Combine(_dir.Path, "not-a-folder");
         File.WriteAllText(blocked, "a file where the target's folder should be");
-        var engine = await OpenAsync(extraItem: $$""",
+        var engine = await OpenAsync(extraItem: "," + """
                   { "name": "app-token",
                     "targets": [ { "type": "envFile", "path": "secrets/app.env", "variable": "APP_TOKEN" },
-                                 { "type": "file", "path": "not-a-folder/token" } ] }""");
+                                 { "type": "file", "path": "not-a-folder/token" } ] }
+            """);
         var reporter = new RecordingReporter();
         File.Delete(blocked);
         var first = await engine.Secrets.RotateAsync(Request("app-token"), reporter, default);
@@ -288,8 +290,9 @@ public sealed class SecretRotationTests : IAsyncLifetime
     [Fact]
     public async Task Bad_requests_get_clear_errors_and_change_nothing()
     {
-        var engine = await OpenAsync(extraItem: """,
-                  { "name": "provider-key", "source": "external", "targets": [ { "type": "file", "path": "provider.key" } ] }""");
+        var engine = await OpenAsync(extraItem: "," + """
+                  { "name": "provider-key", "source": "external", "targets": [ { "type": "file", "path": "provider.key" } ] }
+            """);
 
         var external = await Assert.ThrowsAsync<SecretException>(() => engine.Secrets.RotateAsync(Request("provider-key"), new RecordingReporter(), default));
         Assert.Equal(SecretFailure.ValueRequired, external.Failure);
