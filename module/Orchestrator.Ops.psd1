@@ -37,6 +37,8 @@
         'Restore-Backup'
         'Remove-Backup'
         'Invoke-DisasterRecoveryTest'
+        'Get-ManagedSecret'
+        'Update-Secret'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

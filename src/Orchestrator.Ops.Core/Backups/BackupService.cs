@@ -73,6 +73,13 @@ public sealed class BackupService(OpsConfig config, TimeProvider time, ILogger l
     private List<string> LiveFiles(IEnumerable<string> extraPaths)
     {
         var files = new List<string> { config.SourcePath };
+
+        // The vault is encrypted; its key file is never backed up beside it (keep the key elsewhere).
+        if (File.Exists(config.Secrets.VaultPath))
+        {
+            files.Add(config.Secrets.VaultPath);
+        }
+
         var points = Path.Combine(config.OpsRoot, "rollback-points");
         if (Directory.Exists(points))
         {
@@ -95,7 +102,7 @@ public sealed class BackupService(OpsConfig config, TimeProvider time, ILogger l
             }
         }
 
-        var storeFiles = new[] { config.Store.Path, config.Store.Path + "-wal", config.Store.Path + "-shm", config.Store.Path + "-journal" };
+        var storeFiles = new[] { config.Store.Path, config.Store.Path + "-wal", config.Store.Path + "-shm", config.Store.Path + "-journal", Path.GetFullPath(config.Secrets.KeyFile) };
         return files.Select(Path.GetFullPath).Distinct(StringComparer.Ordinal).Where(f => !storeFiles.Contains(f, StringComparer.Ordinal)).ToList();
     }
 
