@@ -34,6 +34,7 @@ public sealed class ConfigSchemaTests : IDisposable
     [InlineData("alerts")]
     [InlineData("deployment")]
     [InlineData("backups")]
+    [InlineData("secrets")]
     public void Every_section_property_the_schema_declares_is_accepted_and_its_default_is_the_loaders(string section)
     {
         var declared = Schema()["properties"]![section]!["properties"]!.AsObject();
@@ -68,6 +69,8 @@ public sealed class ConfigSchemaTests : IDisposable
         Assert.Equal(b.Deployment.RollbackFiles, a.Deployment.RollbackFiles);
         Assert.Equal(b.Backups with { Paths = [] }, a.Backups with { Paths = [] });
         Assert.Equal(b.Backups.Paths, a.Backups.Paths);
+        Assert.Equal(b.Secrets with { Items = [] }, a.Secrets with { Items = [] });
+        Assert.Equal(b.Secrets.Items.Select(i => (i.Name, i.IsServiceApiKey, i.Targets.Single().Display)), a.Secrets.Items.Select(i => (i.Name, i.IsServiceApiKey, i.Targets.Single().Display)));
     }
 
     [Fact]
@@ -75,7 +78,7 @@ public sealed class ConfigSchemaTests : IDisposable
     {
         var declared = Schema()["properties"]!.AsObject().Select(p => p.Key).Order();
 
-        Assert.Equal(["$schema", "activeSlot", "alerts", "backups", "deployment", "healthChecks", "opsRoot", "service", "slots", "store", "thresholds", "wrappers"], declared);
+        Assert.Equal(["$schema", "activeSlot", "alerts", "backups", "deployment", "healthChecks", "opsRoot", "secrets", "service", "slots", "store", "thresholds", "wrappers"], declared);
         Assert.Equal(["slots", "wrappers"], Schema()["required"]!.AsArray().Select(n => n!.GetValue<string>()).Order());
     }
 }

@@ -86,6 +86,24 @@ public sealed class FileTargetTests : IDisposable
     }
 
     [Fact]
+    public void A_loose_previous_file_about_to_be_removed_is_not_a_reason_to_refuse()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        var target = Target(strict: true);
+        Apply(target, Current, Previous);
+        SetMode(target.PreviousPath!, OwnerOnly | UnixFileMode.OtherRead);
+
+        Assert.Throws<SecretTargetException>(() => Apply(target, Current, Previous));
+        Apply(target, Current, null);
+
+        Assert.False(File.Exists(target.PreviousPath));
+    }
+
+    [Fact]
     public void A_folder_that_is_not_writable_fails_the_write_and_changes_nothing()
     {
         if (OperatingSystem.IsWindows())

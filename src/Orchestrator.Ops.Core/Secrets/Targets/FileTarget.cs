@@ -42,8 +42,9 @@ public sealed class FileTarget : ISecretTarget
         ArgumentNullException.ThrowIfNull(current);
         cancellationToken.ThrowIfCancellationRequested();
         TargetFiles.CheckMode(Path, Display, _strict, _warn);
-        if (PreviousPath is not null)
+        if (PreviousPath is not null && previous is not null)
         {
+            // Only a previous-value file about to be written: one about to be removed may keep its mode.
             TargetFiles.CheckMode(PreviousPath, Display, _strict, _warn);
         }
 
