@@ -36,7 +36,7 @@ public sealed class OpsEngine : IAsyncDisposable
         _deployment = new Lazy<Orchestrator.Ops.Core.Deployment.DeploymentService>(() => new Orchestrator.Ops.Core.Deployment.DeploymentService(
             config, store, Health, Alerts, Orchestrator.Ops.Core.Deployment.TrafficRouterFactory.Create(config, store, http, time), http, time, log));
         Secrets = new SecretService(config, store, Health, openVault,
-            d => SecretTargetFactory.Create(d, config.Secrets.Strict, warn), time, log);
+            d => SecretTargetFactory.Create(d, config.Secrets.Strict, warn, config.OpsRoot), time, log);
     }
 
     /// <summary>Secret rotation, the vault's metadata and values.</summary>

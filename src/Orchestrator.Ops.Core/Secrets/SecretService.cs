@@ -681,8 +681,15 @@ public sealed class SecretService
         }
     }
 
+    /// <summary>
+    /// Serializes target writes across processes: two secrets may share a file (one env file per slot), and each write
+    /// reads, changes and replaces the whole file.
+    /// </summary>
+    private IDisposable LockTargets(string operation) => VaultLock.Acquire(Settings.VaultPath + ".targets", TimeSpan.FromSeconds(30), operation);
+
     private async Task ApplyAllAsync(ManagedSecretDefinition definition, SecretValue current, SecretValue? previous, string action, List<SecretTargetResult> results, CancellationToken cancellationToken)
     {
+        using var held = LockTargets($"{action} {definition.Name}");
         foreach (var d in definition.Targets)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -707,6 +714,7 @@ public sealed class SecretService
     private async Task RevertTargetsAsync(ManagedSecretDefinition definition, SecretValue current, SecretValue? previous, int? pendingVersion,
         HashSet<string> untouched, List<SecretTargetResult> results, CancellationToken cancellationToken)
     {
+        using var held = LockTargets($"revert {definition.Name}");
         SecretValue? pending = null;
         if (pendingVersion is int v)
         {
