@@ -7,6 +7,7 @@ BeforeAll {
     Import-Module (Join-Path $PSScriptRoot '_TestHelpers.psm1') -Force
     Import-Module (Get-OpsModuleManifest) -Force
     $script:Root = New-OpsTestDirectory -Prefix 'ops-secrets'
+    $script:Scripts = New-OpsTestDirectory -Prefix 'ops-secrets-scripts'
     $script:Sandbox = Start-OpsSandbox -Root $script:Root -PassThru
     $script:Config = $script:Sandbox.ConfigPath
     $script:Vault = Join-Path $script:Root 'secrets/vault.bin'
@@ -29,7 +30,8 @@ BeforeAll {
         if ($line) { $line.Substring($Name.Length + 1) } else { $null }
     }
     function script:Invoke-Child([string] $Body, [hashtable] $Environment = @{}) {
-        $script = Join-Path $script:Root "child-$([Guid]::NewGuid().ToString('N').Substring(0, 8)).ps1"
+        # Outside the ops root: the leak scan reads every file under it, and a script holds its own test value.
+        $script = Join-Path $script:Scripts "child-$([Guid]::NewGuid().ToString('N').Substring(0, 8)).ps1"
         Set-Content -LiteralPath $script -Value "Import-Module '$(Get-OpsModuleManifest)'; `$ErrorActionPreference = 'Continue'; $Body"
         Invoke-ChildPwsh -ScriptPath $script -Environment $Environment
     }
@@ -38,7 +40,7 @@ BeforeAll {
 AfterAll {
     Stop-OpsService -ConfigPath $script:Config -ErrorAction SilentlyContinue
     Stop-OpsSandbox -Root $script:Root -ErrorAction SilentlyContinue
-    Remove-Item -LiteralPath $script:Root -Recurse -Force -ErrorAction SilentlyContinue
+    Remove-Item -LiteralPath $script:Root, $script:Scripts -Recurse -Force -ErrorAction SilentlyContinue
 }
 
 Describe 'Wrapper tokens managed by Start-OpsSandbox' {
@@ -51,7 +53,8 @@ Describe 'Wrapper tokens managed by Start-OpsSandbox' {
         Get-EnvValue $script:GreenEnv 'ROUTELLM_TOKEN' | Should-Be $value
         ((Get-ManagedSecret -ConfigPath $script:Config -Name routellm-token -AsSecureString) -is [securestring]) | Should-BeTrue
         $health = Get-WrapperHealth -ConfigPath $script:Config -Live
-        $health | ForEach-Object { "$($_.Status)" | Should-Be 'Healthy' }
+        $health.Count | Should-Be 6
+        $health | ForEach-Object { $_.SuccessRate | Should-Be 100 }
         # Without the token the wrapper refuses.
         $url = ($script:Sandbox.Instances | Where-Object { $_.Wrapper -eq 'routellm' -and $_.Slot -eq 'blue' }).BaseUrl
         (Invoke-WebRequest -Uri "$($url.AbsoluteUri.TrimEnd('/'))/health" -SkipHttpErrorCheck).StatusCode | Should-Be 401
@@ -96,7 +99,7 @@ Describe 'Update-Secret' {
         $done = Update-Secret -ConfigPath $script:Config -CompleteExpired -Name routellm-token -Force -Confirm:$false
         $done.Outcome | Should-Be 'Completed'
         Get-EnvValue $script:BlueEnv 'ROUTELLM_TOKEN_PREVIOUS' | Should-BeNull
-        @(Get-WrapperHealth -ConfigPath $script:Config -Name routellm -Live | Where-Object Status -NE 'Healthy').Count | Should-Be 0
+        @(Get-WrapperHealth -ConfigPath $script:Config -Name routellm -Live | Where-Object SuccessRate -NE 100).Count | Should-Be 0
     }
 
     It 'takes an issued value for an external secret, and refuses to generate one' {
@@ -163,7 +166,7 @@ Describe 'A vault that cannot be trusted' {
         $before = [Convert]::ToBase64String([IO.File]::ReadAllBytes($script:Vault))
         $wrong = [Convert]::ToBase64String([Security.Cryptography.RandomNumberGenerator]::GetBytes(32))
         $r = Invoke-Child "Update-Secret -ConfigPath '$script:Config' -Name routellm-token -Confirm:`$false" -Environment @{ ORCHESTRATOR_OPS_VAULT_KEY = $wrong }
-        $r.Output | Should-BeLikeString '*vault key does not match*'
+        ($r.Output + $r.Error) | Should-BeLikeString '*vault key does not match*'
         [Convert]::ToBase64String([IO.File]::ReadAllBytes($script:Vault)) | Should-Be $before
     }
 
@@ -190,7 +193,7 @@ Describe 'A vault that cannot be trusted' {
             $r = Update-Secret -ConfigPath $script:Config -Name external-tools-token -Confirm:$false -WarningVariable warn 3>$null
             $r.Outcome | Should-Be 'Rotated'
             ($warn -join ' ') | Should-BeLikeString '*green.env*'
-            (Get-Item $script:GreenEnv).UnixFileMode.ToString() | Should-Be 'UserRead, UserWrite'
+            [int](Get-Item $script:GreenEnv).UnixFileMode | Should-Be 384 # 0600
 
             chmod 644 $script:GreenEnv
             $strict = Join-Path $script:Root 'strict.json'
@@ -262,7 +265,8 @@ New-Backup -ConfigPath `$c -Verbose -Debug | Out-String -Width 300
 "@
         $run = Invoke-Child $body
         $run.Output | Should-BeLikeString '*provider-key*'
-        $run.Output.Contains($marker) | Should-BeFalse
+        ($run.Output + $run.Error) | Should-BeLikeString '*SecretNotConfigured*'
+        ($run.Output + $run.Error).Contains($marker) | Should-BeFalse
         # The value did arrive where it belongs.
         (Get-Content -Raw -LiteralPath (Join-Path $script:Root 'app/settings.json')).Contains($marker) | Should-BeTrue
 
@@ -271,7 +275,7 @@ New-Backup -ConfigPath `$c -Verbose -Debug | Out-String -Width 300
             Where-Object { $excluded -notcontains $_.FullName -and $_.Extension -notin '.zst', '.gz' } |
             Where-Object { [IO.File]::ReadAllText($_.FullName).Contains($marker) } |
             ForEach-Object FullName
-        @($hits).Count | Should-Be 0
+        ($hits -join ', ') | Should-Be ''
         # Backups hold the vault (encrypted) and the targets; their manifests and logs must not hold the value either.
         @(Get-ChildItem -LiteralPath (Join-Path $script:Root 'backups') -Recurse -File -Filter *.json -ErrorAction SilentlyContinue |
             Where-Object { [IO.File]::ReadAllText($_.FullName).Contains($marker) }).Count | Should-Be 0
