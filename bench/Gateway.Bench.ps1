@@ -105,8 +105,17 @@ try {
         if (([uri]$u).Host -ne '127.0.0.1') { throw "service is not on 127.0.0.1: $u" }
     }
 
+    # The wrappers require their token (Start-OpsSandbox manages one per wrapper). The gateway adds it itself; nginx
+    # is configured to add it the same way, and wrk sends it to the instance directly — all from owner-only files.
+    $token = Get-ManagedSecret -ConfigPath $sandbox.ConfigPath -Name routellm-token -AsPlainText
+    $tokenLua = Join-Path $root 'wrapper-token.lua'
+    New-Item -ItemType File -Path $tokenLua | Out-Null
+    [IO.File]::SetUnixFileMode($tokenLua, [IO.UnixFileMode]'UserRead, UserWrite')
+    Set-Content -LiteralPath $tokenLua -Value "wrk.headers[`"Authorization`"] = `"Bearer $token`""
+
     # nginx in the foreground as our own child, everything under the temp dir.
     New-Item -ItemType Directory -Path $nginxDir | Out-Null
+    [IO.File]::SetUnixFileMode($nginxDir, [IO.UnixFileMode]'UserRead, UserWrite, UserExecute')
     $nginxPort = Get-FreePort
     $conf = Join-Path $nginxDir 'nginx.conf'
     @"
@@ -129,10 +138,13 @@ http {
             proxy_pass http://u;
             proxy_http_version 1.1;
             proxy_set_header Connection "";
+            proxy_set_header Authorization "Bearer $token";
         }
     }
 }
 "@ | Set-Content -LiteralPath $conf
+    [IO.File]::SetUnixFileMode($conf, [IO.UnixFileMode]'UserRead, UserWrite')
+    $token = $null
     $psi = [Diagnostics.ProcessStartInfo]::new($nginxExe)
     foreach ($a in '-c', $conf, '-p', "$nginxDir/", '-e', "$nginxDir/error.log") { $psi.ArgumentList.Add($a) }
     $psi.UseShellExecute = $false
@@ -159,7 +171,7 @@ http {
     # same service process for seconds (seen on this 2-core box), which would measure that stall instead.
     $targets = [ordered]@{
         api     = @{ Url = "$api/api/system/health"; Script = $lua }
-        direct  = @{ Url = "$direct/health"; Script = $null }
+        direct  = @{ Url = "$direct/health"; Script = $tokenLua }
         nginx   = @{ Url = "$nginxUrl/health"; Script = $null }
         gateway = @{ Url = "$gateway/routellm/health"; Script = $null }
     }

@@ -42,6 +42,12 @@ public sealed class RemoteCmdletTests : IClassFixture<SandboxSessionFixture>, IA
         doc.Remove("$schema");
         doc["alerts"] = new JsonObject { ["forSeconds"] = 0 };
         doc["healthChecks"]!["minimumSamples"] = 1;
+
+        // The wrappers' tokens stay in the sandbox's vault; this copy only reads them.
+        var sandboxSecrets = Path.Combine(Path.GetDirectoryName(_f.Sandbox.ConfigPath)!, "secrets");
+        doc["secrets"]!["vault"] = Path.Combine(sandboxSecrets, "vault.bin");
+        doc["secrets"]!["keyFile"] = Path.Combine(sandboxSecrets, "vault.key");
+        doc["secrets"]!["manageServiceApiKey"] = false;
         _config = Path.Combine(_dir, "ops.json");
         await File.WriteAllTextAsync(_config, doc.ToJsonString());
 

@@ -242,6 +242,23 @@ public sealed class SecretRotationTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_test_command_that_hangs_is_killed_at_its_timeout_and_the_rotation_reverts()
+    {
+        var engine = await OpenAsync(testCommand: """ "testCommand": { "command": ["sleep", "60"], "timeoutSeconds": 1 }, """);
+        await engine.Secrets.RotateAsync(Request("routellm-token"), new RecordingReporter(), default);
+        var v1 = engine.Secrets.Reveal("routellm-token").RevealString();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        var result = await engine.Secrets.RotateAsync(Request("routellm-token"), new RecordingReporter(), default);
+
+        Assert.Equal("Reverted", result.Outcome);
+        Assert.InRange(clock.Elapsed, TimeSpan.Zero, TimeSpan.FromSeconds(20));
+        Assert.Contains("test command", result.Reason);
+        Assert.Equal(v1, engine.Secrets.Reveal("routellm-token").RevealString());
+        Assert.Contains($"ROUTELLM_TOKEN={v1}", Env("green"));
+    }
+
+    [Fact]
     public async Task A_target_that_cannot_be_written_reverts_the_others_and_says_which()
     {
         var blocked = Path.Combine(_dir.Path, "not-a-folder");
