@@ -31,7 +31,8 @@ public sealed class OpsEngine : IAsyncDisposable
         Log = log;
         _ownedLogger = ownedLogger;
         Time = time;
-        Health = new HealthService(config, store, new WrapperProber(http, config.HealthChecks, time), time, log);
+        Health = new HealthService(config, store, new WrapperProber(http, config.HealthChecks, time), time, log,
+            new WrapperProber(http, config.HealthChecks with { Retries = 0 }, time));
         Alerts = new AlertService(config.Alerts, store, time, new WebhookNotifier(http, config.Alerts.Webhooks, time, log), log);
         _deployment = new Lazy<Orchestrator.Ops.Core.Deployment.DeploymentService>(() => new Orchestrator.Ops.Core.Deployment.DeploymentService(
             config, store, Health, Alerts, Orchestrator.Ops.Core.Deployment.TrafficRouterFactory.Create(config, store, http, time), http, time, log));

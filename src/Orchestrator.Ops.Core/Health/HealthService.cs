@@ -20,12 +20,15 @@ public sealed class HealthService
     private readonly OpsConfig _config;
     private readonly IStateStore _store;
     private readonly WrapperProber _prober;
+    private readonly WrapperProber _verifier;
     private readonly TimeProvider _time;
     private readonly ILogger _monitorLog;
     private readonly ILogger _healthLog;
 
-    public HealthService(OpsConfig config, IStateStore store, WrapperProber prober, TimeProvider time, ILogger log)
+    /// <param name="verifier">Probes a rotation's new value once per call (no retries: the caller decides when to ask again); the main prober when null.</param>
+    public HealthService(OpsConfig config, IStateStore store, WrapperProber prober, TimeProvider time, ILogger log, WrapperProber? verifier = null)
     {
+        _verifier = verifier ?? prober;
         _config = config;
         _store = store;
         _prober = prober;
@@ -199,7 +202,7 @@ public sealed class HealthService
         var targets = Select([wrapper], null)
             .Select(p => new ProbeTarget(p.Wrapper.Name, p.Slot.Name, HealthUrl(p.Slot.UrlOf(p.Wrapper.Name)!, p.Wrapper.HealthPath), credential))
             .ToList();
-        var results = await Task.WhenAll(targets.Select(t => _prober.ProbeAsync(t, cancellationToken))).ConfigureAwait(false);
+        var results = await Task.WhenAll(targets.Select(t => _verifier.ProbeAsync(t, cancellationToken))).ConfigureAwait(false);
         return results;
     }
 

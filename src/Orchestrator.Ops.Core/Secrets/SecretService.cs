@@ -569,18 +569,27 @@ public sealed class SecretService
         foreach (var wrapper in definition.Wrappers)
         {
             var deadline = _time.GetUtcNow() + VerifyPatience;
+            var otherFailures = 0;
             IReadOnlyList<Health.OperationRecord> probes;
             while (true)
             {
                 probes = await _health.ProbeWithCredentialAsync(wrapper, value, cancellationToken).ConfigureAwait(false);
                 var rejected = probes.Any(p => p.StatusCode is (int)HttpStatusCode.Unauthorized or (int)HttpStatusCode.Forbidden);
-                if (!rejected || _time.GetUtcNow() >= deadline)
+                var activeFailed = !rejected && probes.Any(p => p.IsFailure && string.Equals(p.Slot, active, StringComparison.OrdinalIgnoreCase));
+                if (activeFailed)
+                {
+                    otherFailures++;
+                }
+
+                // A consumer reloads its env file a moment after it changed, answering 401 until then: ask again
+                // soon, until the patience runs out. Another failure of the active slot gets the configured retries.
+                var again = rejected || (activeFailed && otherFailures <= _config.HealthChecks.Retries);
+                if (!again || _time.GetUtcNow() >= deadline)
                 {
                     break;
                 }
 
-                // A consumer that reloads its env file a moment later still answers 401: ask again.
-                await Task.Delay(TimeSpan.FromMilliseconds(200), _time, cancellationToken).ConfigureAwait(false);
+                await Task.Delay(rejected ? TimeSpan.FromMilliseconds(25) : _config.HealthChecks.RetryDelay, _time, cancellationToken).ConfigureAwait(false);
             }
 
             foreach (var p in probes)
