@@ -102,6 +102,19 @@ public sealed class SecretService
         return list;
     }
 
+    /// <summary>
+    /// The configured secrets due for rotation: no value yet, or a current value at least <paramref name="olderThan"/> old
+    /// (each secret's rotateAfterDays when null), with the limit that applied.
+    /// </summary>
+    public async Task<IReadOnlyList<(ManagedSecretDefinition Definition, ManagedSecretInfo Info, TimeSpan Limit)>> GetDueAsync(TimeSpan? olderThan, CancellationToken cancellationToken)
+    {
+        var infos = await GetAsync(cancellationToken).ConfigureAwait(false);
+        return Settings.Items
+            .Select(d => (Definition: d, Info: infos.First(i => string.Equals(i.Name, d.Name, StringComparison.OrdinalIgnoreCase)), Limit: olderThan ?? d.RotateAfter ?? Settings.RotateAfter))
+            .Where(x => x.Info.CurrentVersion is null || x.Info.Age >= x.Limit)
+            .ToList();
+    }
+
     /// <summary>The Current value of <paramref name="name"/>; the caller decides how it leaves the process.</summary>
     public SecretValue Reveal(string name)
     {

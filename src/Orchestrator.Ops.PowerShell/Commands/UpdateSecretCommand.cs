@@ -152,19 +152,11 @@ public sealed class UpdateSecretCommand : SecretCmdlet
 
     private void RotateDue(OpsConfig config, Core.OpsEngineOptions options)
     {
-        var infos = RunWithEngine(config, options, (engine, _, ct) => engine.Secrets.GetAsync(ct));
+        var due = RunWithEngine(config, options, (engine, _, ct) => engine.Secrets.GetDueAsync(OlderThan, ct));
         FlushWarnings();
-        foreach (var definition in config.Secrets.Items)
+        WriteVerbose($"{due.Count} of {config.Secrets.Items.Count} secret(s) due.");
+        foreach (var (definition, info, limit) in due)
         {
-            var info = infos.First(i => string.Equals(i.Name, definition.Name, StringComparison.OrdinalIgnoreCase));
-            var limit = OlderThan ?? definition.RotateAfter ?? config.Secrets.RotateAfter;
-            var due = info.CurrentVersion is null || info.Age >= limit;
-            if (!due)
-            {
-                WriteVerbose($"'{definition.Name}' is {info.Age?.TotalDays:0.#} days old; not due (limit {limit.TotalDays:0.#} days).");
-                continue;
-            }
-
             if (definition.Source == SecretSource.External)
             {
                 WriteWarning($"'{definition.Name}' is due, but its value comes from outside: rotate it with Update-Secret -Name {definition.Name} -Value <SecureString>.");

@@ -81,18 +81,7 @@ public sealed partial class EnvFileTarget : ISecretTarget
         }
 
         var bytes = TargetFiles.StrictUtf8.GetBytes(document.Text);
-        try
-        {
-            TargetFiles.Write(Path, existing, bytes, Display);
-        }
-        finally
-        {
-            CryptographicOperations.ZeroMemory(bytes);
-            if (existing is not null)
-            {
-                CryptographicOperations.ZeroMemory(existing);
-            }
-        }
+        TargetFiles.Write(Path, existing, bytes, Display); // zeroes both buffers
 
         return Task.CompletedTask;
     }

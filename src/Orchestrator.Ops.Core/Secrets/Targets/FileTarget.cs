@@ -121,14 +121,6 @@ public sealed class FileTarget : ISecretTarget
         {
             throw new SecretTargetException(Display, $"{Display}: {what} '{path}' could not be written: {TargetFiles.Reason(e.InnerException ?? e)}. Nothing was changed.", e.InnerException);
         }
-        finally
-        {
-            CryptographicOperations.ZeroMemory(bytes);
-            if (existing is not null)
-            {
-                CryptographicOperations.ZeroMemory(existing);
-            }
-        }
     }
 
     public override string ToString() => Display;

@@ -85,18 +85,7 @@ public sealed class JsonFileTarget : ISecretTarget
         }
 
         var bytes = TargetFiles.StrictUtf8.GetBytes(root.ToJsonString(WriteOptions) + "\n");
-        try
-        {
-            TargetFiles.Write(Path, existing, bytes, Display);
-        }
-        finally
-        {
-            CryptographicOperations.ZeroMemory(bytes);
-            if (existing is not null)
-            {
-                CryptographicOperations.ZeroMemory(existing);
-            }
-        }
+        TargetFiles.Write(Path, existing, bytes, Display); // zeroes both buffers
 
         return Task.CompletedTask;
     }

@@ -55,22 +55,31 @@ internal static class TargetFiles
 
     /// <summary>
     /// Writes <paramref name="content"/> atomically with mode 0600, unless the file already holds exactly these bytes with
-    /// that mode (so applying the same values again does not even touch the file).
+    /// that mode (so applying the same values again does not even touch the file). Both buffers hold values, so both are
+    /// zeroed before it returns, written or not.
     /// </summary>
     public static void Write(string path, byte[]? existing, byte[] content, string display)
     {
-        if (existing is not null && CryptographicOperations.FixedTimeEquals(existing, content) && HasOwnerOnlyMode(path))
-        {
-            return;
-        }
-
         try
         {
+            if (existing is not null && CryptographicOperations.FixedTimeEquals(existing, content) && HasOwnerOnlyMode(path))
+            {
+                return;
+            }
+
             AtomicFile.WriteAllBytes(path, content, OwnerOnlyFile.Mode);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw Unwritten(display, e);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(content);
+            if (existing is not null)
+            {
+                CryptographicOperations.ZeroMemory(existing);
+            }
         }
     }
 
