@@ -353,6 +353,8 @@ public sealed class SecretService
         Step("creating the pending version", 10);
         int pendingVersion;
         int? fromVersion;
+        SecretValue? current;
+        SecretValue pendingValue;
         using (var handle = _open(true))
         {
             var before = handle.Vault.Read().Find(name);
@@ -381,15 +383,15 @@ public sealed class SecretService
                 return c.AddVersion(name, value, [VaultLabels.Pending], request.RequestedBy, _time.GetUtcNow());
             }, $"create a pending version of {name}");
             var secret = after.Find(name)!;
-            pendingVersion = secret.WithLabel(VaultLabels.Pending)!.Version;
-            fromVersion = secret.Current?.Version;
+            var pending = secret.WithLabel(VaultLabels.Pending)!;
+            (pendingVersion, pendingValue) = (pending.Version, pending.Value);
+            (fromVersion, current) = (secret.Current?.Version, secret.Current?.Value);
         }
 
         await _store.Secrets.SetStepAsync(token, SecretRotationStep.Created, pendingVersion, null, cancellationToken).ConfigureAwait(false);
         _log.Information("Rotation {RequestToken} of {Secret}: pending version {Version} created", token, name, pendingVersion);
         record = record with { ToVersion = pendingVersion, FromVersion = fromVersion };
 
-        var (current, pendingValue) = ReadPair(name, pendingVersion);
         var first = current is null;
 
         // Set: every target gets the pending value, with the current one beside it as the previous (still accepted).
@@ -795,12 +797,6 @@ public sealed class SecretService
     private async Task<SecretRotationRecord?> LastFinishedAsync(string name, CancellationToken cancellationToken) =>
         (await _store.Secrets.GetRotationsAsync(name, runningOnly: false, 20, cancellationToken).ConfigureAwait(false))
         .FirstOrDefault(r => r.State == SecretRotationState.Succeeded);
-
-    private (SecretValue? Current, SecretValue Pending) ReadPair(string name, int pendingVersion)
-    {
-        var secret = ReadVault().Find(name)!;
-        return (secret.Current?.Value, secret.GetVersion(pendingVersion)!.Value);
-    }
 
     private VaultContents ReadVault()
     {
