@@ -39,6 +39,7 @@
         'Invoke-DisasterRecoveryTest'
         'Get-ManagedSecret'
         'Update-Secret'
+        'Invoke-OpsRunbook'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -54,6 +54,9 @@ public sealed class OpsEngine : IAsyncDisposable
     /// <summary>Backups: create, verify, restore, retention, the disaster-recovery drill.</summary>
     public Backups.BackupService Backups => new(Config, Time, Log);
 
+    /// <summary>The runbook's checklists and investigations (Invoke-OpsRunbook), built on the other capabilities.</summary>
+    public Runbooks.RunbookService Runbooks => new(this);
+
     /// <summary>Blue-green switches, rollback points and rollbacks (the router is built on first use).</summary>
     public Orchestrator.Ops.Core.Deployment.DeploymentService Deployment => _deployment.Value;
 

@@ -26,6 +26,9 @@ internal sealed class CmdletReporter : IOpsReporter
 
     public void Warning(string message) => Post(c => c.WriteWarning(message));
 
+    /// <summary>Writes a result to the pipeline while the work still runs (results of a long run appear as they are decided).</summary>
+    public void Output(object value) => Post(c => c.WriteObject(value));
+
     public void Complete() => _queue.CompleteAdding();
 
     /// <summary>Writes everything reported until <see cref="Complete"/> is called. Runs on the pipeline thread.</summary>

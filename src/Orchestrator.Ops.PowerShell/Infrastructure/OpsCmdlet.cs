@@ -69,6 +69,17 @@ public abstract class OpsCmdlet : PSCmdlet, IDisposable
         });
 
     /// <summary>
+    /// Opens the engine and runs work that hands out results while it runs: each value given to the output callback is
+    /// written to the pipeline at once, from the pipeline thread, before the work ends.
+    /// </summary>
+    protected T RunWithEngineStreaming<T>(OpsConfig config, Func<OpsEngine, IOpsReporter, Action<object>, CancellationToken, Task<T>> work) =>
+        Run(async (reporter, ct) =>
+        {
+            await using var engine = await OpsEngine.OpenAsync(config, null, ct).ConfigureAwait(false);
+            return await work(engine, reporter, ((CmdletReporter)reporter).Output, ct).ConfigureAwait(false);
+        });
+
+    /// <summary>
     /// Runs backup work with the ops log but without opening the state store: backups must list, verify and restore
     /// even when the store is locked or corrupt.
     /// </summary>
