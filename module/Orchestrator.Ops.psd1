@@ -22,6 +22,7 @@
         'Start-OpsService'
         'Stop-OpsService'
         'Get-OpsService'
+        'Get-OpsResourceUsage'
         'Get-HealthAlert'
         'Confirm-HealthAlert'
         'Get-DeploymentSlot'

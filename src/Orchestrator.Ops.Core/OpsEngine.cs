@@ -51,6 +51,9 @@ public sealed class OpsEngine : IAsyncDisposable
 
     private readonly Lazy<Orchestrator.Ops.Core.Deployment.DeploymentService> _deployment;
 
+    /// <summary>CPU, memory and disk use of the host and of the service process against the runbook's targets.</summary>
+    public Host.ResourceService Resources => new(Config, Time);
+
     /// <summary>Backups: create, verify, restore, retention, the disaster-recovery drill.</summary>
     public Backups.BackupService Backups => new(Config, Time, Log);
 

@@ -10,13 +10,14 @@ namespace Orchestrator.Ops.Service;
 
 /// <summary>
 /// Probes every wrapper in every slot once at start and then every healthChecks.interval, on the injected clock,
-/// then evaluates the alert rules over the active slot, the machine's CPU and memory, and configuration drift.
+/// then evaluates the alert rules over the active slot, the machine's CPU, memory and disk (the numbers Get-OpsResourceUsage
+/// shows), and configuration drift.
 /// A failed round (a locked store, anything) is logged and the loop goes on; a hanging wrapper costs only its own timeout.
 /// </summary>
 internal sealed class MonitorLoop(OpsEngine engine, TimeProvider time, IOpsReporter? observer = null) : BackgroundService
 {
     private readonly Serilog.ILogger _log = engine.Log.ForCategory(OpsLogging.MonitorCategory);
-    private readonly HostSampler _host = new();
+    private readonly ResourceService _resources = new(engine.Config, time);
     private readonly ConfigDriftDetector _drift = new(engine.Config.SourcePath);
     private const int HistoryLimit = 100;
     private readonly object _gate = new();
@@ -80,7 +81,6 @@ internal sealed class MonitorLoop(OpsEngine engine, TimeProvider time, IOpsRepor
                 // Alerts watch the slot that serves traffic; the round just probed it, so nothing is probed again here.
                 var active = await engine.Health.GetActiveSlotAsync(stoppingToken).ConfigureAwait(false);
                 var health = await engine.Health.GetWrapperHealthAsync(null, active, live: false, reporter, stoppingToken).ConfigureAwait(false);
-                var host = _host.Sample();
                 // Drift: the file changed since the service loaded it, or a configured file differs from the last stable point.
                 var (_, drifted) = await engine.Deployment.GetDriftAsync(stoppingToken).ConfigureAwait(false);
                 if (drifted.Count > 0)
@@ -89,7 +89,7 @@ internal sealed class MonitorLoop(OpsEngine engine, TimeProvider time, IOpsRepor
                         drifted.Count, drifted[0].RollbackPointId, string.Join(", ", drifted.Select(d => $"{d.Path} ({d.Status})")));
                 }
 
-                var system = new SystemSignals(host.CpuPercent, host.MemoryPercent, _drift.HasDrifted() || drifted.Count > 0);
+                var system = _resources.SampleSignals(_drift.HasDrifted() || drifted.Count > 0);
                 var transitions = await engine.Alerts.EvaluateAsync(health, system, stoppingToken).ConfigureAwait(false);
                 await PruneIfDueAsync(stoppingToken).ConfigureAwait(false);
                 result = new MonitorRound(0, records.Count, null) { AlertTransitions = transitions.Count };

@@ -51,6 +51,28 @@ Describe 'The monitoring service from PowerShell' {
         $status.ProcessId | Should-Be $script:Info.ProcessId
     }
 
+    It 'measures the service process beside the host against the runbook targets' {
+        $rows = Get-OpsResourceUsage -ConfigPath $script:Config -SampleInterval 300ms
+        ($rows | ForEach-Object { "$($_.Scope)/$($_.Resource)" }) | Should-BeCollection @('Host/Cpu', 'Host/Memory', 'Host/Disk', 'Service/Cpu', 'Service/Memory', 'Service/Disk')
+        ($rows | Where-Object Resource -eq 'Cpu').Target | Should-BeCollection @(70, 70)
+        ($rows | Where-Object Resource -eq 'Memory').Target | Should-BeCollection @(80, 80)
+        $memory = $rows | Where-Object { $_.Scope -eq 'Service' -and $_.Resource -eq 'Memory' }
+        $memory.Detail | Should-BeLikeString "process $($script:Info.ProcessId),*"
+        $rss = (Get-Process -Id $script:Info.ProcessId).WorkingSet64
+        $memory.Used | Should-BeGreaterThan ($rss / 2)
+        $memory.Used | Should-BeLessThan ($rss * 2)
+        "$($memory.Status)" | Should-Be 'Ok'
+        $cpu = $rows | Where-Object { $_.Scope -eq 'Service' -and $_.Resource -eq 'Cpu' }
+        $cpu.Percent -ge 0 -and $cpu.Percent -le 100 | Should-BeTrue
+        $disk = $rows | Where-Object { $_.Scope -eq 'Service' -and $_.Resource -eq 'Disk' }
+        $logs = (Get-ChildItem -LiteralPath (Join-Path $script:Root 'logs') -File -Recurse | Measure-Object Length -Sum).Sum
+        $disk.Used | Should-BeGreaterThan ($logs - 1)
+
+        @(Get-OpsResourceUsage -ConfigPath $script:Config -Scope Service -SampleInterval 100ms).Scope | Sort-Object -Unique | Should-Be 'Service'
+        @(Get-OpsResourceUsage -ConfigPath $script:Config -OverTarget -SampleInterval 100ms | Where-Object Status -ne 'OverTarget').Count | Should-Be 0
+        { Get-OpsResourceUsage -ConfigPath $script:Config -SampleInterval 5ms } | Should-Throw -ExceptionMessage '*out of range*'
+    }
+
     It 'serves the runbook API with the key and refuses without it' {
         $key = (Get-Content -Raw -LiteralPath $script:Info.ApiKeyPath).Trim()
         $url = "$($script:Info.ApiUrl.AbsoluteUri.TrimEnd('/'))/api/system/health"

@@ -17,6 +17,8 @@ public enum AlertMetric
     CpuPercent,
     /// <summary>The machine's memory use, percent (a system rule).</summary>
     MemoryPercent,
+    /// <summary>Disk use of the file system holding the ops root, percent (a system rule).</summary>
+    DiskPercent,
     /// <summary>1 when the configuration file changed since the service loaded it, else 0 (a system rule).</summary>
     ConfigurationDrift,
 }

@@ -9,7 +9,7 @@ public sealed record AlertRule(string Name, AlertSeverity Severity, AlertMetric 
     public bool IsBreachedBy(double value) => Below ? value < Threshold : value > Threshold;
 
     /// <summary>True for rules about the machine or the service rather than one wrapper.</summary>
-    public bool IsSystemRule => Metric is AlertMetric.CpuPercent or AlertMetric.MemoryPercent or AlertMetric.ConfigurationDrift;
+    public bool IsSystemRule => Metric is AlertMetric.CpuPercent or AlertMetric.MemoryPercent or AlertMetric.DiskPercent or AlertMetric.ConfigurationDrift;
 
     public string Describe(double value)
     {

@@ -215,6 +215,7 @@ public sealed class AlertService
                 {
                     AlertMetric.CpuPercent => system.CpuPercent,
                     AlertMetric.MemoryPercent => system.MemoryPercent,
+                    AlertMetric.DiskPercent => system.DiskPercent,
                     AlertMetric.ConfigurationDrift => system.ConfigurationDrifted is { } d ? (d ? 1 : 0) : null,
                     _ => null,
                 };

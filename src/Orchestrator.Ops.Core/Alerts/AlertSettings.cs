@@ -26,6 +26,7 @@ public sealed record AlertSettings
         new("HealthScoreLow", AlertSeverity.Warning, AlertMetric.HealthScore, Below: true, t.HealthWarningPercent, @for),
         new("CpuHigh", AlertSeverity.Warning, AlertMetric.CpuPercent, Below: false, 70, @for),
         new("MemoryHigh", AlertSeverity.Warning, AlertMetric.MemoryPercent, Below: false, 80, @for),
+        new("DiskHigh", AlertSeverity.Warning, AlertMetric.DiskPercent, Below: false, 80, @for),
         new("ConfigurationDrift", AlertSeverity.Warning, AlertMetric.ConfigurationDrift, Below: false, 0, TimeSpan.Zero),
     ];
 }

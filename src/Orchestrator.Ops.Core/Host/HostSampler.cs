@@ -17,6 +17,7 @@ public sealed class HostSampler
     public HostSample Sample()
     {
         double? cpu = null;
+        var memory = ReadMemory();
         if (ReadCpu() is { } now)
         {
             if (_previous is { } before && now.Total > before.Total)
@@ -27,10 +28,15 @@ public sealed class HostSampler
             _previous = now;
         }
 
-        return new HostSample(cpu, ReadMemory());
+        return new HostSample(cpu, memory is { } m ? Math.Round(100.0 * m.Used / m.Total, 1) : null)
+        {
+            MemoryUsedBytes = memory?.Used,
+            MemoryTotalBytes = memory?.Total,
+        };
     }
 
-    private (ulong Busy, ulong Total)? ReadCpu()
+    /// <summary>All CPUs' busy and total time since boot in clock ticks (the first line of /proc/stat); null without /proc.</summary>
+    public (ulong Busy, ulong Total)? ReadCpu()
     {
         try
         {
@@ -58,7 +64,8 @@ public sealed class HostSampler
         }
     }
 
-    private double? ReadMemory()
+    /// <summary>Memory in use (total less available) and total, in bytes; null without /proc.</summary>
+    public (long Used, long Total)? ReadMemory()
     {
         try
         {
@@ -75,7 +82,7 @@ public sealed class HostSampler
                 }
             }
 
-            return total is > 0 && available is { } a ? Math.Round(100.0 * (total.Value - a) / total.Value, 1) : null;
+            return total is > 0 && available is { } a && a <= total.Value ? ((long)(total.Value - a) * 1024, (long)total.Value * 1024) : null;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException or OverflowException)
         {

@@ -5,7 +5,7 @@ using System.Text.RegularExpressions;
 namespace Orchestrator.Ops.PowerShell.Infrastructure;
 
 /// <summary>
-/// Lets a TimeSpan parameter take the short forms operators type: <c>30d</c>, <c>12h</c>, <c>90m</c>, <c>45s</c>
+/// Lets a TimeSpan parameter take the short forms operators type: <c>30d</c>, <c>12h</c>, <c>90m</c>, <c>45s</c>, <c>500ms</c>
 /// (and combinations such as <c>1d12h</c>), besides a TimeSpan or its "d.hh:mm:ss" text.
 /// </summary>
 [AttributeUsage(AttributeTargets.Property | AttributeTargets.Field)]
@@ -24,7 +24,7 @@ public sealed partial class DurationTransformAttribute : ArgumentTransformationA
         if (m.Success && m.Length > 0)
         {
             double Part(string group) => m.Groups[group].Success ? double.Parse(m.Groups[group].Value, CultureInfo.InvariantCulture) : 0;
-            return TimeSpan.FromDays(Part("d")) + TimeSpan.FromHours(Part("h")) + TimeSpan.FromMinutes(Part("m")) + TimeSpan.FromSeconds(Part("s"));
+            return TimeSpan.FromDays(Part("d")) + TimeSpan.FromHours(Part("h")) + TimeSpan.FromMinutes(Part("m")) + TimeSpan.FromSeconds(Part("s")) + TimeSpan.FromMilliseconds(Part("ms"));
         }
 
         if (TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out var span))
@@ -32,9 +32,9 @@ public sealed partial class DurationTransformAttribute : ArgumentTransformationA
             return span;
         }
 
-        throw new ArgumentTransformationMetadataException($"'{text}' is not a duration: use e.g. 30d, 12h, 90m, 45s, 1d12h, or d.hh:mm:ss.");
+        throw new ArgumentTransformationMetadataException($"'{text}' is not a duration: use e.g. 30d, 12h, 90m, 45s, 500ms, 1d12h, or d.hh:mm:ss.");
     }
 
-    [GeneratedRegex(@"^(?:(?<d>\d+(?:\.\d+)?)d)?(?:(?<h>\d+(?:\.\d+)?)h)?(?:(?<m>\d+(?:\.\d+)?)m)?(?:(?<s>\d+(?:\.\d+)?)s)?$", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"^(?:(?<d>\d+(?:\.\d+)?)d)?(?:(?<h>\d+(?:\.\d+)?)h)?(?:(?<m>\d+(?:\.\d+)?)m(?!s))?(?:(?<s>\d+(?:\.\d+)?)s)?(?:(?<ms>\d+(?:\.\d+)?)ms)?$", RegexOptions.IgnoreCase)]
     private static partial Regex ShortForm();
 }

@@ -176,7 +176,7 @@ public sealed class AlertServiceTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task System_rules_watch_cpu_memory_and_configuration_drift()
+    public async Task System_rules_watch_cpu_memory_disk_and_configuration_drift()
     {
         var settings = new AlertSettings
         {
@@ -186,16 +186,16 @@ public sealed class AlertServiceTests : IAsyncLifetime
         };
         var service = new AlertService(settings, _store, _time, new WebhookNotifier(_http, [_hook.Url], TimeProvider.System, Log.Logger, TimeSpan.Zero), Log.Logger);
 
-        var fired = await service.EvaluateAsync([], new SystemSignals(CpuPercent: 85, MemoryPercent: null, ConfigurationDrifted: true), default);
+        var fired = await service.EvaluateAsync([], new SystemSignals(CpuPercent: 85, MemoryPercent: null, ConfigurationDrifted: true, DiskPercent: 91.5), default);
 
-        Assert.Equal(["ConfigurationDrift", "CpuHigh"], fired.Select(t => t.Alert.Rule).Order());
+        Assert.Equal(["ConfigurationDrift", "CpuHigh", "DiskHigh"], fired.Select(t => t.Alert.Rule).Order());
         Assert.All(fired, t => Assert.Equal((SystemSignals.Subject, "*", AlertSeverity.Warning), (t.Alert.Wrapper, t.Alert.Slot, t.Alert.Severity)));
         Assert.Contains("CpuPercent 85", fired.Single(t => t.Alert.Rule == "CpuHigh").Alert.Message);
 
         _time.Advance(TimeSpan.FromSeconds(1));
-        await service.EvaluateAsync([], new SystemSignals(40, 50, false), default);
+        await service.EvaluateAsync([], new SystemSignals(40, 50, false, 60), default);
         _time.Advance(TimeSpan.FromSeconds(1));
-        var resolved = await service.EvaluateAsync([], new SystemSignals(40, 50, false), default);
-        Assert.Equal(["ConfigurationDrift", "CpuHigh"], resolved.Where(t => t.To == AlertState.Resolved).Select(t => t.Alert.Rule).Order());
+        var resolved = await service.EvaluateAsync([], new SystemSignals(40, 50, false, 60), default);
+        Assert.Equal(["ConfigurationDrift", "CpuHigh", "DiskHigh"], resolved.Where(t => t.To == AlertState.Resolved).Select(t => t.Alert.Rule).Order());
     }
 }

@@ -254,9 +254,10 @@ public sealed class OpsConfigLoaderTests : IDisposable
     public void Alerts_default_to_the_runbook_rules_and_custom_rules_are_checked()
     {
         var defaults = OpsConfigLoader.Load(_dir.Write("ops.json", ConfigText.Minimal)).Alerts;
-        Assert.Equal(["ConfigurationDrift", "CpuHigh", "ErrorRateHigh", "HealthScoreCritical", "HealthScoreLow", "MemoryHigh", "ResponseTimeHigh", "ServiceUnavailable", "SuccessRateLow"], defaults.Rules.Select(r => r.Name).Order());
+        Assert.Equal(["ConfigurationDrift", "CpuHigh", "DiskHigh", "ErrorRateHigh", "HealthScoreCritical", "HealthScoreLow", "MemoryHigh", "ResponseTimeHigh", "ServiceUnavailable", "SuccessRateLow"], defaults.Rules.Select(r => r.Name).Order());
         Assert.Contains(defaults.Rules, r => r is { Name: "CpuHigh", Threshold: 70, Severity: AlertSeverity.Warning });
         Assert.Contains(defaults.Rules, r => r is { Name: "MemoryHigh", Threshold: 80 });
+        Assert.Contains(defaults.Rules, r => r is { Name: "DiskHigh", Metric: AlertMetric.DiskPercent, Threshold: 80, Below: false });
         Assert.Contains(defaults.Rules, r => r is { Name: "SuccessRateLow", Below: true, Threshold: 95 });
         Assert.All(defaults.Rules.Where(r => r.Name != "ConfigurationDrift"), r => Assert.Equal(TimeSpan.FromMinutes(1), r.For));
 
