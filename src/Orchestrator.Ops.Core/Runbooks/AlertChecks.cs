@@ -158,7 +158,7 @@ internal static class AlertChecks
     {
         var (min, max) = r.Metric switch
         {
-            AlertMetric.SuccessRate or AlertMetric.ErrorRate or AlertMetric.HealthScore or AlertMetric.CpuPercent or AlertMetric.MemoryPercent => (0.0, 100.0),
+            AlertMetric.SuccessRate or AlertMetric.ErrorRate or AlertMetric.HealthScore or AlertMetric.CpuPercent or AlertMetric.MemoryPercent or AlertMetric.DiskPercent => (0.0, 100.0),
             AlertMetric.ConfigurationDrift => (0.0, 1.0),
             _ => (0.0, double.PositiveInfinity),
         };
