@@ -6,7 +6,7 @@ namespace Orchestrator.Ops.Core.Runbooks;
 internal static class Fmt
 {
     public static string N(double? value, int decimals = 1) =>
-        value is { } v ? Math.Round(v, decimals).ToString("0." + new string('#', Math.Max(decimals, 1)), CultureInfo.InvariantCulture) : "-";
+        value is { } v ? Math.Round(v, decimals, MidpointRounding.AwayFromZero).ToString("0." + new string('#', Math.Max(decimals, 1)), CultureInfo.InvariantCulture) : "-";
 
     public static string N(long value) => value.ToString("#,0", CultureInfo.InvariantCulture);
 
@@ -31,7 +31,7 @@ internal static class Fmt
     public static string Count(int n, string one, string? many = null) =>
         n.ToString(CultureInfo.InvariantCulture) + " " + (n == 1 ? one : many ?? one + "s");
 
-    public static double Round(double value, int decimals = 1) => Math.Round(value, decimals);
+    public static double Round(double value, int decimals = 1) => Math.Round(value, decimals, MidpointRounding.AwayFromZero);
 
-    public static double? Round(double? value, int decimals = 1) => value is { } v ? Math.Round(v, decimals) : null;
+    public static double? Round(double? value, int decimals = 1) => value is { } v ? Math.Round(v, decimals, MidpointRounding.AwayFromZero) : null;
 }

@@ -36,12 +36,12 @@ internal static class ResourceChecks
             if (group.Key is null || sample is null)
             {
                 unreadable.AddRange(group.Select(p => $"{p.What} ({p.Path})"));
-                rows.AddRange(group.Select(p => new RunbookEvidence(p.Path, "UsedPercent", null, $"<= {Fmt.N(target)}", RunbookStatus.Warn, $"the file system of the {p.What} cannot be read")));
+                rows.AddRange(group.Select(p => new RunbookEvidence(p.Path, "UsedPercent", null, $"<= {Fmt.N(target, 2)}", RunbookStatus.Warn, $"the file system of the {p.What} cannot be read")));
                 continue;
             }
 
             var status = sample.Percent > NearlyFullPercent ? RunbookStatus.Fail : sample.Percent > target ? RunbookStatus.Warn : RunbookStatus.Pass;
-            rows.Add(new(group.Key, "UsedPercent", sample.Percent, $"<= {Fmt.N(target)}", status,
+            rows.Add(new(group.Key, "UsedPercent", sample.Percent, $"<= {Fmt.N(target, 2)}", status,
                 $"holds the {string.Join(", ", group.Select(p => p.What))}; {Gib(sample.Available)} GiB free of {Gib(sample.Used + sample.Available)} GiB"));
         }
 
@@ -55,10 +55,10 @@ internal static class ResourceChecks
         var worst = RunbookOutcome.Worst(rows);
         var full = rows.Where(r => r is { Measure: "UsedPercent", Status: RunbookStatus.Warn or RunbookStatus.Fail } && r.Value is not null).ToList();
         var detail = full.Count == 0 && unreadable.Count == 0
-            ? $"Every file system the ops data lives on is within the {Fmt.N(target)} % target ({string.Join(", ", rows.Where(r => r.Measure == "UsedPercent").Select(r => $"{r.Subject} {Fmt.N(r.Value as double?)} %"))})."
+            ? $"Every file system the ops data lives on is within the {Fmt.N(target, 2)} % target ({string.Join(", ", rows.Where(r => r.Measure == "UsedPercent").Select(r => $"{r.Subject} {Fmt.N(r.Value as double?)} %"))})."
             : string.Join(" ", new[]
             {
-                full.Count == 0 ? null : $"Over the {Fmt.N(target)} % target: {string.Join(", ", full.Select(r => $"{r.Subject} {Fmt.N(r.Value as double?)} %"))}. Remove old backups (Remove-Backup applies the retention), rotate the logs, or grow the file system{(full.Any(r => r.Status == RunbookStatus.Fail) ? $"; past {Fmt.N(NearlyFullPercent)} % the store and the logs stop being written" : string.Empty)}.",
+                full.Count == 0 ? null : $"Over the {Fmt.N(target, 2)} % target: {string.Join(", ", full.Select(r => $"{r.Subject} {Fmt.N(r.Value as double?)} %"))}. Remove old backups (Remove-Backup applies the retention), rotate the logs, or grow the file system{(full.Any(r => r.Status == RunbookStatus.Fail) ? $"; past {Fmt.N(NearlyFullPercent)} % the store and the logs stop being written" : string.Empty)}.",
                 unreadable.Count == 0 ? null : $"Cannot read the file system of: {string.Join(", ", unreadable)}.",
             }.Where(s => s is not null));
         return Task.FromResult(new RunbookOutcome(worst, detail, rows));
@@ -74,7 +74,7 @@ internal static class ResourceChecks
     {
         // CPU is a busy share over real elapsed time (the kernel's counters), so this samples on the system clock.
         var usage = await new ResourceService(ctx.Engine.Config, TimeProvider.System).SampleAsync(CpuSample, ct).ConfigureAwait(false);
-        var rows = usage.Select(u => new RunbookEvidence($"{u.Scope} {u.Resource}", "Percent", u.Percent, $"<= {Fmt.N(u.Target)}",
+        var rows = usage.Select(u => new RunbookEvidence($"{u.Scope} {u.Resource}", "Percent", u.Percent, $"<= {Fmt.N(u.Target, 2)}",
             u.Status switch
             {
                 ResourceStatus.OverTarget when u.Resource != ResourceUsage.Cpu && u.Percent > NearlyFullPercent => RunbookStatus.Fail,

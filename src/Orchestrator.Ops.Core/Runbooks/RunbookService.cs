@@ -14,7 +14,8 @@ namespace Orchestrator.Ops.Core.Runbooks;
 /// </summary>
 public sealed class RunbookService
 {
-    private const int ProgressActivity = 7;
+    /// <summary>The progress activity of a run (its items report their own work, such as probes, under theirs).</summary>
+    public const int ProgressActivity = 7;
 
     private readonly OpsEngine _engine;
     private readonly ILogger _log;
@@ -80,7 +81,7 @@ public sealed class RunbookService
         var context = new RunbookContext(_engine, request.Name, started, since, reporter);
         var activity = $"{request.Name} (runbook {SectionOf(request.Name)})";
         var checks = new List<RunbookCheck>(items.Count);
-        _log.Information("runbook {Procedure} started: {Items} items, looking back to {Since}", request.Name.ToString(), items.Count, Fmt.Time(since));
+        _log.Information("{Procedure} started: {Items} items, looking back to {Since}", request.Name.ToString(), items.Count, Fmt.Time(since));
         try
         {
             for (var i = 0; i < items.Count; i++)
@@ -92,7 +93,7 @@ public sealed class RunbookService
                 checks.Add(check);
                 if (check.Status is RunbookStatus.Fail or RunbookStatus.Warn)
                 {
-                    _log.Warning("runbook {Procedure} item {Item}: {Status}: {Detail}", request.Name.ToString(), item.Name, check.Status.ToString(), check.Detail);
+                    _log.Warning("{Procedure} item {Item}: {Status}: {Detail}", request.Name.ToString(), item.Name, check.Status.ToString(), check.Detail);
                 }
 
                 reporter.Verbose($"{item.Name}: {check.Status} ({Fmt.Span(check.Duration)}): {check.Detail}");
@@ -115,7 +116,7 @@ public sealed class RunbookService
             ConfigPath = _engine.Config.SourcePath,
             Checks = checks,
         };
-        _log.Information("runbook {Procedure} ended {Outcome}: {Pass} pass, {Warn} warn, {Fail} fail, {Skipped} skipped",
+        _log.Information("{Procedure} ended {Outcome}: {Pass} pass, {Warn} warn, {Fail} fail, {Skipped} skipped",
             request.Name.ToString(), run.Outcome.ToString(), Count(RunbookStatus.Pass), Count(RunbookStatus.Warn), Count(RunbookStatus.Fail), Count(RunbookStatus.Skipped));
         return run;
 
@@ -142,7 +143,8 @@ public sealed class RunbookService
         catch (Exception ex)
 #pragma warning restore CA1031
         {
-            _log.Error(ex, "runbook {Procedure} item {Item} could not run", context.Procedure.ToString(), item.Name);
+            // The error type comes first in the message, so it is the fifth field of the line, as the runbook's grep expects.
+            _log.Error("RunbookItemFailed {Procedure} item {Item} could not run: {ErrorType}: {Error}", context.Procedure.ToString(), item.Name, ex.GetType().Name, ex.Message);
             outcome = new RunbookOutcome(RunbookStatus.Fail, $"The check could not run: {ex.Message}", [new RunbookEvidence(item.Name, "Error", ex.GetType().Name, null, RunbookStatus.Fail, ex.Message)]);
         }
 
