@@ -36,9 +36,13 @@ public sealed class OpsEngine : IAsyncDisposable
         Alerts = new AlertService(config.Alerts, store, time, new WebhookNotifier(http, config.Alerts.Webhooks, time, log), log);
         _deployment = new Lazy<Orchestrator.Ops.Core.Deployment.DeploymentService>(() => new Orchestrator.Ops.Core.Deployment.DeploymentService(
             config, store, Health, Alerts, Orchestrator.Ops.Core.Deployment.TrafficRouterFactory.Create(config, store, http, time), http, time, log));
+        Logs = new Orchestrator.Ops.Core.Logs.LogService(config, time);
         Secrets = new SecretService(config, store, Health, openVault,
             d => SecretTargetFactory.Create(d, config.Secrets.Strict, warn, config.OpsRoot), time, log);
     }
+
+    /// <summary>Reading and aggregating the ops logs (needs no store: also constructible on its own).</summary>
+    public Orchestrator.Ops.Core.Logs.LogService Logs { get; }
 
     /// <summary>Secret rotation, the vault's metadata and values.</summary>
     public SecretService Secrets { get; }
