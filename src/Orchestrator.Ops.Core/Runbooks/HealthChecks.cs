@@ -226,7 +226,7 @@ internal static class HealthChecks
     /// <summary>
     /// External API issues (2.2.2): the external-tool wrappers of the active slot over the window — errors over the
     /// configured maximum fail; any errors, fallbacks over their maximum (the external API failed and a fallback
-    /// answered) or a failing newest probe warn.
+    /// answered) or a failing newest probe warn. The error types logged about each (application.log) are in the evidence.
     /// </summary>
     public static async Task<RunbookOutcome> ExternalApisAsync(RunbookContext ctx, CancellationToken ct)
     {
@@ -260,6 +260,10 @@ internal static class HealthChecks
             rows.Add(new(subject, "NewestProbe", lastProbe is null ? null : lastProbe.IsFailure ? lastProbe.ErrorCode ?? lastProbe.Status.ToString() : "Success", "Success",
                 lastProbe is { IsFailure: true } ? RunbookStatus.Warn : null,
                 lastProbe is null ? "no probe in the window" : $"at {Fmt.Time(lastProbe.StartedAt)}{(lastProbe.IsFailure ? ": " + lastProbe.ErrorMessage : $", {Fmt.Ms(lastProbe.DurationMs)}")}"));
+            foreach (var e in await LogChecks.ErrorsOfAsync(ctx, w.Name, ct).ConfigureAwait(false))
+            {
+                rows.Add(new(subject, "LogErrors", e.Count, "0", RunbookStatus.Warn, $"{e.ErrorType} in application.log, first {Fmt.Time(e.First)}, last {Fmt.Time(e.Last)}"));
+            }
         }
 
         var status = RunbookOutcome.Worst(rows);
