@@ -238,7 +238,7 @@ internal static class LogChecks
                     continue;
                 }
 
-                var hour = new DateTimeOffset(at.Year, at.Month, at.Day, at.Hour, 0, 0, TimeSpan.Zero);
+                var hour = HourOf(at);
                 perHour[hour] = perHour.GetValueOrDefault(hour) + 1;
                 perClient[client] = perClient.GetValueOrDefault(client) + 1;
                 total++;
@@ -249,13 +249,17 @@ internal static class LogChecks
             throw new RunbookSkipException(NoAccessLog(ctx));
         }
 
-        // Hours without a request count as zero: a window of quiet hours and one busy one is the pattern to see.
-        var firstHour = new DateTimeOffset(ctx.Since.UtcDateTime.Date.AddHours(ctx.Since.UtcDateTime.Hour), TimeSpan.Zero);
+        // Hours of the window without a request count as zero: quiet hours and one busy one is the pattern to see.
+        // Lines stamped after the run started (written since, or by a clock ahead) keep their own hours.
+        var firstHour = HourOf(ctx.Since);
+        var lastHour = HourOf(ctx.Now);
         var hours = new List<(DateTimeOffset Hour, long Count)>();
-        for (var h = firstHour; h <= ctx.Now || (perHour.Count > 0 && h <= perHour.Keys.Last()); h = h.AddHours(1))
+        for (var h = firstHour; h <= lastHour; h = h.AddHours(1))
         {
             hours.Add((h, perHour.GetValueOrDefault(h)));
         }
+
+        hours.AddRange(perHour.Where(kv => kv.Key > lastHour).Select(kv => (kv.Key, kv.Value)));
 
         var sorted = hours.Select(h => h.Count).Order().ToList();
         var median = sorted.Count == 0 ? 0 : sorted[(sorted.Count - 1) / 2];
@@ -292,6 +296,12 @@ internal static class LogChecks
 
     private static string NoAccessLog(RunbookContext ctx) =>
         $"There is no access.log in {ctx.Engine.Logs.LogsFolder}: the monitoring service's gateway writes it, and it has not carried traffic for this ops root (deployment.router is {ctx.Engine.Config.Deployment.Router}).";
+
+    private static DateTimeOffset HourOf(DateTimeOffset at)
+    {
+        var utc = at.UtcDateTime;
+        return new DateTimeOffset(utc.Year, utc.Month, utc.Day, utc.Hour, 0, 0, TimeSpan.Zero);
+    }
 
     private static string Shorten(string text) => text.Length <= 300 ? text : text[..297] + "...";
 

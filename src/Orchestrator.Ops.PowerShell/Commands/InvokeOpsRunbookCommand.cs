@@ -65,17 +65,13 @@ public sealed class InvokeOpsRunbookCommand : OpsConfigCmdlet
         }
 
         DateTimeOffset? since = ParameterSetName == "Since" ? new DateTimeOffset(Since) : null;
+        if (since > DateTimeOffset.UtcNow)
+        {
+            ThrowTerminatingError(new ErrorRecord(new ArgumentException($"-Since {since:u} is in the future; give a time in the past, or -LookBack."), "SinceInvalid", ErrorCategory.InvalidArgument, Since));
+        }
+
         var request = new RunbookRequest { Name = procedure, Since = since, LookBack = LookBack };
-        RunbookRun run;
-        try
-        {
-            run = RunWithEngineStreaming(config, (engine, reporter, output, ct) => engine.Runbooks.RunAsync(request, reporter, c => output(c), ct));
-        }
-        catch (ArgumentException ex)
-        {
-            ThrowTerminatingError(new ErrorRecord(ex, "SinceInvalid", ErrorCategory.InvalidArgument, since));
-            throw; // unreachable
-        }
+        var run = RunWithEngineStreaming(config, (engine, reporter, output, ct) => engine.Runbooks.RunAsync(request, reporter, c => output(c), ct));
 
         WriteVerbose($"{procedure}: {run.Outcome}; {run.Checks.Count(c => c.Status == RunbookStatus.Pass)} pass, {run.Checks.Count(c => c.Status == RunbookStatus.Warn)} warn, {run.Checks.Count(c => c.Status == RunbookStatus.Fail)} fail, {run.Checks.Count(c => c.Status == RunbookStatus.Skipped)} skipped.");
         if (reportPath is null)
