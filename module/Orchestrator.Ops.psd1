@@ -39,6 +39,8 @@
         'Invoke-DisasterRecoveryTest'
         'Get-ManagedSecret'
         'Update-Secret'
+        'Search-OpsLog'
+        'Measure-OpsLog'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()
