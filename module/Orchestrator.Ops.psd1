@@ -40,6 +40,8 @@
         'Invoke-DisasterRecoveryTest'
         'Get-ManagedSecret'
         'Update-Secret'
+        'Search-OpsLog'
+        'Measure-OpsLog'
         'Invoke-OpsRunbook'
     )
     FunctionsToExport    = @()

@@ -85,6 +85,14 @@ Describe 'Invoke-OpsRunbook' {
         Get-Content -Raw -LiteralPath $report | Should-BeLikeString '# Maintenance report: Monthly maintenance*'
     }
 
+    It 'refuses a -Since in the future and takes how long ago' {
+        $err = $null
+        try { Invoke-OpsRunbook DailyMaintenance -ConfigPath $script:Config -Since (Get-Date).AddHours(1) | Out-Null }
+        catch { $err = $_ }
+        $err.FullyQualifiedErrorId | Should-BeLikeString 'SinceInvalid,*'
+        { Invoke-OpsRunbook DailyMaintenance -ConfigPath $script:Config -Since 'soon' } | Should-Throw
+    }
+
     It 'runs the checks but writes no report under -WhatIf' {
         $report = Join-Path $script:Reports 'whatif.md'
         $script = Join-Path $script:Root 'whatif.ps1'
@@ -99,7 +107,7 @@ Describe 'Invoke-OpsRunbook' {
     It 'finds a wrapper of the active slot down and says the service is not running' {
         Set-Instance poml blue '{"down":true}'
         try {
-            $checks = @(Invoke-OpsRunbook CriticalOutageTriage -ConfigPath $script:Config -LookBack 30m)
+            $checks = @(Invoke-OpsRunbook CriticalOutageTriage -ConfigPath $script:Config -Since 30m)
         }
         finally {
             Set-Instance poml blue '{"down":false}'
@@ -111,8 +119,11 @@ Describe 'Invoke-OpsRunbook' {
         "$(($network.Evidence | Where-Object Subject -eq 'poml/blue').Status)" | Should-Be 'Fail'
         "$(($checks | Where-Object Item -eq 'Wrapper health').Status)" | Should-Be 'Fail'
         "$(($checks | Where-Object Item -eq 'Service accessibility').Status)" | Should-Be 'Fail'
-        # The window given by -LookBack: the look-back start is in every windowed detail.
-        ($checks | Where-Object Item -eq 'Recent deployments and switches').Detail | Should-BeLikeString 'No switch or rollback since *'
+        # -Since 30m: the window starts half an hour before the run.
+        ($checks | Where-Object Item -eq 'Recent deployments and switches').Detail -match 'since (\S+ \S+Z)' | Should-BeTrue
+        $minutes = ([DateTimeOffset]::UtcNow - [DateTimeOffset]::Parse($Matches[1], [cultureinfo]::InvariantCulture)).TotalMinutes
+        $minutes | Should-BeGreaterThan 29
+        $minutes | Should-BeLessThan 40
         @($checks | Where-Object { $_.Status -eq 'Fail' }).Count | Should-BeGreaterThan 2
     }
 

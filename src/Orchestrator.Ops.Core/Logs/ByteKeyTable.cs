@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace Orchestrator.Ops.Core.Logs;
 
 /// <summary>Numbers distinct byte strings (error types, wrappers, clients) so a line's key is found without making a string.</summary>
@@ -9,6 +10,7 @@ internal sealed class ByteKeyTable
 
     public int Count => _keys.Count;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public int GetOrAdd(ReadOnlySpan<byte> key)
     {
         var hash = Hash(key);

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using Microsoft.Win32.SafeHandles;
 
 namespace Orchestrator.Ops.Core.Logs;
@@ -36,6 +37,7 @@ internal static class LineScanner
     }
 
     /// <summary>Scans a block of whole lines (the last may lack its line break).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static long ScanBlock(LogSource source, ReadOnlySpan<byte> block, long cutLineLength, LineSink sink)
     {
         if (cutLineLength > 0)
@@ -86,6 +88,7 @@ internal static class LineScanner
         return -1;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static long Scan(LogSource source, SafeFileHandle handle, long from, long end, long limit, LineSink sink, Span<byte> buffer, byte[] skip, CancellationToken ct)
     {
         var bufferAt = from; // file offset of buffer[0]

@@ -27,22 +27,34 @@ public sealed class LogService
     /// <summary>Rotated files last written this long before -Since are not opened.</summary>
     private static readonly TimeSpan RotatedSlack = TimeSpan.FromMinutes(5);
 
-    private readonly OpsConfig _config;
     private readonly TimeProvider _time;
     private readonly byte[][] _slots;
 
+    /// <summary>The logs of an ops root: named logs are in its logs folder, wrapper/slot pairs use its slot names.</summary>
     public LogService(OpsConfig config, TimeProvider time)
+        : this(config?.LogsFolder!, config?.Slots.Select(s => s.Name).ToList() ?? [], time)
     {
         ArgumentNullException.ThrowIfNull(config);
+    }
+
+    /// <summary>Logs without a configuration (files given by path): named logs are looked for in <paramref name="logsFolder"/>.</summary>
+    /// <param name="slotNames">Slot names that mark <c>wrapper/slot</c> pairs; blue and green when empty.</param>
+    public LogService(string logsFolder, IReadOnlyList<string> slotNames, TimeProvider time)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(logsFolder);
+        ArgumentNullException.ThrowIfNull(slotNames);
         ArgumentNullException.ThrowIfNull(time);
-        _config = config;
+        LogsFolder = logsFolder;
         _time = time;
-        var slots = config.Slots.Select(s => s.Name).DefaultIfEmpty("blue").Concat(config.Slots.Count == 0 ? ["green"] : []);
+        IEnumerable<string> slots = slotNames.Count == 0 ? ["blue", "green"] : slotNames;
         _slots = slots.Distinct(StringComparer.Ordinal).Select(Encoding.UTF8.GetBytes).ToArray();
     }
 
     /// <summary>The folder the named logs are in.</summary>
-    public string LogsFolder => _config.LogsFolder;
+    public string LogsFolder { get; }
+
+    /// <summary>Whether a -Log value is a log name (a bare word) rather than a path.</summary>
+    public static bool IsLogName(string log) => LogFileSet.IsName(log);
 
     /// <summary>How often -Wait looks for appended lines and rotation.</summary>
     public TimeSpan FollowPollInterval { get; init; } = TimeSpan.FromMilliseconds(250);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text;
 
@@ -81,6 +82,7 @@ internal sealed class ErrorCountSink(MeasureScope scope) : MeasureSink(scope)
 
     public Dictionary<(long Interval, int Type, int Wrapper), Tally> Counts { get; } = [];
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void Line(LogSource source, ReadOnlySpan<byte> line, long index, long fullLength)
     {
         LogLineParser.ParseHead(line, out var head);
@@ -144,6 +146,7 @@ internal sealed class ResponseTimeSink(MeasureScope scope) : MeasureSink(scope)
 
     public Dictionary<(long Interval, int Wrapper), List<double>> Values { get; } = [];
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void Line(LogSource source, ReadOnlySpan<byte> line, long index, long fullLength)
     {
         LogLineParser.ParseHead(line, out var head);
@@ -224,6 +227,7 @@ internal sealed class SuccessRateSink(MeasureScope scope) : MeasureSink(scope)
 
     public Dictionary<(long Interval, int Wrapper), (long Total, long Failed)> Counts { get; } = [];
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void Line(LogSource source, ReadOnlySpan<byte> line, long index, long fullLength)
     {
         LogLineParser.ParseHead(line, out var head);
@@ -299,6 +303,7 @@ internal sealed class ClientCountSink(MeasureScope scope, bool rateLimits) : Mea
 
     public Dictionary<(long Interval, int Client), Tally> Counts { get; } = [];
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void Line(LogSource source, ReadOnlySpan<byte> line, long index, long fullLength)
     {
         // The needle first, on the whole line: most lines are about something else.

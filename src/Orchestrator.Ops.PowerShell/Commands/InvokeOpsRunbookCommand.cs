@@ -9,7 +9,7 @@ namespace Orchestrator.Ops.PowerShell.Commands;
 /// degradation or a security incident — and writes one RunbookCheck per item as soon as it is decided; -Report writes
 /// the Markdown report with every item's evidence. Never prompts (unless -Confirm is asked for).
 /// </summary>
-[Cmdlet(VerbsLifecycle.Invoke, "OpsRunbook", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low, DefaultParameterSetName = "LookBack")]
+[Cmdlet(VerbsLifecycle.Invoke, "OpsRunbook", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
 [OutputType(typeof(RunbookCheck))]
 public sealed class InvokeOpsRunbookCommand : OpsConfigCmdlet
 {
@@ -29,14 +29,13 @@ public sealed class InvokeOpsRunbookCommand : OpsConfigCmdlet
     [Parameter]
     public SwitchParameter Force { get; set; }
 
-    /// <summary>Look back to this time (events, errors, deployments and trends since then) instead of the procedure's default.</summary>
-    [Parameter(ParameterSetName = "Since")]
-    public DateTime Since { get; set; }
-
-    /// <summary>Look back this far (e.g. 4h, 2d, 90m) instead of the procedure's default.</summary>
-    [Parameter(ParameterSetName = "LookBack")]
-    [DurationTransform]
-    public TimeSpan? LookBack { get; set; }
+    /// <summary>
+    /// Look back to this time instead of the procedure's default: a date, or how long ago (4h, 90m, 2d, a TimeSpan), as
+    /// Search-OpsLog's -Since.
+    /// </summary>
+    [Parameter]
+    [PointInTime]
+    public DateTimeOffset? Since { get; set; }
 
     protected override void EndProcessing()
     {
@@ -59,18 +58,12 @@ public sealed class InvokeOpsRunbookCommand : OpsConfigCmdlet
             }
         }
 
-        if (LookBack is { } span && span <= TimeSpan.Zero)
+        if (Since > DateTimeOffset.Now)
         {
-            ThrowTerminatingError(new ErrorRecord(new ArgumentException($"-LookBack must be longer than zero, not {span}."), "LookBackInvalid", ErrorCategory.InvalidArgument, span));
+            ThrowTerminatingError(new ErrorRecord(new ArgumentException($"-Since {Since:u} is in the future; give a time in the past, or how long ago (4h)."), "SinceInvalid", ErrorCategory.InvalidArgument, Since));
         }
 
-        DateTimeOffset? since = ParameterSetName == "Since" ? new DateTimeOffset(Since) : null;
-        if (since > DateTimeOffset.UtcNow)
-        {
-            ThrowTerminatingError(new ErrorRecord(new ArgumentException($"-Since {since:u} is in the future; give a time in the past, or -LookBack."), "SinceInvalid", ErrorCategory.InvalidArgument, Since));
-        }
-
-        var request = new RunbookRequest { Name = procedure, Since = since, LookBack = LookBack };
+        var request = new RunbookRequest { Name = procedure, Since = Since };
         var run = RunWithEngineStreaming(config, (engine, reporter, output, ct) => engine.Runbooks.RunAsync(request, reporter, c => output(c), ct));
 
         WriteVerbose($"{procedure}: {run.Outcome}; {run.Checks.Count(c => c.Status == RunbookStatus.Pass)} pass, {run.Checks.Count(c => c.Status == RunbookStatus.Warn)} warn, {run.Checks.Count(c => c.Status == RunbookStatus.Fail)} fail, {run.Checks.Count(c => c.Status == RunbookStatus.Skipped)} skipped.");

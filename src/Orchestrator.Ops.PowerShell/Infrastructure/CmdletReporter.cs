@@ -10,7 +10,21 @@ namespace Orchestrator.Ops.PowerShell.Infrastructure;
 /// </summary>
 internal sealed class CmdletReporter : IOpsReporter
 {
-    private readonly BlockingCollection<Action<Cmdlet>> _queue = new();
+    private readonly BlockingCollection<Action<Cmdlet>> _queue;
+    private readonly CancellationToken _cancellation;
+
+    public CmdletReporter()
+        : this(0, CancellationToken.None)
+    {
+    }
+
+    /// <summary>A reporter whose queue holds at most <paramref name="capacity"/> writes (0: no limit): a streaming producer then waits for the pipeline.</summary>
+    /// <param name="cancellation">Ends a wait for room when the command stops.</param>
+    public CmdletReporter(int capacity, CancellationToken cancellation)
+    {
+        _queue = capacity > 0 ? new BlockingCollection<Action<Cmdlet>>(capacity) : new BlockingCollection<Action<Cmdlet>>();
+        _cancellation = cancellation;
+    }
 
     public void Progress(OpsProgress p) => Post(c =>
     {
@@ -26,9 +40,6 @@ internal sealed class CmdletReporter : IOpsReporter
 
     public void Warning(string message) => Post(c => c.WriteWarning(message));
 
-    /// <summary>Writes a result to the pipeline while the work still runs (results of a long run appear as they are decided).</summary>
-    public void Output(object value) => Post(c => c.WriteObject(value));
-
     public void Complete() => _queue.CompleteAdding();
 
     /// <summary>Writes everything reported until <see cref="Complete"/> is called. Runs on the pipeline thread.</summary>
@@ -40,15 +51,20 @@ internal sealed class CmdletReporter : IOpsReporter
         }
     }
 
-    private void Post(Action<Cmdlet> write)
+    /// <summary>Queues a write for the pipeline thread (from any thread).</summary>
+    public void Post(Action<Cmdlet> write)
     {
         try
         {
-            _queue.Add(write);
+            _queue.Add(write, _cancellation);
         }
         catch (InvalidOperationException)
         {
             // Reported after the operation ended; nobody is listening any more.
+        }
+        catch (OperationCanceledException)
+        {
+            // The command is stopping.
         }
     }
 }

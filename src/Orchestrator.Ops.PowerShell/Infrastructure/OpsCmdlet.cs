@@ -35,12 +35,16 @@ public abstract class OpsCmdlet : PSCmdlet, IDisposable
     }
 
     /// <summary>Runs engine work off the pipeline thread, writing what it reports here, until it finishes.</summary>
-    protected T Run<T>(Func<IOpsReporter, CancellationToken, Task<T>> work)
+    protected T Run<T>(Func<IOpsReporter, CancellationToken, Task<T>> work) => Run(work, null);
+
+    /// <summary>Like <see cref="Run{T}(Func{IOpsReporter, CancellationToken, Task{T}})"/>, with the reporter the engine sees made from the cmdlet's.</summary>
+    private protected T Run<T>(Func<IOpsReporter, CancellationToken, Task<T>> work, Func<CmdletReporter, IOpsReporter>? wrap)
     {
-        var reporter = new CmdletReporter();
+        var queue = new CmdletReporter();
+        var reporter = wrap?.Invoke(queue) ?? queue;
         var task = Task.Run(() => work(reporter, _cts.Token), _cts.Token);
-        _ = task.ContinueWith(_ => reporter.Complete(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-        reporter.Pump(this);
+        _ = task.ContinueWith(_ => queue.Complete(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        queue.Pump(this);
         try
         {
             return task.GetAwaiter().GetResult();
@@ -53,6 +57,47 @@ public abstract class OpsCmdlet : PSCmdlet, IDisposable
         {
             ThrowTerminatingError(record);
             throw; // unreachable
+        }
+    }
+
+    /// <summary>
+    /// Streams what engine work yields: each item is written on the pipeline thread as it comes, between the
+    /// work's progress, warnings and errors, with at most a thousand waiting (the work then waits for the pipeline).
+    /// Ctrl+C cancels the work at once; a downstream command that stops the pipeline (Select-Object -First) cancels it too.
+    /// </summary>
+    private protected void RunStreaming<T>(Func<IOpsReporter, CancellationToken, IAsyncEnumerable<T>> work, Action<T> write, Func<CmdletReporter, IOpsReporter>? wrap = null)
+    {
+        var queue = new CmdletReporter(1024, _cts.Token);
+        var reporter = wrap?.Invoke(queue) ?? queue;
+        var task = Task.Run(async () =>
+        {
+            await foreach (var item in work(reporter, _cts.Token).WithCancellation(_cts.Token).ConfigureAwait(false))
+            {
+                queue.Post(_ => write(item));
+            }
+        }, _cts.Token);
+        _ = task.ContinueWith(_ => queue.Complete(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        try
+        {
+            queue.Pump(this);
+        }
+        catch
+        {
+            _cts.Cancel();
+            throw;
+        }
+
+        try
+        {
+            task.GetAwaiter().GetResult();
+        }
+        catch (OperationCanceledException) when (_cts.IsCancellationRequested)
+        {
+            throw new PipelineStoppedException();
+        }
+        catch (Exception ex) when (ToErrorRecordOrNull(ex) is { } record)
+        {
+            ThrowTerminatingError(record);
         }
     }
 
@@ -72,12 +117,17 @@ public abstract class OpsCmdlet : PSCmdlet, IDisposable
     /// Opens the engine and runs work that hands out results while it runs: each value given to the output callback is
     /// written to the pipeline at once, from the pipeline thread, before the work ends.
     /// </summary>
-    protected T RunWithEngineStreaming<T>(OpsConfig config, Func<OpsEngine, IOpsReporter, Action<object>, CancellationToken, Task<T>> work) =>
-        Run(async (reporter, ct) =>
-        {
-            await using var engine = await OpsEngine.OpenAsync(config, null, ct).ConfigureAwait(false);
-            return await work(engine, reporter, ((CmdletReporter)reporter).Output, ct).ConfigureAwait(false);
-        });
+    protected T RunWithEngineStreaming<T>(OpsConfig config, Func<OpsEngine, IOpsReporter, Action<object>, CancellationToken, Task<T>> work)
+    {
+        CmdletReporter? queue = null;
+        return Run(
+            async (reporter, ct) =>
+            {
+                await using var engine = await OpsEngine.OpenAsync(config, null, ct).ConfigureAwait(false);
+                return await work(engine, reporter, value => queue!.Post(c => c.WriteObject(value)), ct).ConfigureAwait(false);
+            },
+            q => queue = q);
+    }
 
     /// <summary>
     /// Runs backup work with the ops log but without opening the state store: backups must list, verify and restore
@@ -168,6 +218,12 @@ public abstract class OpsCmdlet : PSCmdlet, IDisposable
                 Core.Secrets.VaultFailure.UnsupportedFormat => ErrorCategory.InvalidData,
                 _ => ErrorCategory.ReadError,
             }, v.Path),
+        Core.Logs.LogException log => new ErrorRecord(log, $"Log{log.Failure}", log.Failure switch
+            {
+                Core.Logs.LogFailure.NotFound => ErrorCategory.ObjectNotFound,
+                Core.Logs.LogFailure.Unreadable => ErrorCategory.ReadError,
+                _ => ErrorCategory.InvalidArgument,
+            }, log.Target),
         Core.Secrets.Targets.SecretTargetException t => new ErrorRecord(t, "SecretTargetFailed", ErrorCategory.WriteError, t.Target),
         _ => null,
     };
