@@ -104,20 +104,24 @@ public sealed class TriageTests(FleetFixture fleet) : RunbookTestBase(fleet), IC
     {
         await OpenAsync(FastChecks + """
             ,
-              "thresholds": { "maxP95Ms": 25, "maxP99Ms": 25 }
+              "thresholds": { "maxP95Ms": 25, "maxP99Ms": 25, "maxResponseMs": 60 }
             """, systemClock: true);
         await Fleet.Fleet.UpdateAsync("routellm", "blue", s => s with { LatencyMs = 40, LatencyJitterMs = 0 });
+        await Fleet.Fleet.UpdateAsync("poml", "blue", s => s with { LatencyMs = 80, LatencyJitterMs = 0 });
         await Fleet.Fleet.UpdateAsync("external-tools", "blue", s => s with { ErrorRate = 1 });
         await ProbeNowAsync(3);
 
         var run = await RunAsync(RunbookName.PerformanceDegradation);
 
         var times = Item(run, "Response times");
-        Assert.Equal(RunbookStatus.Warn, times.Status);
+        Assert.Equal(RunbookStatus.Fail, times.Status);
         Assert.Equal(RunbookStatus.Warn, Row(times, "routellm/blue", "P95Ms").Status);
         Assert.True((double)Row(times, "routellm/blue", "P95Ms").Value! >= 40);
         Assert.Equal(RunbookStatus.Pass, Row(times, "routellm/blue", "MeanMs").Status);
-        Assert.Contains("routellm/blue", times.Detail);
+        Assert.Equal(RunbookStatus.Fail, Row(times, "poml/blue", "MeanMs").Status);
+        Assert.True((double)Row(times, "poml/blue", "MeanMs").Value! > 60);
+        Assert.Equal("<= 60", Row(times, "poml/blue", "MeanMs").Target);
+        Assert.Contains("routellm/blue, poml/blue", times.Detail);
 
         var success = Item(run, "Success rate trend");
         Assert.Equal(RunbookStatus.Fail, success.Status);
