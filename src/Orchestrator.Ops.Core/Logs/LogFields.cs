@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text;
 
 namespace Orchestrator.Ops.Core.Logs;
@@ -13,6 +14,7 @@ internal static class LogFields
     /// The error type: the message's first word when it is PascalCase (an upper-case letter, then letters, digits,
     /// '_' or '.', with at least one lower-case letter; a trailing ':' is dropped). Empty when it is not.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static ReadOnlySpan<byte> ErrorType(ReadOnlySpan<byte> message)
     {
         if (message.IsEmpty || message[0] is < (byte)'A' or > (byte)'Z')
@@ -55,6 +57,7 @@ internal static class LogFields
     /// The wrapper a message is about: a <c>wrapper=</c> value, else the first <c>name/slot</c> pair whose slot is a
     /// configured slot (<c>probe routellm/blue</c>, <c>AlertFiring Critical rule routellm/blue: ...</c>). Empty when none.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static ReadOnlySpan<byte> Wrapper(ReadOnlySpan<byte> message, byte[][] slots)
     {
         var at = message.IndexOf("wrapper="u8);
@@ -118,6 +121,7 @@ internal static class LogFields
     }
 
     /// <summary>The number after <c>response_time</c> (<c>response_time: 812.3</c>, <c>response_time=812.3</c>); false for "-".</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool TryResponseTime(ReadOnlySpan<byte> message, out double milliseconds)
     {
         milliseconds = 0;
@@ -137,6 +141,7 @@ internal static class LogFields
     }
 
     /// <summary>A probe line (<c>probe wrapper/slot ...</c>): the wrapper.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static ReadOnlySpan<byte> ProbeWrapper(ReadOnlySpan<byte> message)
     {
         var at = message.IndexOf("probe "u8);
@@ -151,6 +156,7 @@ internal static class LogFields
     }
 
     /// <summary>An access line's message: <c>127.0.0.1 "GET /path" 200 1.234 wrapper=w slot=s fallback=false</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool TryAccess(ReadOnlySpan<byte> message, out AccessFields access)
     {
         access = default;

@@ -1,4 +1,5 @@
 using System.Buffers.Text;
+using System.Runtime.CompilerServices;
 
 namespace Orchestrator.Ops.Core.Logs;
 
@@ -17,6 +18,7 @@ internal static class LogLineParser
 
     private static ReadOnlySpan<byte> Bom => [0xEF, 0xBB, 0xBF];
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ParseHead(ReadOnlySpan<byte> line, out LineHead head)
     {
         head = default;
@@ -49,6 +51,7 @@ internal static class LogLineParser
     }
 
     /// <summary>The line's timestamp as UTC ticks.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool TryGetTicks(ReadOnlySpan<byte> line, in LineHead head, out long ticks)
     {
         ticks = 0;
@@ -58,6 +61,7 @@ internal static class LogLineParser
     /// <summary>
     /// <c>yyyy-MM-dd[T ]HH:mm:ss[.fffffff][ ][Z|±hh:mm|±hhmm]</c>; without an offset the time is taken as UTC.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool TryParseTimestamp(ReadOnlySpan<byte> s, out int length, out long utcTicks)
     {
         length = 0;
@@ -147,6 +151,7 @@ internal static class LogLineParser
     }
 
     /// <summary>The level a word names: upper-case words always, any case when <paramref name="anyCase"/> (bracketed, level=).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static LogLevel LevelOf(ReadOnlySpan<byte> word, bool anyCase)
     {
         if (word.Length is < 3 or > 11)
@@ -169,6 +174,7 @@ internal static class LogLineParser
         return UpperLevelOf(up[..word.Length]);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static LogLevel UpperLevelOf(ReadOnlySpan<byte> word)
     {
         return word.Length switch
@@ -199,6 +205,7 @@ internal static class LogLineParser
     }
 
     /// <summary>Our template, at fixed offsets: <c>yyyy-MM-dd HH:mm:ss.fffZ [LEVEL] category message</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static bool TryOurTemplate(ReadOnlySpan<byte> line, int p, ref LineHead head)
     {
         var rest = line[p..];
@@ -242,6 +249,7 @@ internal static class LogLineParser
     }
 
     /// <summary>A lower-case word (ops, monitor, access, ...) followed by a space or the end of the line.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int CategoryLength(ReadOnlySpan<byte> s)
     {
         if (s.IsEmpty || s[0] is < (byte)'a' or > (byte)'z')
@@ -258,6 +266,7 @@ internal static class LogLineParser
         return n < s.Length && s[n] != (byte)' ' ? 0 : n;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ParseGeneric(ReadOnlySpan<byte> line, int p, ref LineHead head)
     {
         var q = p;
