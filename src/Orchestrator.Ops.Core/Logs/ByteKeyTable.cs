@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 namespace Orchestrator.Ops.Core.Logs;
 
 /// <summary>Numbers distinct byte strings (error types, wrappers, clients) so a line's key is found without making a string.</summary>
@@ -10,7 +9,6 @@ internal sealed class ByteKeyTable
 
     public int Count => _keys.Count;
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public int GetOrAdd(ReadOnlySpan<byte> key)
     {
         var hash = Hash(key);

@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using System.Text.RegularExpressions;
 using System.Text;
 
@@ -86,7 +85,6 @@ internal sealed class EntryMatcher : LineMatcher<LogEntry>
     /// <summary>True when the timestamp is read anyway (time filters), so -Tail can stop going back before -Since.</summary>
     public long? Since => _since;
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override bool TryMatch(LogSource source, ReadOnlySpan<byte> line, long fullLength, out LogEntry value, out long? ticks)
     {
         value = null!;
@@ -245,7 +243,6 @@ internal sealed class EntryMatcher : LineMatcher<LogEntry>
     }
 
     /// <summary>ASCII case-insensitive search.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static bool ContainsIgnoreCase(ReadOnlySpan<byte> haystack, ReadOnlySpan<byte> needle)
     {
         if (needle.IsEmpty)

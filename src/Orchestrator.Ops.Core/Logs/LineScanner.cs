@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Runtime.CompilerServices;
 using Microsoft.Win32.SafeHandles;
 
 namespace Orchestrator.Ops.Core.Logs;
@@ -37,7 +36,6 @@ internal static class LineScanner
     }
 
     /// <summary>Scans a block of whole lines (the last may lack its line break).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static long ScanBlock(LogSource source, ReadOnlySpan<byte> block, long cutLineLength, LineSink sink)
     {
         if (cutLineLength > 0)
@@ -88,7 +86,6 @@ internal static class LineScanner
         return -1;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static long Scan(LogSource source, SafeFileHandle handle, long from, long end, long limit, LineSink sink, Span<byte> buffer, byte[] skip, CancellationToken ct)
     {
         var bufferAt = from; // file offset of buffer[0]

@@ -341,19 +341,12 @@ public sealed class LogService
     {
         var kept = new List<LogEntry>();
         var opened = 0;
-        LogException? firstFailure = null;
+        var failures = new List<LogException>();
         for (var i = files.Count - 1; i >= 0 && kept.Count < count; i--)
         {
-            var failures = new List<LogException>();
             using var session = LogReadSession.Open([files[i]], (_, path, ex) => failures.Add(Unreadable(path, ex)), limit);
             if (session.Files.Count == 0)
             {
-                firstFailure ??= failures.FirstOrDefault();
-                foreach (var f in failures.Where(_ => !throwIfNothing || i < files.Count - 1))
-                {
-                    Report(reporter, f);
-                }
-
                 continue;
             }
 
@@ -376,7 +369,7 @@ public sealed class LogService
                     }
                     catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
                     {
-                        Report(reporter, Unreadable(source.Path, ex));
+                        failures.Add(Unreadable(source.Path, ex));
                         break;
                     }
 
@@ -415,9 +408,14 @@ public sealed class LogService
             }
         }
 
-        if (opened == 0 && firstFailure is not null && throwIfNothing)
+        if (opened == 0 && failures.Count > 0 && throwIfNothing)
         {
-            throw firstFailure;
+            throw failures[0];
+        }
+
+        foreach (var failure in failures)
+        {
+            Report(reporter, failure);
         }
 
         foreach (var e in kept)

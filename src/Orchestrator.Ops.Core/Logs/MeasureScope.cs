@@ -24,6 +24,9 @@ internal sealed class MeasureScope
 
     public byte[][] Slots { get; }
 
+    /// <summary>Whether a line's timestamp matters (a time range or intervals); when not, aggregates without First/Last skip reading it.</summary>
+    public bool NeedsTicks => Since is not null || Until is not null || By != LogInterval.None;
+
     /// <summary>Whether a line with this timestamp is kept, and the key of its interval (long.MinValue: no timestamp).</summary>
     public bool TryInterval(bool hasTicks, long ticks, out long key)
     {

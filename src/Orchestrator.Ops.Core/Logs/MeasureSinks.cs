@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text;
 
@@ -82,7 +81,6 @@ internal sealed class ErrorCountSink(MeasureScope scope) : MeasureSink(scope)
 
     public Dictionary<(long Interval, int Type, int Wrapper), Tally> Counts { get; } = [];
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void Line(LogSource source, ReadOnlySpan<byte> line, long index, long fullLength)
     {
         LogLineParser.ParseHead(line, out var head);
@@ -146,7 +144,6 @@ internal sealed class ResponseTimeSink(MeasureScope scope) : MeasureSink(scope)
 
     public Dictionary<(long Interval, int Wrapper), List<double>> Values { get; } = [];
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void Line(LogSource source, ReadOnlySpan<byte> line, long index, long fullLength)
     {
         LogLineParser.ParseHead(line, out var head);
@@ -199,7 +196,8 @@ internal sealed class ResponseTimeSink(MeasureScope scope) : MeasureSink(scope)
                 return;
             }
 
-            has = LogLineParser.TryGetTicks(line, head, out ticks);
+            ticks = 0;
+            has = Scope.NeedsTicks && LogLineParser.TryGetTicks(line, head, out ticks);
         }
 
         if (!Scope.TryInterval(has, ticks, out var interval) || !Scope.WrapperOk(wrapper))
@@ -227,7 +225,6 @@ internal sealed class SuccessRateSink(MeasureScope scope) : MeasureSink(scope)
 
     public Dictionary<(long Interval, int Wrapper), (long Total, long Failed)> Counts { get; } = [];
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void Line(LogSource source, ReadOnlySpan<byte> line, long index, long fullLength)
     {
         LogLineParser.ParseHead(line, out var head);
@@ -275,7 +272,8 @@ internal sealed class SuccessRateSink(MeasureScope scope) : MeasureSink(scope)
                 return;
             }
 
-            has = LogLineParser.TryGetTicks(line, head, out ticks);
+            ticks = 0;
+            has = Scope.NeedsTicks && LogLineParser.TryGetTicks(line, head, out ticks);
         }
 
         if (wrapper.IsEmpty || !Scope.TryInterval(has, ticks, out var interval) || !Scope.WrapperOk(wrapper))
@@ -303,7 +301,6 @@ internal sealed class ClientCountSink(MeasureScope scope, bool rateLimits) : Mea
 
     public Dictionary<(long Interval, int Client), Tally> Counts { get; } = [];
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void Line(LogSource source, ReadOnlySpan<byte> line, long index, long fullLength)
     {
         // The needle first, on the whole line: most lines are about something else.

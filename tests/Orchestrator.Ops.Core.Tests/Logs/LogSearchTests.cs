@@ -204,4 +204,21 @@ public sealed class LogSearchTests : IDisposable
         var error = Assert.Single(reporter.Errors);
         Assert.Equal((LogFailure.NotFound, "error"), (error.Failure, error.Target));
     }
+
+    [Fact]
+    public async Task Tail_goes_past_an_unreadable_rotated_file_and_reports_it()
+    {
+        var lines = LogTestKit.Generate(300, seed: 43);
+        LogTestKit.Write(Path.Combine(Logs, "application.log.2"), lines.Take(200));
+        File.CreateSymbolicLink(Path.Combine(Logs, "application.log.1"), Path.Combine(Logs, "application.log.1"));
+        LogTestKit.Write(Path.Combine(Logs, "application.log"), lines.Skip(200));
+        var reporter = new LogMeasureTests.ErrorCollector();
+
+        var last = await LogTestKit.Service(_dir.Path).SearchAsync(new LogSearchRequest { Tail = 150 }, reporter, default).ToListAsync();
+
+        Assert.Equal(lines.TakeLast(150).Select(l => l.Text), last.Select(e => e.Line));
+        var error = Assert.Single(reporter.Errors);
+        Assert.Equal(LogFailure.Unreadable, error.Failure);
+        Assert.EndsWith("application.log.1", error.Target, StringComparison.Ordinal);
+    }
 }
