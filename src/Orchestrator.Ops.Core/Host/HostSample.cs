@@ -8,4 +8,7 @@ public sealed record HostSample(double? CpuPercent, double? MemoryPercent)
 
     /// <summary>The machine's memory, bytes.</summary>
     public long? MemoryTotalBytes { get; init; }
+
+    /// <summary>All CPUs' busy and total time since boot in clock ticks, as read for this sample (the unit of a process's CPU time).</summary>
+    public (ulong Busy, ulong Total)? CpuTicks { get; init; }
 }

@@ -18,7 +18,8 @@ public sealed class HostSampler
     {
         double? cpu = null;
         var memory = ReadMemory();
-        if (ReadCpu() is { } now)
+        var ticks = ReadCpu();
+        if (ticks is { } now)
         {
             if (_previous is { } before && now.Total > before.Total)
             {
@@ -32,11 +33,12 @@ public sealed class HostSampler
         {
             MemoryUsedBytes = memory?.Used,
             MemoryTotalBytes = memory?.Total,
+            CpuTicks = ticks,
         };
     }
 
     /// <summary>All CPUs' busy and total time since boot in clock ticks (the first line of /proc/stat); null without /proc.</summary>
-    public (ulong Busy, ulong Total)? ReadCpu()
+    private (ulong Busy, ulong Total)? ReadCpu()
     {
         try
         {
@@ -65,7 +67,7 @@ public sealed class HostSampler
     }
 
     /// <summary>Memory in use (total less available) and total, in bytes; null without /proc.</summary>
-    public (long Used, long Total)? ReadMemory()
+    private (long Used, long Total)? ReadMemory()
     {
         try
         {

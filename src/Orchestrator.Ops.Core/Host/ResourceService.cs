@@ -29,6 +29,12 @@ public sealed class ResourceService
         _signalSampler = new HostSampler(procRoot);
     }
 
+    /// <summary>The shortest CPU sampling interval <see cref="SampleAsync"/> takes.</summary>
+    public static readonly TimeSpan MinInterval = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>The longest CPU sampling interval <see cref="SampleAsync"/> takes.</summary>
+    public static readonly TimeSpan MaxInterval = TimeSpan.FromMinutes(10);
+
     public double CpuTarget => Target(AlertMetric.CpuPercent, 70);
 
     public double MemoryTarget => Target(AlertMetric.MemoryPercent, 80);
@@ -52,7 +58,7 @@ public sealed class ResourceService
     /// </summary>
     public async Task<IReadOnlyList<ResourceUsage>> SampleAsync(TimeSpan interval, CancellationToken cancellationToken)
     {
-        if (interval < TimeSpan.FromMilliseconds(100) || interval > TimeSpan.FromMinutes(10))
+        if (interval < MinInterval || interval > MaxInterval)
         {
             throw new ArgumentOutOfRangeException(nameof(interval), interval, "The sampling interval must be between 100 ms and 10 minutes.");
         }
@@ -60,14 +66,12 @@ public sealed class ResourceService
         var host = new HostSampler(_procRoot);
         var process = new ProcessReader(_procRoot);
         var pid = _serviceProcess();
-        host.Sample();
-        var cpuBefore = host.ReadCpu();
+        var hostBefore = host.Sample();
         var processBefore = pid is { } p0 ? process.Read(p0) : null;
 
         await Task.Delay(interval, _time, cancellationToken).ConfigureAwait(false);
 
         var hostNow = host.Sample();
-        var cpuAfter = host.ReadCpu();
         var processNow = pid is { } p1 ? process.Read(p1) : null;
         var seconds = interval.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture);
         var rows = new List<ResourceUsage>
@@ -87,7 +91,7 @@ public sealed class ResourceService
         }
         else
         {
-            double? cpu = processBefore?.CpuTicks is { } before && cpuBefore is { } t0 && cpuAfter is { } t1 && t1.Total > t0.Total && processNow.CpuTicks >= before
+            double? cpu = processBefore?.CpuTicks is { } before && hostBefore.CpuTicks is { } t0 && hostNow.CpuTicks is { } t1 && t1.Total > t0.Total && processNow.CpuTicks >= before
                 ? Math.Round(100.0 * (processNow.CpuTicks.Value - before) / (t1.Total - t0.Total), 1)
                 : null;
             rows.Add(Row(ResourceUsage.ServiceScope, ResourceUsage.Cpu, cpu, CpuTarget, null, null, $"process {pid}, share of all cores over {seconds} s"));

@@ -30,10 +30,10 @@ public sealed class GetOpsResourceUsageCommand : OpsConfigCmdlet
 
     protected override void EndProcessing()
     {
-        if (SampleInterval < TimeSpan.FromMilliseconds(100) || SampleInterval > TimeSpan.FromMinutes(10))
+        if (SampleInterval < ResourceService.MinInterval || SampleInterval > ResourceService.MaxInterval)
         {
             ThrowTerminatingError(new ErrorRecord(
-                new ArgumentException($"-SampleInterval {SampleInterval} is out of range; give 100 ms to 10 minutes (e.g. 2s).", nameof(SampleInterval)),
+                new ArgumentException($"-SampleInterval {SampleInterval} is out of range; give {ResourceService.MinInterval.TotalMilliseconds:0} ms to {ResourceService.MaxInterval.TotalMinutes:0} minutes (e.g. 2s).", nameof(SampleInterval)),
                 "SampleIntervalOutOfRange", ErrorCategory.InvalidArgument, SampleInterval));
         }
 
