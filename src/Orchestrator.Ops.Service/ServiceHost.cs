@@ -41,7 +41,16 @@ public static class ServiceHost
             var certificate = ServiceCertificate.Load(config.Service, time, out var certificatePath);
             var state = new ServiceState(config, certificate, certificatePath, ServiceCertificate.Thumbprint(certificate));
 
-            var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = typeof(ServiceHost).Assembly.GetName().Name });
+            // The content root is the install folder, not the working directory (the ops root, where logs, the store and
+            // backups are written): the host's default JSON sources are looked for there and never watched, so no
+            // appsettings.json dropped beside our files reconfigures Kestrel, and no file watcher wakes on every log write
+            // (measured: ~3 µs of CPU and 0.1 thread wake-up per proxied request; bench/README).
+            var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+            {
+                ApplicationName = typeof(ServiceHost).Assembly.GetName().Name,
+                ContentRootPath = AppContext.BaseDirectory,
+                Args = ["--hostBuilder:reloadConfigOnChange=false"],
+            });
             builder.Logging.ClearProviders();
             builder.Logging.AddSimpleConsole();
             builder.Logging.SetMinimumLevel(LogLevel.Warning);

@@ -30,11 +30,13 @@ public sealed class ProcessModeTests(FleetFixture fleet) : IDisposable
 
     private (Process Process, Task<string> Stderr) Launch(params string[] args)
     {
+        // In the ops root, as Start-OpsService runs it.
         var info = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
         {
             RedirectStandardError = true,
             RedirectStandardOutput = true,
             UseShellExecute = false,
+            WorkingDirectory = _dir.Path,
         };
         info.ArgumentList.Add(ServiceDll);
         foreach (var a in args)
@@ -57,6 +59,11 @@ public sealed class ProcessModeTests(FleetFixture fleet) : IDisposable
               "service": { "apiPort": 0, "gatewayPort": 0 }
             """));
         var readyPath = Path.Combine(_dir.Path, "service", "service.json");
+
+        // An appsettings.json in the working directory is not the service's configuration: it must not add a listener
+        // (nor reconfigure anything else of the web host).
+        var strayPort = FreePort();
+        _dir.Write("appsettings.json", $$"""{ "Kestrel": { "Endpoints": { "stray": { "Url": "http://127.0.0.1:{{strayPort}}" } } } }""");
         var (process, stderr) = Launch("--config", config, "--parent-pid", Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
         var ready = await WaitForReadyFileAsync(readyPath, process, stderr);
@@ -97,6 +104,11 @@ public sealed class ProcessModeTests(FleetFixture fleet) : IDisposable
         }
 
         Assert.Equal(thumbprint, seen);
+        using (var stray = new System.Net.Sockets.TcpClient())
+        {
+            await Assert.ThrowsAnyAsync<System.Net.Sockets.SocketException>(() => stray.ConnectAsync(IPAddress.Loopback, strayPort));
+        }
+
         using (var plain = new HttpClient { Timeout = Bound })
         {
             await Assert.ThrowsAnyAsync<HttpRequestException>(() => plain.GetAsync(new UriBuilder(apiUrl) { Scheme = "http" }.Uri));
@@ -158,6 +170,13 @@ public sealed class ProcessModeTests(FleetFixture fleet) : IDisposable
         }
 
         return JsonDocument.Parse(await File.ReadAllTextAsync(path)).RootElement.Clone();
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private static string EnsureFolder(string path)
