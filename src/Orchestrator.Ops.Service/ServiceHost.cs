@@ -62,7 +62,7 @@ public static class ServiceHost
             {
                 k.AddServerHeader = false;
                 k.Listen(address, port, listen => listen.UseHttps(certificate));
-                k.Listen(new GatewayEndPoint(address, gatewayPort), GatewayHosting.Listen);
+                k.Listen(address, gatewayPort, GatewayHosting.Listen);
             });
 
             builder.Services.AddSingleton(_ => engine);

@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Orchestrator.Ops.Core;
@@ -18,10 +17,6 @@ internal static class GatewayHosting
     public static IServiceCollection AddGateway(this IServiceCollection services, TimeSpan? flushInterval)
     {
         services.AddHttpForwarder();
-
-        // After the web host's own socket transport, so Kestrel asks this one first; it binds only the gateway's listener.
-        services.AddSingleton<GatewayTransportFactory>();
-        services.AddSingleton<IConnectionListenerFactory>(sp => sp.GetRequiredService<GatewayTransportFactory>());
         services.AddSingleton(sp => new GatewayRoutes(sp.GetRequiredService<OpsEngine>().Config, sp.GetRequiredService<OpsEngine>().Credentials));
         services.AddSingleton<ActiveSlotCache>();
         services.AddSingleton(sp => new TrafficRecorder(sp.GetRequiredService<OpsEngine>(), sp.GetRequiredService<GatewayRoutes>(), sp.GetRequiredService<TimeProvider>(), flushInterval ?? DefaultFlushInterval));
