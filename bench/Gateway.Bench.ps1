@@ -6,13 +6,17 @@
 .DESCRIPTION
     Runs the same `wrk -t<T> -c<C> -d<D> --latency` load (after a short warm-up of each target) against:
       direct   the sandbox's routellm/blue instance, GET /health (latency set to 0 through the control API)
-      nginx    an nginx reverse proxy (1 worker, upstream keepalive 64) in front of that same instance
+      nginx    an nginx reverse proxy (1 worker, upstream keepalive 64, no access log) in front of that same instance
+      nginx-log  the same nginx also writing an access line per request, buffered (256 KiB, flushed every second) as
+               the gateway writes its access.log: the like-for-like baseline
       gateway  the service's gateway, GET /routellm/health (routed to the active slot, blue)
       api      the service's HTTPS API, GET /api/system/health with the API key (the key is sent from a
                temp-dir Lua script, never printed or put on a command line)
-    -Rounds times (alternating targets, nginx and the gateway back to back and in turns first; the API once), and
+    -Rounds times (alternating targets, nginx and the gateway back to back and in turns first; the API once, first).
+    The gateway's first seconds of load are measured once on their own; then each proxied target is loaded for
+    -InitialWarmupSeconds, so the rounds measure the service at steady state, after its tiered JIT has finished. It
     prints each target's median run with req/s, p50/p99 and the ratios the issue asks for:
-      gateway req/s ÷ nginx req/s      goal ≥ 0.80 (the median of each round's own ratio)
+      gateway req/s ÷ nginx req/s      goal ≥ 0.80 (the median of each round's own ratio), against both nginx setups
       gateway p99 − direct p99         goal ≤ 2 ms
     wrk, the servers and nginx all share this machine's cores; the figures are relative, not absolute.
     Needs `wrk` and `nginx` on PATH (Debian: apt-get install -y wrk nginx).
@@ -22,6 +26,10 @@ param(
     [int] $Connections = 32,
     [int] $DurationSeconds = 10,
     [int] $WarmupSeconds = 3,
+    # Before round 1, each proxied target is loaded this long once, so the measured rounds see the service at steady
+    # state: its tiered JIT takes ~15-20 s of load to finish (the CPU per proxied request falls from ~64 µs in the
+    # first 10 s to ~40 µs after 16 s on this box; bench/README). The gateway's first seconds are measured and shown.
+    [int] $InitialWarmupSeconds = 20,
     # direct, nginx and gateway are measured this many times, alternating; the table shows each one's median.
     [int] $Rounds = 5
 )
@@ -76,11 +84,10 @@ function Invoke-Wrk([string] $Url, [int] $Seconds, [string] $Script, [switch] $W
 
 Import-Module $manifest -Force
 $root = Join-Path ([IO.Path]::GetTempPath()) ("ops-bench-gw-" + [guid]::NewGuid().ToString('N').Substring(0, 8))
-$nginxDir = Join-Path $root 'nginx'
 $serviceConfig = Join-Path $root 'service-bench.json'
 $sandbox = $null
 $service = $null
-$nginx = $null
+$nginxProcesses = [Collections.Generic.List[Diagnostics.Process]]::new()
 try {
     $sandbox = Start-OpsSandbox -Root $root -PassThru
 
@@ -113,27 +120,33 @@ try {
     [IO.File]::SetUnixFileMode($tokenLua, [IO.UnixFileMode]'UserRead, UserWrite')
     Set-Content -LiteralPath $tokenLua -Value "wrk.headers[`"Authorization`"] = `"Bearer $token`""
 
-    # nginx in the foreground as our own child, everything under the temp dir.
-    New-Item -ItemType Directory -Path $nginxDir | Out-Null
-    [IO.File]::SetUnixFileMode($nginxDir, [IO.UnixFileMode]'UserRead, UserWrite, UserExecute')
-    $nginxPort = Get-FreePort
-    $conf = Join-Path $nginxDir 'nginx.conf'
-    @"
+    # Two nginx proxies in the foreground as our own children, everything under the temp dir, both 1 worker with upstream
+    # keepalive: "nginx" logs nothing; "nginx-log" also writes an access line per request, buffered (256 KiB, flushed
+    # every second) as the gateway's access.log is: the same work as the gateway's logging, for a like-for-like figure.
+    $upstreamPort = ([uri]$direct).Port
+    function Start-NginxProxy([string] $Name, [switch] $AccessLog) {
+        $dir = Join-Path $root $Name
+        New-Item -ItemType Directory -Path $dir | Out-Null
+        [IO.File]::SetUnixFileMode($dir, [IO.UnixFileMode]'UserRead, UserWrite, UserExecute')
+        $port = Get-FreePort
+        $conf = Join-Path $dir 'nginx.conf'
+        $log = if ($AccessLog) { "access_log $dir/access.log combined buffer=256k flush=1s;" } else { 'access_log off;' }
+        @"
 daemon off;
 worker_processes 1;
-pid $nginxDir/nginx.pid;
-error_log $nginxDir/error.log;
+pid $dir/nginx.pid;
+error_log $dir/error.log;
 events { worker_connections 1024; }
 http {
-    access_log off;
-    client_body_temp_path $nginxDir/client_body;
-    proxy_temp_path $nginxDir/proxy;
-    fastcgi_temp_path $nginxDir/fastcgi;
-    uwsgi_temp_path $nginxDir/uwsgi;
-    scgi_temp_path $nginxDir/scgi;
-    upstream u { server 127.0.0.1:$(([uri]$direct).Port); keepalive 64; }
+    $log
+    client_body_temp_path $dir/client_body;
+    proxy_temp_path $dir/proxy;
+    fastcgi_temp_path $dir/fastcgi;
+    uwsgi_temp_path $dir/uwsgi;
+    scgi_temp_path $dir/scgi;
+    upstream u { server 127.0.0.1:$upstreamPort; keepalive 64; }
     server {
-        listen 127.0.0.1:$nginxPort;
+        listen 127.0.0.1:$port;
         location / {
             proxy_pass http://u;
             proxy_http_version 1.1;
@@ -143,21 +156,26 @@ http {
     }
 }
 "@ | Set-Content -LiteralPath $conf
-    [IO.File]::SetUnixFileMode($conf, [IO.UnixFileMode]'UserRead, UserWrite')
-    $token = $null
-    $psi = [Diagnostics.ProcessStartInfo]::new($nginxExe)
-    foreach ($a in '-c', $conf, '-p', "$nginxDir/", '-e', "$nginxDir/error.log") { $psi.ArgumentList.Add($a) }
-    $psi.UseShellExecute = $false
-    $nginx = [Diagnostics.Process]::Start($psi)
-    $nginxUrl = "http://127.0.0.1:$nginxPort"
-    $deadline = [DateTime]::UtcNow.AddSeconds(10)
-    while ($true) {
-        if ($nginx.HasExited) { throw "nginx exited ($($nginx.ExitCode)): $(Get-Content -Raw -LiteralPath "$nginxDir/error.log" -ErrorAction SilentlyContinue)" }
-        try { Invoke-RestMethod -Uri "$nginxUrl/health" -TimeoutSec 2 | Out-Null; break } catch {
-            if ([DateTime]::UtcNow -gt $deadline) { throw "nginx did not answer on $nginxUrl/health: $_" }
-            Start-Sleep -Milliseconds 100
+        [IO.File]::SetUnixFileMode($conf, [IO.UnixFileMode]'UserRead, UserWrite')
+        $psi = [Diagnostics.ProcessStartInfo]::new($nginxExe)
+        foreach ($a in '-c', $conf, '-p', "$dir/", '-e', "$dir/error.log") { $psi.ArgumentList.Add($a) }
+        $psi.UseShellExecute = $false
+        $process = [Diagnostics.Process]::Start($psi)
+        $nginxProcesses.Add($process)
+        $url = "http://127.0.0.1:$port"
+        $deadline = [DateTime]::UtcNow.AddSeconds(10)
+        while ($true) {
+            if ($process.HasExited) { throw "nginx ($Name) exited ($($process.ExitCode)): $(Get-Content -Raw -LiteralPath "$dir/error.log" -ErrorAction SilentlyContinue)" }
+            try { Invoke-RestMethod -Uri "$url/health" -TimeoutSec 2 | Out-Null; break } catch {
+                if ([DateTime]::UtcNow -gt $deadline) { throw "nginx ($Name) did not answer on $url/health: $_" }
+                Start-Sleep -Milliseconds 100
+            }
         }
+        $url
     }
+    $nginxUrl = Start-NginxProxy 'nginx'
+    $nginxLogUrl = Start-NginxProxy 'nginx-log' -AccessLog
+    $token = $null
 
     # The API key goes in a Lua script in our owner-only temp dir, not on wrk's command line.
     $key = (Get-Content -Raw -LiteralPath $service.ApiKeyPath).Trim()
@@ -173,16 +191,26 @@ http {
         api     = @{ Url = "$api/api/system/health"; Script = $lua }
         direct  = @{ Url = "$direct/health"; Script = $tokenLua }
         nginx   = @{ Url = "$nginxUrl/health"; Script = $null }
+        'nginx-log' = @{ Url = "$nginxLogUrl/health"; Script = $null }
         gateway = @{ Url = "$gateway/routellm/health"; Script = $null }
     }
     $runs = [ordered]@{}
     foreach ($name in $targets.Keys) { $runs[$name] = [Collections.Generic.List[object]]::new() }
+    $t = $targets.api
+    Invoke-Wrk $t.Url $WarmupSeconds $t.Script -Warmup | Out-Null
+    $runs.api.Add((Invoke-Wrk $t.Url $DurationSeconds $t.Script))
+
+    # The gateway's first seconds of proxied load (its JIT still compiling), shown beside the steady-state figures.
+    $cold = Invoke-Wrk $targets.gateway.Url $DurationSeconds $null
+    foreach ($name in 'direct', 'nginx', 'nginx-log', 'gateway') {
+        Invoke-Wrk $targets[$name].Url $InitialWarmupSeconds $targets[$name].Script -Warmup | Out-Null
+    }
+
     for ($round = 1; $round -le $Rounds; $round++) {
-        # nginx and the gateway run back to back in every round, in turns first, so each round gives one ratio measured
-        # under the same load from whatever else shares this VM's cores.
-        $order = if ($round % 2) { 'api', 'direct', 'nginx', 'gateway' } else { 'api', 'direct', 'gateway', 'nginx' }
+        # The proxies run back to back in every round, the gateway in turns last and first (next to nginx-log both
+        # times), so each round gives its own ratios measured under the same load from whatever else shares this VM's cores.
+        $order = if ($round % 2) { 'direct', 'nginx', 'nginx-log', 'gateway' } else { 'direct', 'gateway', 'nginx-log', 'nginx' }
         foreach ($name in $order) {
-            if ($name -eq 'api' -and $round -gt 1) { continue }
             $t = $targets[$name]
             Invoke-Wrk $t.Url $WarmupSeconds $t.Script -Warmup | Out-Null
             $runs[$name].Add((Invoke-Wrk $t.Url $DurationSeconds $t.Script))
@@ -195,12 +223,12 @@ http {
         $sorted = @($runs[$name] | Sort-Object Rps)
         $results[$name] = $sorted[[int][math]::Floor(($sorted.Count - 1) / 2)]
         if ($name -ne 'api') {
-            "{0,-8} req/s per round: {1}" -f $name, (($runs[$name] | ForEach-Object { [math]::Round($_.Rps, 0) }) -join ', ')
+            "{0,-9} req/s (p99 ms) per round: {1}" -f $name, (($runs[$name] | ForEach-Object { '{0:0} ({1:0.00})' -f $_.Rps, $_.P99 }) -join ', ')
         }
     }
 
-    "wrk -t$Threads -c$Connections -d$($DurationSeconds)s --latency on 127.0.0.1, $($WarmupSeconds)s warm-up per target, median of $Rounds round(s);" +
-    " $([Environment]::ProcessorCount) cores shared by wrk, the sandbox, the service and nginx (1 worker)."
+    "wrk -t$Threads -c$Connections -d$($DurationSeconds)s --latency on 127.0.0.1, $($InitialWarmupSeconds)s warm-up of each proxied target before round 1 and $($WarmupSeconds)s before each run, median of $Rounds round(s);" +
+    " $([Environment]::ProcessorCount) cores shared by wrk, the sandbox, the service and the nginx proxies (1 worker each)."
     $targets.Keys | ForEach-Object {
         $r = $results[$_]
         [pscustomobject]@{
@@ -214,12 +242,16 @@ http {
         }
     } | Format-Table -AutoSize | Out-String -Width 220
 
-    $d = $results.direct; $n = $results.nginx; $g = $results.gateway; $a = $results.api
-    # The headline ratio is the median of the rounds' own gateway ÷ nginx ratios (each pair ran back to back); the
-    # ratio of the two medians is shown beside it.
-    $paired = @(for ($i = 0; $i -lt $runs.gateway.Count; $i++) { $runs.gateway[$i].Rps / $runs.nginx[$i].Rps }) | Sort-Object
-    $ratio = $paired[[int][math]::Floor(($paired.Count - 1) / 2)]
-    "gateway ÷ nginx per round: $(($paired | ForEach-Object { $_.ToString('0.00', [Globalization.CultureInfo]::InvariantCulture) }) -join ', ')"
+    $d = $results.direct; $n = $results.nginx; $nl = $results.'nginx-log'; $g = $results.gateway; $a = $results.api
+    # The headline ratios are the medians of the rounds' own gateway ÷ nginx ratios (each round's runs back to back); the
+    # ratio of the two medians is shown beside them.
+    function Get-PairedRatio([string] $Baseline) {
+        $paired = @(for ($i = 0; $i -lt $runs.gateway.Count; $i++) { $runs.gateway[$i].Rps / $runs[$Baseline][$i].Rps }) | Sort-Object
+        "gateway ÷ $Baseline per round: $(($paired | ForEach-Object { $_.ToString('0.00', [Globalization.CultureInfo]::InvariantCulture) }) -join ', ')" | Out-Host
+        $paired[[int][math]::Floor(($paired.Count - 1) / 2)]
+    }
+    $ratio = Get-PairedRatio 'nginx'
+    $ratioLog = Get-PairedRatio 'nginx-log'
 
     $gwP99 = $g.P99 - $d.P99
     $ngP99 = $n.P99 - $d.P99
@@ -227,9 +259,13 @@ http {
     @(
         [pscustomobject]@{ Measure = 'gateway req/s ÷ nginx req/s (median of the rounds)'; Value = $ratio.ToString('0.00', $inv); Goal = '≥ 0.80'; Verdict = $(if ($ratio -ge 0.80) { 'PASS' } else { 'MISS' }) }
         [pscustomobject]@{ Measure = 'gateway median ÷ nginx median'; Value = ($g.Rps / $n.Rps).ToString('0.00', $inv); Goal = ''; Verdict = '' }
+        [pscustomobject]@{ Measure = 'gateway req/s ÷ nginx-log req/s (median of the rounds; both log each request)'; Value = $ratioLog.ToString('0.00', $inv); Goal = '≥ 0.80'; Verdict = $(if ($ratioLog -ge 0.80) { 'PASS' } else { 'MISS' }) }
+        [pscustomobject]@{ Measure = 'gateway median ÷ nginx-log median'; Value = ($g.Rps / $nl.Rps).ToString('0.00', $inv); Goal = ''; Verdict = '' }
         [pscustomobject]@{ Measure = 'gateway p99 − direct p99 (ms)'; Value = $gwP99.ToString('0.00', $inv); Goal = '≤ 2'; Verdict = $(if ($gwP99 -le 2) { 'PASS' } else { 'MISS' }) }
         [pscustomobject]@{ Measure = 'gateway req/s ÷ direct req/s'; Value = ($g.Rps / $d.Rps).ToString('0.00', $inv); Goal = ''; Verdict = '' }
+        [pscustomobject]@{ Measure = "gateway's first $($DurationSeconds) s of load ÷ nginx median"; Value = ($cold.Rps / $n.Rps).ToString('0.00', $inv); Goal = ''; Verdict = '' }
         [pscustomobject]@{ Measure = 'nginx req/s ÷ direct req/s'; Value = ($n.Rps / $d.Rps).ToString('0.00', $inv); Goal = ''; Verdict = '' }
+        [pscustomobject]@{ Measure = 'nginx-log req/s ÷ nginx req/s'; Value = ($nl.Rps / $n.Rps).ToString('0.00', $inv); Goal = ''; Verdict = '' }
         [pscustomobject]@{ Measure = 'nginx p99 − direct p99 (ms)'; Value = $ngP99.ToString('0.00', $inv); Goal = ''; Verdict = '' }
         [pscustomobject]@{ Measure = 'api /api/system/health req/s, p99 (ms)'; Value = "$([math]::Round($a.Rps, 0)), $($a.P99.ToString('0.00', $inv))"; Goal = ''; Verdict = '' }
     ) | Format-Table -AutoSize | Out-String -Width 220
@@ -238,7 +274,7 @@ http {
     }
 }
 finally {
-    if ($nginx) {
+    foreach ($nginx in $nginxProcesses) {
         if (-not $nginx.HasExited) {
             & kill -QUIT $nginx.Id 2>$null   # graceful: the master stops its worker
             if (-not $nginx.WaitForExit(5000)) { $nginx.Kill($true) }
