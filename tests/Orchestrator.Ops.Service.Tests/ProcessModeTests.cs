@@ -62,7 +62,7 @@ public sealed class ProcessModeTests(FleetFixture fleet) : IDisposable
 
         // An appsettings.json in the working directory is not the service's configuration: it must not add a listener
         // (nor reconfigure anything else of the web host).
-        var strayPort = FreePort();
+        var strayPort = LoopbackPort.Free();
         _dir.Write("appsettings.json", $$"""{ "Kestrel": { "Endpoints": { "stray": { "Url": "http://127.0.0.1:{{strayPort}}" } } } }""");
         var (process, stderr) = Launch("--config", config, "--parent-pid", Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
@@ -170,13 +170,6 @@ public sealed class ProcessModeTests(FleetFixture fleet) : IDisposable
         }
 
         return JsonDocument.Parse(await File.ReadAllTextAsync(path)).RootElement.Clone();
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private static string EnsureFolder(string path)

@@ -49,22 +49,12 @@ internal sealed class LoopbackNginx : IAsyncDisposable
         ?? throw new Xunit.Sdk.XunitException(
             "nginx is not on PATH: the nginx router tests need a real nginx (Debian: apt-get install -y nginx; .ci/run installs it).");
 
-    /// <summary>A loopback port nothing listens on (it was free a moment ago).</summary>
-    public static int FreePort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        var port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        probe.Stop();
-        return port;
-    }
-
     /// <summary>Writes nginx.conf (a location per wrapper, the documented shape) and the initial upstream file, then starts nginx.</summary>
     public static async Task<LoopbackNginx> StartAsync(string folder, IEnumerable<string> wrappers, string initialUpstream)
     {
         var executable = Executable;
         Directory.CreateDirectory(folder);
-        var port = FreePort();
+        var port = LoopbackPort.Free();
         File.WriteAllText(Path.Combine(folder, "upstreams.conf"), initialUpstream);
         File.WriteAllText(Path.Combine(folder, "nginx.conf"), ConfigText(folder, port, wrappers));
 

@@ -137,7 +137,7 @@ public sealed class NginxTrafficRouterTests : IClassFixture<FleetFixture>, IAsyn
     public async Task A_proof_that_fails_after_the_reload_puts_the_file_back_and_nginx_routes_to_blue_again()
     {
         // Nothing listens at the verification address, so the switch cannot be proven once nginx routes to green.
-        var dead = $"http://127.0.0.1:{LoopbackNginx.FreePort().ToString(CultureInfo.InvariantCulture)}/";
+        var dead = $"http://127.0.0.1:{LoopbackPort.Free().ToString(CultureInfo.InvariantCulture)}/";
         var router = Router(verifyBaseUrl: dead, timeoutSeconds: 2);
 
         var ex = await Assert.ThrowsAsync<DeploymentException>(() => router.SwitchAsync(BlueToGreen(), default).WaitAsync(Bound));

@@ -85,7 +85,7 @@ public sealed class WrapperProberTests : IClassFixture<FleetFixture>, IAsyncLife
     public async Task A_refused_connection_is_named_as_such()
     {
         var prober = new WrapperProber(_http, Settings(retries: 1), TimeProvider.System);
-        var port = FreePort();
+        var port = LoopbackPort.Free();
 
         var r = await prober.ProbeAsync(new ProbeTarget("external-tools", "green", new Uri($"http://127.0.0.1:{port}/health")), default).WaitAsync(Bound);
 
@@ -195,13 +195,6 @@ public sealed class WrapperProberTests : IClassFixture<FleetFixture>, IAsyncLife
         await cts.CancelAsync();
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => probe.WaitAsync(Bound));
-    }
-
-    private static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
     }
 
     /// <summary>Answers the first requests with 503 itself, then passes requests to the real wrapper.</summary>
