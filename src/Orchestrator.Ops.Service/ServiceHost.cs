@@ -55,6 +55,12 @@ public static class ServiceHost
             builder.Logging.AddSimpleConsole();
             builder.Logging.SetMinimumLevel(LogLevel.Warning);
 
+            // ASP.NET Core starts an Activity and a logging scope for every request whenever its hosting category is
+            // enabled at any level, even if nothing it writes passes the filter. That category only writes request
+            // start/finish lines (Information) and startup notes, so it is off: a proxied request then costs ~3 µs
+            // less CPU (bench/README). Warnings and errors of Kestrel and the pipeline keep their own categories.
+            builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
+
             var address = IPAddress.Parse(config.Service.ListenAddress);
             var port = options.ApiPort ?? config.Service.ApiPort;
             var gatewayPort = options.GatewayPort ?? config.Service.GatewayPort;

@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Orchestrator.Ops.Core.Health;
 using Orchestrator.Ops.Service.Tests.Support;
 
@@ -263,5 +265,16 @@ public sealed class GatewayTests(FleetFixture fleet) : IAsyncLifetime
         Assert.Matches("""^\S+ \S+ \[INFO\] access 127\.0\.0\.1 "GET /nobody/here" 404 \S+ wrapper=- slot=- fallback=false$""", access[1]);
         Assert.DoesNotContain(access, l => l.Contains("hunter2", StringComparison.Ordinal) || l.Contains('?', StringComparison.Ordinal));
         Assert.DoesNotContain(_service.LogLines("application.log"), l => l.Contains(" access ", StringComparison.Ordinal) || l.Contains("/v1/operation", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Requests_start_no_hosting_activity_or_log_scope_while_warnings_are_still_logged()
+    {
+        // ASP.NET Core starts an Activity and a log scope for each request when this category is enabled at any level
+        // (it asks for Critical); the gateway's per-request CPU depends on it being off.
+        var loggers = _service.App.Services.GetRequiredService<ILoggerFactory>();
+        Assert.False(loggers.CreateLogger("Microsoft.AspNetCore.Hosting.Diagnostics").IsEnabled(LogLevel.Critical));
+        Assert.True(loggers.CreateLogger("Microsoft.AspNetCore.Server.Kestrel").IsEnabled(LogLevel.Warning));
+        Assert.True(loggers.CreateLogger("Microsoft.AspNetCore.Diagnostics.ExceptionHandlerMiddleware").IsEnabled(LogLevel.Error));
     }
 }
