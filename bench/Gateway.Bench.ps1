@@ -9,12 +9,16 @@
       nginx    an nginx reverse proxy (1 worker, upstream keepalive 64, no access log) in front of that same instance
       nginx-log  the same nginx also writing an access line per request, buffered (256 KiB, flushed every second) as
                the gateway writes its access.log: the like-for-like baseline
+      yarp     YARP's direct forwarder alone (bench/BareYarp, built here): the gateway's library, HttpClient settings and
+               runtime settings with none of its own work (no routing by wrapper, access log or traffic records). The
+               gateway ÷ yarp ratio is what our code costs; yarp ÷ nginx is the library's own floor on this machine
       gateway  the service's gateway, GET /routellm/health (routed to the active slot, blue)
       api      the service's HTTPS API, GET /api/system/health with the API key (the key is sent from a
                temp-dir Lua script, never printed or put on a command line)
-    -Rounds times (alternating targets, nginx and the gateway back to back and in turns first; the API once, first).
-    The gateway's first seconds of load are measured once on their own; then each proxied target is loaded for
-    -InitialWarmupSeconds, so the rounds measure the service at steady state, after its tiered JIT has finished. It
+    -Rounds times (direct first, then the four proxies back to back, each of them first in turn; the API once, first).
+    The gateway's first seconds of load are measured once on their own; then the two .NET proxies (gateway, yarp) are
+    loaded for -InitialWarmupSeconds and the others for 10 s, so the rounds measure the service at steady state, after
+    its tiered JIT has finished. It
     prints each target's median run with req/s, p50/p99 and the ratios the issue asks for:
       gateway req/s ÷ nginx req/s      goal ≥ 0.80 (the median of each round's own ratio), against both nginx setups
       gateway p99 − direct p99         goal ≤ 2 ms
@@ -24,14 +28,18 @@
 param(
     [int] $Threads = 2,
     [int] $Connections = 32,
-    [int] $DurationSeconds = 10,
-    [int] $WarmupSeconds = 3,
-    # Before round 1, each proxied target is loaded this long once, so the measured rounds see the service at steady
-    # state: its tiered JIT takes ~15-20 s of load to finish (the CPU per proxied request falls from ~64 µs in the
-    # first 10 s to ~40 µs after 16 s on this box; bench/README). The gateway's first seconds are measured and shown.
-    [int] $InitialWarmupSeconds = 20,
-    # direct, nginx and gateway are measured this many times, alternating; the table shows each one's median.
-    [int] $Rounds = 5
+    # Short runs, many rounds: this VM's steal time slows whole stretches of seconds down, and the median of many
+    # paired rounds is steadier than a few long ones (bench/README).
+    [int] $DurationSeconds = 5,
+    [int] $WarmupSeconds = 2,
+    # Before round 1, the gateway and bare YARP are loaded this long once (nginx and direct 10 s), so the measured rounds
+    # see them at steady state. The CPU per proxied request falls from ~64 µs in the first 10 s of load to ~40 µs after
+    # 16 s, and the service, with far more code than bare YARP (its background work keeps its JIT busy), is still
+    # catching up after 20 s: 0.92 of bare YARP's req/s then, 0.97 after 90 s (bench/README). A service runs for days;
+    # its first seconds are measured and shown apart.
+    [int] $InitialWarmupSeconds = 60,
+    # direct and the proxies are measured this many times, alternating; the table shows each one's median.
+    [int] $Rounds = 10
 )
 
 $ErrorActionPreference = 'Stop'
@@ -88,6 +96,7 @@ $serviceConfig = Join-Path $root 'service-bench.json'
 $sandbox = $null
 $service = $null
 $nginxProcesses = [Collections.Generic.List[Diagnostics.Process]]::new()
+$bareYarp = $null
 try {
     $sandbox = Start-OpsSandbox -Root $root -PassThru
 
@@ -175,7 +184,33 @@ http {
     }
     $nginxUrl = Start-NginxProxy 'nginx'
     $nginxLogUrl = Start-NginxProxy 'nginx-log' -AccessLog
+
+    # The bare-YARP baseline, built from bench/BareYarp into the temp dir and run as the service runs (workstation GC,
+    # socket completions inline); the token reaches it in an owner-only file.
+    $dotnet = if ($env:DOTNET_HOST_PATH -and (Test-Path $env:DOTNET_HOST_PATH)) { $env:DOTNET_HOST_PATH } else { (Get-Command dotnet -CommandType Application)[0].Source }
+    $bareDir = Join-Path $root 'bare-yarp'
+    $buildOut = & $dotnet build (Join-Path $PSScriptRoot 'BareYarp/BareYarp.csproj') -c Release -o $bareDir --nologo -v:minimal 2>&1 | Out-String
+    if ($LASTEXITCODE -ne 0) { throw "building bench/BareYarp failed:`n$buildOut" }
+    $bareToken = Join-Path $root 'bare-yarp.token'
+    New-Item -ItemType File -Path $bareToken | Out-Null
+    [IO.File]::SetUnixFileMode($bareToken, [IO.UnixFileMode]'UserRead, UserWrite')
+    Set-Content -LiteralPath $bareToken -Value $token -NoNewline
     $token = $null
+    $barePort = Get-FreePort
+    $psi = [Diagnostics.ProcessStartInfo]::new($dotnet)
+    foreach ($a in (Join-Path $bareDir 'BareYarp.dll'), "$barePort", "$direct/", $bareToken) { $psi.ArgumentList.Add($a) }
+    $psi.UseShellExecute = $false
+    $psi.Environment['DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS'] = '1'
+    $bareYarp = [Diagnostics.Process]::Start($psi)
+    $bareUrl = "http://127.0.0.1:$barePort"
+    $deadline = [DateTime]::UtcNow.AddSeconds(20)
+    while ($true) {
+        if ($bareYarp.HasExited) { throw "bare YARP exited ($($bareYarp.ExitCode))" }
+        try { Invoke-RestMethod -Uri "$bareUrl/health" -TimeoutSec 2 | Out-Null; break } catch {
+            if ([DateTime]::UtcNow -gt $deadline) { throw "bare YARP did not answer on $bareUrl/health: $_" }
+            Start-Sleep -Milliseconds 100
+        }
+    }
 
     # The API key goes in a Lua script in our owner-only temp dir, not on wrk's command line.
     $key = (Get-Content -Raw -LiteralPath $service.ApiKeyPath).Trim()
@@ -192,6 +227,7 @@ http {
         direct  = @{ Url = "$direct/health"; Script = $tokenLua }
         nginx   = @{ Url = "$nginxUrl/health"; Script = $null }
         'nginx-log' = @{ Url = "$nginxLogUrl/health"; Script = $null }
+        yarp    = @{ Url = "$bareUrl/health"; Script = $null }
         gateway = @{ Url = "$gateway/routellm/health"; Script = $null }
     }
     $runs = [ordered]@{}
@@ -202,14 +238,17 @@ http {
 
     # The gateway's first seconds of proxied load (its JIT still compiling), shown beside the steady-state figures.
     $cold = Invoke-Wrk $targets.gateway.Url $DurationSeconds $null
-    foreach ($name in 'direct', 'nginx', 'nginx-log', 'gateway') {
-        Invoke-Wrk $targets[$name].Url $InitialWarmupSeconds $targets[$name].Script -Warmup | Out-Null
+    $proxies = 'nginx', 'nginx-log', 'yarp', 'gateway'
+    foreach ($name in @('direct') + $proxies) {
+        $seconds = if ($name -in 'gateway', 'yarp') { $InitialWarmupSeconds } else { 10 }
+        Invoke-Wrk $targets[$name].Url $seconds $targets[$name].Script -Warmup | Out-Null
     }
 
     for ($round = 1; $round -le $Rounds; $round++) {
-        # The proxies run back to back in every round, the gateway in turns last and first (next to nginx-log both
-        # times), so each round gives its own ratios measured under the same load from whatever else shares this VM's cores.
-        $order = if ($round % 2) { 'direct', 'nginx', 'nginx-log', 'gateway' } else { 'direct', 'gateway', 'nginx-log', 'nginx' }
+        # The proxies run back to back in every round, each of them first in turn, so each round gives its own ratios
+        # measured under the same load from whatever else shares this VM's cores.
+        $shift = ($round - 1) % $proxies.Count
+        $order = @('direct') + $proxies[$shift..($proxies.Count - 1)] + $(if ($shift) { $proxies[0..($shift - 1)] })
         foreach ($name in $order) {
             $t = $targets[$name]
             Invoke-Wrk $t.Url $WarmupSeconds $t.Script -Warmup | Out-Null
@@ -227,8 +266,8 @@ http {
         }
     }
 
-    "wrk -t$Threads -c$Connections -d$($DurationSeconds)s --latency on 127.0.0.1, $($InitialWarmupSeconds)s warm-up of each proxied target before round 1 and $($WarmupSeconds)s before each run, median of $Rounds round(s);" +
-    " $([Environment]::ProcessorCount) cores shared by wrk, the sandbox, the service and the nginx proxies (1 worker each)."
+    "wrk -t$Threads -c$Connections -d$($DurationSeconds)s --latency on 127.0.0.1, $($InitialWarmupSeconds)s warm-up of the gateway and bare YARP (10 s of the others) before round 1 and $($WarmupSeconds)s before each run, median of $Rounds round(s);" +
+    " $([Environment]::ProcessorCount) cores shared by wrk, the sandbox, the service, bare YARP and the nginx proxies (1 worker each)."
     $targets.Keys | ForEach-Object {
         $r = $results[$_]
         [pscustomobject]@{
@@ -245,13 +284,15 @@ http {
     $d = $results.direct; $n = $results.nginx; $nl = $results.'nginx-log'; $g = $results.gateway; $a = $results.api
     # The headline ratios are the medians of the rounds' own gateway ÷ nginx ratios (each round's runs back to back); the
     # ratio of the two medians is shown beside them.
-    function Get-PairedRatio([string] $Baseline) {
-        $paired = @(for ($i = 0; $i -lt $runs.gateway.Count; $i++) { $runs.gateway[$i].Rps / $runs[$Baseline][$i].Rps }) | Sort-Object
-        "gateway ÷ $Baseline per round: $(($paired | ForEach-Object { $_.ToString('0.00', [Globalization.CultureInfo]::InvariantCulture) }) -join ', ')" | Out-Host
+    function Get-PairedRatio([string] $Baseline, [string] $Of = 'gateway') {
+        $paired = @(for ($i = 0; $i -lt $runs[$Of].Count; $i++) { $runs[$Of][$i].Rps / $runs[$Baseline][$i].Rps }) | Sort-Object
+        "$Of ÷ $Baseline per round, sorted: $(($paired | ForEach-Object { $_.ToString('0.00', [Globalization.CultureInfo]::InvariantCulture) }) -join ', ')" | Out-Host
         $paired[[int][math]::Floor(($paired.Count - 1) / 2)]
     }
     $ratio = Get-PairedRatio 'nginx'
     $ratioLog = Get-PairedRatio 'nginx-log'
+    $ratioYarp = Get-PairedRatio 'yarp'
+    $yarpNginx = Get-PairedRatio 'nginx' -Of 'yarp'
 
     $gwP99 = $g.P99 - $d.P99
     $ngP99 = $n.P99 - $d.P99
@@ -261,6 +302,8 @@ http {
         [pscustomobject]@{ Measure = 'gateway median ÷ nginx median'; Value = ($g.Rps / $n.Rps).ToString('0.00', $inv); Goal = ''; Verdict = '' }
         [pscustomobject]@{ Measure = 'gateway req/s ÷ nginx-log req/s (median of the rounds; both log each request)'; Value = $ratioLog.ToString('0.00', $inv); Goal = '≥ 0.80'; Verdict = $(if ($ratioLog -ge 0.80) { 'PASS' } else { 'MISS' }) }
         [pscustomobject]@{ Measure = 'gateway median ÷ nginx-log median'; Value = ($g.Rps / $nl.Rps).ToString('0.00', $inv); Goal = ''; Verdict = '' }
+        [pscustomobject]@{ Measure = 'gateway req/s ÷ bare YARP req/s (median of the rounds; our own cost)'; Value = $ratioYarp.ToString('0.00', $inv); Goal = ''; Verdict = '' }
+        [pscustomobject]@{ Measure = 'bare YARP req/s ÷ nginx req/s (median of the rounds; the library floor)'; Value = $yarpNginx.ToString('0.00', $inv); Goal = ''; Verdict = '' }
         [pscustomobject]@{ Measure = 'gateway p99 − direct p99 (ms)'; Value = $gwP99.ToString('0.00', $inv); Goal = '≤ 2'; Verdict = $(if ($gwP99 -le 2) { 'PASS' } else { 'MISS' }) }
         [pscustomobject]@{ Measure = 'gateway req/s ÷ direct req/s'; Value = ($g.Rps / $d.Rps).ToString('0.00', $inv); Goal = ''; Verdict = '' }
         [pscustomobject]@{ Measure = "gateway's first $($DurationSeconds) s of load ÷ nginx median"; Value = ($cold.Rps / $n.Rps).ToString('0.00', $inv); Goal = ''; Verdict = '' }
@@ -280,6 +323,10 @@ finally {
             if (-not $nginx.WaitForExit(5000)) { $nginx.Kill($true) }
         }
         $nginx.Dispose()
+    }
+    if ($bareYarp) {
+        if (-not $bareYarp.HasExited) { $bareYarp.Kill($true); $bareYarp.WaitForExit(5000) | Out-Null }
+        $bareYarp.Dispose()
     }
     if ($service) { Stop-OpsService -ConfigPath $serviceConfig -Confirm:$false -ErrorAction SilentlyContinue }
     if ($sandbox) { Stop-OpsSandbox -Root $root -ErrorAction SilentlyContinue }
