@@ -12,7 +12,9 @@ namespace Orchestrator.Ops.Core.Logging;
 /// the stack and copies it into a shared buffer under a short lock, and a background thread writes the buffer to the
 /// file (opened by this process only) every second, or sooner when 256 KB are waiting, without an fsync per write (as
 /// web servers write their access logs). Callers wait, rather than lines being dropped, if 8 MB are waiting. Disposing
-/// writes everything and flushes it to disk.
+/// writes everything and flushes it to disk. Before each write the thread checks that the file at the path is still the
+/// one it writes: after logrotate moved it away (<c>create</c>, or no file at all) or emptied it in place
+/// (<c>copytruncate</c>) it reopens the path, so no signal or restart is needed and a truncated file gets no hole.
 /// </summary>
 public sealed class AccessLogWriter : IDisposable
 {
@@ -21,7 +23,7 @@ public sealed class AccessLogWriter : IDisposable
     private const int StackLine = 512;
 
     private readonly object _lock = new();
-    private readonly FileStream _file;
+    private FileStream _file;
     private readonly Thread _thread;
     private readonly AutoResetEvent _wake = new(false);
     private readonly TimeSpan _interval;
@@ -159,6 +161,23 @@ public sealed class AccessLogWriter : IDisposable
         }
     }
 
+    // Only this process writes the file, so while it is ours the file at the path is exactly as long as what we wrote.
+    // Shorter (a new file after a move, or the same one truncated) or missing means it was rotated: open the path again
+    // and append from its current end.
+    private void ReopenIfRotated()
+    {
+        var info = new FileInfo(Path);
+        if (info.Exists && info.Length >= _file.Position)
+        {
+            return;
+        }
+
+        var next = new FileStream(Path, FileMode.Append, FileAccess.Write, FileShare.Read);
+        var old = _file;
+        _file = next;
+        old.Dispose();
+    }
+
     private void WriteLoop()
     {
         while (true)
@@ -186,15 +205,17 @@ public sealed class AccessLogWriter : IDisposable
                 var bytes = Encoding.UTF8.GetBytes(chars, _bytes);
                 try
                 {
+                    ReopenIfRotated();
                     _file.Write(_bytes, 0, bytes);
 
                     // Into the OS's hands: what was written survives a crash of this process. Disposing forces it to
                     // disk; an fsync per write forced a journal commit a dozen times a second under load.
                     _file.Flush(flushToDisk: false);
                 }
-                catch (IOException)
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
                 {
-                    // A full or failing disk loses these lines, not the gateway: requests never wait on the file.
+                    // A full or failing disk, or a path we may no longer open after a rotation, loses these lines, not
+                    // the gateway: requests never wait on the file. The next write tries the path again.
                 }
             }
 

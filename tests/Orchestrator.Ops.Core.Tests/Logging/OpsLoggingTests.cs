@@ -64,4 +64,61 @@ public sealed class OpsLoggingTests : IDisposable
 
         Assert.All(lines, l => Assert.Matches("""^\S+ \S+Z \[INFO\] access ::1 "GET /t\d/\d+" 200 \d+ wrapper=w slot=s fallback=false$""", l));
     }
+
+    [Theory]
+    [InlineData("create")]
+    [InlineData("move")]
+    [InlineData("copytruncate")]
+    public async Task Access_lines_follow_a_logrotate_rotation_to_the_new_file_without_a_hole(string mode)
+    {
+        var logs = _dir.File("logs");
+        var path = Path.Combine(logs, "access.log");
+        var rotated = path + ".1";
+        var at = new DateTimeOffset(2026, 11, 27, 22, 40, 1, 123, TimeSpan.Zero);
+        using (var accessLog = new AccessLogWriter(logs, TimeSpan.FromMilliseconds(50)))
+        {
+            for (var i = 0; i < 3; i++)
+            {
+                accessLog.Write(at, IPAddress.Loopback, "GET", $"/before/{i}", 200, 1, "w", "s", fallback: false);
+            }
+
+            // Written (not only queued) before the rotation, as logrotate finds it.
+            var deadline = DateTime.UtcNow.AddSeconds(10);
+            while (File.ReadAllLines(path).Length < 3)
+            {
+                Assert.True(DateTime.UtcNow < deadline, "the first lines were not written within 10 s");
+                await Task.Delay(20);
+            }
+
+            switch (mode)
+            {
+                case "create":
+                    File.Move(path, rotated);
+                    File.WriteAllBytes(path, []);
+                    break;
+                case "move":
+                    File.Move(path, rotated);
+                    break;
+                default:
+                    File.Copy(path, rotated);
+                    using (var truncate = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite))
+                    {
+                        truncate.SetLength(0);
+                    }
+
+                    break;
+            }
+
+            for (var i = 0; i < 2; i++)
+            {
+                accessLog.Write(at, IPAddress.Loopback, "GET", $"/after/{i}", 200, 1, "w", "s", fallback: false);
+            }
+        }
+
+        var before = File.ReadAllLines(rotated);
+        Assert.Equal(["/before/0", "/before/1", "/before/2"], before.Select(l => l.Split('"')[1].Split(' ')[1]));
+        var bytes = File.ReadAllBytes(path);
+        Assert.DoesNotContain((byte)0, bytes);
+        Assert.Equal(["/after/0", "/after/1"], File.ReadAllLines(path).Select(l => l.Split('"')[1].Split(' ')[1]));
+    }
 }
