@@ -104,12 +104,14 @@ public sealed class TriageTests(FleetFixture fleet) : RunbookTestBase(fleet), IC
     {
         await OpenAsync(FastChecks + """
             ,
-              "thresholds": { "maxP95Ms": 25, "maxP99Ms": 25, "maxResponseMs": 60 }
+              "thresholds": { "maxP95Ms": 25, "maxP99Ms": 25, "maxResponseMs": 300 }
             """, systemClock: true);
         await Fleet.Fleet.UpdateAsync("routellm", "blue", s => s with { LatencyMs = 40, LatencyJitterMs = 0 });
-        await Fleet.Fleet.UpdateAsync("poml", "blue", s => s with { LatencyMs = 80, LatencyJitterMs = 0 });
+        // Far from the mean limit on both sides. The process's first probe round can take a second (JIT, first
+        // connections), more on a loaded machine; 12 rounds keep routellm's mean under the limit even so.
+        await Fleet.Fleet.UpdateAsync("poml", "blue", s => s with { LatencyMs = 400, LatencyJitterMs = 0 });
         await Fleet.Fleet.UpdateAsync("external-tools", "blue", s => s with { ErrorRate = 1 });
-        await ProbeNowAsync(3);
+        await ProbeNowAsync(12);
 
         var run = await RunAsync(RunbookName.PerformanceDegradation);
 
@@ -119,8 +121,8 @@ public sealed class TriageTests(FleetFixture fleet) : RunbookTestBase(fleet), IC
         Assert.True((double)Row(times, "routellm/blue", "P95Ms").Value! >= 40);
         Assert.Equal(RunbookStatus.Pass, Row(times, "routellm/blue", "MeanMs").Status);
         Assert.Equal(RunbookStatus.Fail, Row(times, "poml/blue", "MeanMs").Status);
-        Assert.True((double)Row(times, "poml/blue", "MeanMs").Value! > 60);
-        Assert.Equal("<= 60", Row(times, "poml/blue", "MeanMs").Target);
+        Assert.True((double)Row(times, "poml/blue", "MeanMs").Value! > 300);
+        Assert.Equal("<= 300", Row(times, "poml/blue", "MeanMs").Target);
         Assert.Contains("routellm/blue, poml/blue", times.Detail);
 
         var success = Item(run, "Success rate trend");
