@@ -54,6 +54,28 @@ if ($missing) {
 $wrk = (Get-Command wrk -CommandType Application)[0].Source
 $nginxExe = (Get-Command nginx -CommandType Application)[0].Source
 
+# Secrets (tokens, the API key, an nginx.conf holding a token) go in files that are owner-only before anything is written.
+function Write-OwnerOnlyFile([string] $Path, [string] $Value, [switch] $NoNewline) {
+    New-Item -ItemType File -Path $Path | Out-Null
+    [IO.File]::SetUnixFileMode($Path, [IO.UnixFileMode]'UserRead, UserWrite')
+    Set-Content -LiteralPath $Path -Value $Value -NoNewline:$NoNewline
+}
+
+# Waits until a proxy we started answers GET /health; stops with its log when it exits first.
+function Wait-Health([Diagnostics.Process] $Process, [string] $Name, [string] $Url, [int] $Seconds, [string] $LogPath) {
+    $deadline = [DateTime]::UtcNow.AddSeconds($Seconds)
+    while ($true) {
+        if ($Process.HasExited) {
+            $said = if ($LogPath) { ": $(Get-Content -Raw -LiteralPath $LogPath -ErrorAction SilentlyContinue)" }
+            throw "$Name exited ($($Process.ExitCode))$said"
+        }
+        try { Invoke-RestMethod -Uri "$Url/health" -TimeoutSec 2 | Out-Null; return } catch {
+            if ([DateTime]::UtcNow -gt $deadline) { throw "$Name did not answer on $Url/health: $_" }
+            Start-Sleep -Milliseconds 100
+        }
+    }
+}
+
 function Get-FreePort {
     $l = [Net.Sockets.TcpListener]::new([Net.IPAddress]::Loopback, 0)
     $l.Start()
@@ -125,9 +147,7 @@ try {
     # is configured to add it the same way, and wrk sends it to the instance directly — all from owner-only files.
     $token = Get-ManagedSecret -ConfigPath $sandbox.ConfigPath -Name routellm-token -AsPlainText
     $tokenLua = Join-Path $root 'wrapper-token.lua'
-    New-Item -ItemType File -Path $tokenLua | Out-Null
-    [IO.File]::SetUnixFileMode($tokenLua, [IO.UnixFileMode]'UserRead, UserWrite')
-    Set-Content -LiteralPath $tokenLua -Value "wrk.headers[`"Authorization`"] = `"Bearer $token`""
+    Write-OwnerOnlyFile $tokenLua "wrk.headers[`"Authorization`"] = `"Bearer $token`""
 
     # Two nginx proxies in the foreground as our own children, everything under the temp dir, both 1 worker with upstream
     # keepalive: "nginx" logs nothing; "nginx-log" also writes an access line per request, buffered (256 KiB, flushed
@@ -140,7 +160,7 @@ try {
         $port = Get-FreePort
         $conf = Join-Path $dir 'nginx.conf'
         $log = if ($AccessLog) { "access_log $dir/access.log combined buffer=256k flush=1s;" } else { 'access_log off;' }
-        @"
+        $text = @"
 daemon off;
 worker_processes 1;
 pid $dir/nginx.pid;
@@ -164,22 +184,15 @@ http {
         }
     }
 }
-"@ | Set-Content -LiteralPath $conf
-        [IO.File]::SetUnixFileMode($conf, [IO.UnixFileMode]'UserRead, UserWrite')
+"@
+        Write-OwnerOnlyFile $conf $text
         $psi = [Diagnostics.ProcessStartInfo]::new($nginxExe)
         foreach ($a in '-c', $conf, '-p', "$dir/", '-e', "$dir/error.log") { $psi.ArgumentList.Add($a) }
         $psi.UseShellExecute = $false
         $process = [Diagnostics.Process]::Start($psi)
         $nginxProcesses.Add($process)
         $url = "http://127.0.0.1:$port"
-        $deadline = [DateTime]::UtcNow.AddSeconds(10)
-        while ($true) {
-            if ($process.HasExited) { throw "nginx ($Name) exited ($($process.ExitCode)): $(Get-Content -Raw -LiteralPath "$dir/error.log" -ErrorAction SilentlyContinue)" }
-            try { Invoke-RestMethod -Uri "$url/health" -TimeoutSec 2 | Out-Null; break } catch {
-                if ([DateTime]::UtcNow -gt $deadline) { throw "nginx ($Name) did not answer on $url/health: $_" }
-                Start-Sleep -Milliseconds 100
-            }
-        }
+        Wait-Health $process "nginx ($Name)" $url 10 "$dir/error.log"
         $url
     }
     $nginxUrl = Start-NginxProxy 'nginx'
@@ -192,9 +205,7 @@ http {
     $buildOut = & $dotnet build (Join-Path $PSScriptRoot 'BareYarp/BareYarp.csproj') -c Release -o $bareDir --nologo -v:minimal 2>&1 | Out-String
     if ($LASTEXITCODE -ne 0) { throw "building bench/BareYarp failed:`n$buildOut" }
     $bareToken = Join-Path $root 'bare-yarp.token'
-    New-Item -ItemType File -Path $bareToken | Out-Null
-    [IO.File]::SetUnixFileMode($bareToken, [IO.UnixFileMode]'UserRead, UserWrite')
-    Set-Content -LiteralPath $bareToken -Value $token -NoNewline
+    Write-OwnerOnlyFile $bareToken $token -NoNewline
     $token = $null
     $barePort = Get-FreePort
     $psi = [Diagnostics.ProcessStartInfo]::new($dotnet)
@@ -203,21 +214,12 @@ http {
     $psi.Environment['DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS'] = '1'
     $bareYarp = [Diagnostics.Process]::Start($psi)
     $bareUrl = "http://127.0.0.1:$barePort"
-    $deadline = [DateTime]::UtcNow.AddSeconds(20)
-    while ($true) {
-        if ($bareYarp.HasExited) { throw "bare YARP exited ($($bareYarp.ExitCode))" }
-        try { Invoke-RestMethod -Uri "$bareUrl/health" -TimeoutSec 2 | Out-Null; break } catch {
-            if ([DateTime]::UtcNow -gt $deadline) { throw "bare YARP did not answer on $bareUrl/health: $_" }
-            Start-Sleep -Milliseconds 100
-        }
-    }
+    Wait-Health $bareYarp 'bare YARP' $bareUrl 20
 
     # The API key goes in a Lua script in our owner-only temp dir, not on wrk's command line.
     $key = (Get-Content -Raw -LiteralPath $service.ApiKeyPath).Trim()
     $lua = Join-Path $root 'api-key.lua'
-    New-Item -ItemType File -Path $lua | Out-Null
-    [IO.File]::SetUnixFileMode($lua, [IO.UnixFileMode]'UserRead, UserWrite')
-    Set-Content -LiteralPath $lua -Value "wrk.headers[`"X-Api-Key`"] = `"$key`""
+    Write-OwnerOnlyFile $lua "wrk.headers[`"X-Api-Key`"] = `"$key`""
     $key = $null
 
     # The API goes first: right after the gateway's load, wrk's 32 TLS connections got no answer from the
