@@ -125,6 +125,16 @@ public sealed class DeploymentGatewayTests(FleetFixture fleet) : IAsyncLifetime
     [Fact]
     public async Task A_new_slot_failing_real_traffic_is_rolled_back_on_the_measured_success_rate()
     {
+        // Judged on traffic: with one sample enough for a health score, a single failed probe of green could roll back
+        // before the recorder's first flush of the failing traffic. Here the score needs 20 samples and traffic is
+        // flushed every 100 ms, so the success rate is measured by the round that fails.
+        await _service.DisposeAsync();
+        _service = await GatewayTestService.StartAsync(fleet, flushInterval: TimeSpan.FromMilliseconds(100), extra: """
+            ,
+              "healthChecks": { "retries": 0, "timeoutSeconds": 2, "minimumSamples": 20 },
+              "alerts": { "forSeconds": 0 },
+              "deployment": { "analysisIntervalSeconds": 0.5, "warmupAttempts": 2 }
+            """);
         await using var load = new Load(_service.Gateway, 4).Start();
         await load.WaitForVersionAsync("1.0.0");
         using var stop = new CancellationTokenSource(GatewayTestService.Bound);
