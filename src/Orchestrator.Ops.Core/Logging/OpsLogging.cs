@@ -1,12 +1,14 @@
 using Serilog;
 using Serilog.Core;
 using Serilog.Events;
+using Serilog.Formatting.Display;
 
 namespace Orchestrator.Ops.Core.Logging;
 
 /// <summary>
 /// Serilog in the runbook's layout under the ops root: application.log (everything but routine probe lines),
-/// error.log (errors), monitoring.log (probe rounds); the gateway's access.log has a logger of its own
+/// error.log (errors), monitoring.log (probe rounds), each written by every process through a
+/// <see cref="SharedLogFileSink"/> (which follows a logrotate rotation); the gateway's access.log has a logger of its own
 /// (<see cref="AccessLogWriter"/>), and access-category events never reach the shared files. One event per line:
 /// <c>2026-11-27 22:40:01.123Z [ERROR] monitor ConnectionRefused probe routellm/blue failed ...</c>, so the runbook's
 /// <c>grep ERROR application.log | cut -d' ' -f5 | sort | uniq -c</c> counts error types.
@@ -32,15 +34,20 @@ public static class OpsLogging
             .Enrich.With<LineEnricher>()
             .WriteTo.Logger(l => l
                 .Filter.ByExcluding(e => (IsMonitor(e) && e.Level < LogEventLevel.Warning) || IsAccess(e))
-                .WriteTo.File(Path.Combine(logsFolder, "application.log"), outputTemplate: Template, shared: true))
+                .WriteTo.Sink(SharedFile(logsFolder, "application.log")))
             .WriteTo.Logger(l => l
                 .Filter.ByIncludingOnly(e => e.Level >= LogEventLevel.Error && !IsAccess(e))
-                .WriteTo.File(Path.Combine(logsFolder, "error.log"), outputTemplate: Template, shared: true))
+                .WriteTo.Sink(SharedFile(logsFolder, "error.log")))
             .WriteTo.Logger(l => l
                 .Filter.ByIncludingOnly(IsMonitor)
-                .WriteTo.File(Path.Combine(logsFolder, "monitoring.log"), outputTemplate: Template, shared: true))
+                .WriteTo.Sink(SharedFile(logsFolder, "monitoring.log")))
             .CreateLogger();
     }
+
+    // Messages are rendered with the invariant culture, so numbers in them read the same (and parse) whatever the
+    // culture of the session that wrote them.
+    private static SharedLogFileSink SharedFile(string logsFolder, string name) =>
+        new(Path.Combine(logsFolder, name), new MessageTemplateTextFormatter(Template, System.Globalization.CultureInfo.InvariantCulture));
 
     /// <summary>A logger for one part of the system.</summary>
     public static ILogger ForCategory(this ILogger logger, string category) => logger.ForContext(CategoryProperty, category);
