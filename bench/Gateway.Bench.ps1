@@ -6,7 +6,8 @@
 .DESCRIPTION
     Runs the same `wrk -t<T> -c<C> -d<D> --latency` load (after a short warm-up of each target) against:
       direct   the sandbox's routellm/blue instance, GET /health (latency set to 0 through the control API)
-      nginx    an nginx reverse proxy (1 worker, upstream keepalive 64, no access log) in front of that same instance
+      nginx    an nginx reverse proxy (-NginxWorkers workers, by default nginx's own `auto`: one per core, as the gateway
+               uses every core; upstream keepalive 64, no access log) in front of that same instance
       nginx-log  the same nginx also writing an access line per request, buffered (256 KiB, flushed every second) as
                the gateway writes its access.log: the like-for-like baseline
       yarp     YARP's direct forwarder alone (bench/BareYarp, built here): the gateway's library, HttpClient settings and
@@ -39,7 +40,12 @@ param(
     # its first seconds are measured and shown apart.
     [int] $InitialWarmupSeconds = 60,
     # direct and the proxies are measured this many times, alternating; the table shows each one's median.
-    [int] $Rounds = 10
+    [int] $Rounds = 10,
+    # nginx's worker_processes for both nginx proxies. `auto` (one per core) is nginx's packaged default and uses every
+    # core as the gateway does; on 2 cores it gave ~12 % more req/s than 1 worker (bench/README), so it is the stronger
+    # baseline. A number (1 was this script's setting until 2026-11-28) reproduces older figures.
+    [ValidatePattern('^(auto|[1-9][0-9]?)$')]
+    [string] $NginxWorkers = 'auto'
 )
 
 $ErrorActionPreference = 'Stop'
@@ -149,8 +155,8 @@ try {
     $tokenLua = Join-Path $root 'wrapper-token.lua'
     Write-OwnerOnlyFile $tokenLua "wrk.headers[`"Authorization`"] = `"Bearer $token`""
 
-    # Two nginx proxies in the foreground as our own children, everything under the temp dir, both 1 worker with upstream
-    # keepalive: "nginx" logs nothing; "nginx-log" also writes an access line per request, buffered (256 KiB, flushed
+    # Two nginx proxies in the foreground as our own children, everything under the temp dir, both -NginxWorkers workers with
+    # upstream keepalive: "nginx" logs nothing; "nginx-log" also writes an access line per request, buffered (256 KiB, flushed
     # every second) as the gateway's access.log is: the same work as the gateway's logging, for a like-for-like figure.
     $upstreamPort = ([uri]$direct).Port
     function Start-NginxProxy([string] $Name, [switch] $AccessLog) {
@@ -162,7 +168,7 @@ try {
         $log = if ($AccessLog) { "access_log $dir/access.log combined buffer=256k flush=1s;" } else { 'access_log off;' }
         $text = @"
 daemon off;
-worker_processes 1;
+worker_processes $NginxWorkers;
 pid $dir/nginx.pid;
 error_log $dir/error.log;
 events { worker_connections 1024; }
@@ -269,7 +275,7 @@ http {
     }
 
     "wrk -t$Threads -c$Connections -d$($DurationSeconds)s --latency on 127.0.0.1, $($InitialWarmupSeconds)s warm-up of the gateway and bare YARP (10 s of the others) before round 1 and $($WarmupSeconds)s before each run, median of $Rounds round(s);" +
-    " $([Environment]::ProcessorCount) cores shared by wrk, the sandbox, the service, bare YARP and the nginx proxies (1 worker each)."
+    " $([Environment]::ProcessorCount) cores shared by wrk, the sandbox, the service, bare YARP and the nginx proxies ($NginxWorkers worker(s) each)."
     $targets.Keys | ForEach-Object {
         $r = $results[$_]
         [pscustomobject]@{
@@ -321,7 +327,7 @@ http {
 finally {
     foreach ($nginx in $nginxProcesses) {
         if (-not $nginx.HasExited) {
-            & kill -QUIT $nginx.Id 2>$null   # graceful: the master stops its worker
+            & kill -QUIT $nginx.Id 2>$null   # graceful: the master stops its workers
             if (-not $nginx.WaitForExit(5000)) { $nginx.Kill($true) }
         }
         $nginx.Dispose()
