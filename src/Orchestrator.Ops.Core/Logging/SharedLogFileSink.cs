@@ -20,6 +20,10 @@ namespace Orchestrator.Ops.Core.Logging;
 /// with no hole of zeros. (Serilog's own shared file sink keeps writing into a moved file when a new one was created, and
 /// its cross-process mutex is per login session on Linux, so the service under systemd and a shell did not take turns.)
 /// </para>
+/// <para>
+/// The price is two opens and closes per event: ~20-28 µs against Serilog's shared sink's ~7 µs (measured, 20,000
+/// events). These logs take a few events a second; the gateway's per-request lines go to <see cref="AccessLogWriter"/>.
+/// </para>
 /// </summary>
 internal sealed class SharedLogFileSink : ILogEventSink
 {
