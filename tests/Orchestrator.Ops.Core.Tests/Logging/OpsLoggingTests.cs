@@ -90,24 +90,7 @@ public sealed class OpsLoggingTests : IDisposable
                 await Task.Delay(20);
             }
 
-            switch (mode)
-            {
-                case "create":
-                    File.Move(path, rotated);
-                    File.WriteAllBytes(path, []);
-                    break;
-                case "move":
-                    File.Move(path, rotated);
-                    break;
-                default:
-                    File.Copy(path, rotated);
-                    using (var truncate = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite))
-                    {
-                        truncate.SetLength(0);
-                    }
-
-                    break;
-            }
+            LogRotation.Rotate(path, rotated, mode);
 
             for (var i = 0; i < 2; i++)
             {

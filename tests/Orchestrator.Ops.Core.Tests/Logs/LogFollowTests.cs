@@ -1,6 +1,7 @@
 using System.Text;
 using Orchestrator.Ops.Core.Logs;
 using Orchestrator.Ops.Core.Reporting;
+using Orchestrator.Ops.Core.Tests.Support;
 
 namespace Orchestrator.Ops.Core.Tests.Logs;
 
@@ -54,10 +55,7 @@ public sealed class LogFollowTests : IDisposable
         Assert.Equal(["line 17", "line 18", "line 19", "line 20"], seen[12..]);
 
         // copytruncate: emptied in place, then written again.
-        await using (var f = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite))
-        {
-            f.SetLength(0);
-        }
+        LogRotation.Truncate(path);
 
         Append(path, L(21, "ERROR"));
         await Next(1);
