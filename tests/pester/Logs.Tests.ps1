@@ -1,7 +1,8 @@
 #Requires -Version 7.4
 # Search-OpsLog and Measure-OpsLog from real pwsh on real files: aggregates checked against counts computed here
 # from the generator's own records, streaming and early stop, -Wait across a rotation stopped like Ctrl+C,
-# missing and unreadable files, paths without a configuration, completion and the default views.
+# missing and unreadable files, paths without a configuration, completion and the default views; and the shared
+# logs written by two processes in different login sessions at once.
 
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot '_TestHelpers.psm1') -Force
@@ -236,5 +237,79 @@ Set-Location '$script:Logs'
         Set-Content -LiteralPath $file -Value (1..20 | ForEach-Object { "2026-11-27 22:00:$('{0:00}' -f $_).000Z [INFO] ops line $_" })
         # -Wait never ends on its own: only the stop from Select-Object ends it. It starts with the last 10, like tail -f.
         @(Search-OpsLog -Log $file -Wait | Select-Object -First 3).Message | Should-BeCollection @('line 11', 'line 12', 'line 13')
+    }
+}
+
+Describe 'The shared logs' {
+    It 'take every line whole from two processes in different login sessions writing at once' {
+        # The service under systemd and an operator's shell are in different login sessions. Both write application.log,
+        # error.log and monitoring.log, and their lines must never overwrite each other.
+        $setsid = @(Get-Command setsid -CommandType Application -ErrorAction SilentlyContinue)[0]
+        $setsid | Should-NotBeNull -Because 'util-linux setsid starts the second writer in a session of its own'
+        $root = Join-Path $script:Root 'two-writers'
+        New-Item -ItemType Directory -Path $root | Out-Null
+        $config = Join-Path $root 'ops.json'
+        Set-Content -LiteralPath $config -Value @'
+{
+  "opsRoot": ".",
+  "wrappers": [ { "name": "routellm", "kind": "routellm" }, { "name": "poml", "kind": "poml" } ],
+  "slots": {
+    "blue": { "routellm": "http://127.0.0.1:9/r", "poml": "http://127.0.0.1:9/p" },
+    "green": { "routellm": "http://127.0.0.1:9/r2", "poml": "http://127.0.0.1:9/p2" }
+  },
+  "healthChecks": { "timeoutSeconds": 1, "retries": 0, "retryDelayMs": 0 }
+}
+'@
+        # Each writer makes 10 live checks of the four refused instances (four ERROR probe lines and one round line
+        # each), then, once both are ready, writes 3,000 lines as fast as it can through the engine's own log setup
+        # (OpsLogging, as every cmdlet and the service use it).
+        $writer = Join-Path $root 'writer.ps1'
+        Set-Content -LiteralPath $writer -Value @"
+param([string] `$Tag)
+Import-Module '$(Get-OpsModuleManifest)'
+for (`$i = 0; `$i -lt 10; `$i++) { `$null = Get-WrapperHealth -ConfigPath '$config' -Live -ErrorAction SilentlyContinue }
+`$core = @([Runtime.Loader.AssemblyLoadContext]::All | Where-Object Name -EQ 'Orchestrator.Ops')[0].Assemblies | Where-Object { `$_.GetName().Name -eq 'Orchestrator.Ops.Core' }
+`$log = `$core.GetType('Orchestrator.Ops.Core.Logging.OpsLogging')::Create('$root/logs')
+Set-Content -LiteralPath (Join-Path '$root' "ready-`$Tag") -Value ''
+while (@(Get-ChildItem -LiteralPath '$root' -Filter 'ready-*').Count -lt 2) { Start-Sleep -Milliseconds 5 }
+for (`$i = 0; `$i -lt 3000; `$i++) { `$log.Information("writer `$Tag line `$i") }
+`$log.Dispose()
+"@
+        $pwsh = Get-PwshInvocation
+        $children = foreach ($tag in 'shell', 'daemon') {
+            $info = [Diagnostics.ProcessStartInfo]::new($(if ($tag -eq 'daemon') { $setsid.Source } else { $pwsh.FilePath }))
+            if ($tag -eq 'daemon') { $info.ArgumentList.Add('--wait'); $info.ArgumentList.Add($pwsh.FilePath) }
+            foreach ($a in @($pwsh.Prefix) + @('-NoProfile', '-NonInteractive', '-File', $writer, $tag)) { $info.ArgumentList.Add($a) }
+            $info.UseShellExecute = $false
+            $info.RedirectStandardOutput = $true
+            $info.RedirectStandardError = $true
+            [Diagnostics.Process]::Start($info)
+        }
+        try {
+            foreach ($child in $children) {
+                $child.WaitForExit(180000) | Should-BeTrue -Because 'each writer finishes'
+                $child.ExitCode | Should-Be 0 -Because $child.StandardError.ReadToEnd()
+            }
+        }
+        finally {
+            foreach ($child in $children) { if (-not $child.HasExited) { $child.Kill($true) }; $child.Dispose() }
+        }
+
+        $stamp = '^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}Z '
+        $probe = $stamp + '\[(INFO|ERROR)\] monitor (round probed=4 healthy=0 failed=4 duration_ms=\S+ success_rate: 0|\S+ probe (routellm|poml)/(blue|green) failed after 1 attempt\(s\): .* response_time: \S+)$'
+        $monitoring = [IO.File]::ReadAllLines((Join-Path $root 'logs/monitoring.log'))
+        $monitoring.Count | Should-Be (2 * 10 * 5)
+        @($monitoring | Where-Object { $_ -notmatch $probe } | Select-Object -First 5) | Should-BeCollection @()
+        @([IO.File]::ReadAllLines((Join-Path $root 'logs/error.log')) | Where-Object { $_ -notmatch $probe } | Select-Object -First 5) | Should-BeCollection @()
+
+        # Besides the writers' lines and the ERROR probe lines, application.log has each check's verdicts.
+        $verdict = $stamp + '\[WARN\] health (routellm|poml)/(blue|green) is Critical \(score 0\): .*$'
+        $writers = $stamp + '\[INFO\] ops writer (shell|daemon) line \d+$'
+        $application = [IO.File]::ReadAllLines((Join-Path $root 'logs/application.log'))
+        @($application | Where-Object { $_ -notmatch $writers -and $_ -notmatch $probe -and $_ -notmatch $verdict } | Select-Object -First 5) | Should-BeCollection @()
+        foreach ($tag in 'shell', 'daemon') {
+            $mine = @($application | Where-Object { $_ -match " ops writer $tag line (\d+)$" } | ForEach-Object { [int]($_ -replace '.* line ', '') })
+            $mine | Should-BeCollection @(0..2999) -Because "every line of the $tag writer is there once, in order"
+        }
     }
 }
