@@ -102,23 +102,10 @@ internal sealed class SharedLogFileSink : ILogEventSink
         using var turn = TakeTurn();
 
         // Append mode positions at the end as the file is opened; with the lock held no other writer moves that end.
-        // Delete sharing lets logrotate (and Windows) move or remove the file while it is open.
-        FileStream file;
-        try
-        {
-            file = new FileStream(Path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0);
-        }
-        catch (DirectoryNotFoundException)
-        {
-            // The logs folder was removed under a running process: make it again, as the first start did.
-            Directory.CreateDirectory(_folder);
-            file = new FileStream(Path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0);
-        }
-
-        using (file)
-        {
-            file.Write(bytes);
-        }
+        // Delete sharing lets logrotate (and Windows) move or remove the file while it is open. Taking the turn has
+        // made the logs folder again if it was removed under a running process.
+        using var file = new FileStream(Path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0);
+        file.Write(bytes);
     }
 
     /// <summary>The exclusive handle on the folder's lock file, or null when it cannot be had (then the write goes ahead without it).</summary>
@@ -134,6 +121,7 @@ internal sealed class SharedLogFileSink : ILogEventSink
             }
             catch (DirectoryNotFoundException)
             {
+                // The logs folder was removed under a running process: make it again, as the first start did.
                 Directory.CreateDirectory(_folder);
             }
             catch (IOException) when (waited.Elapsed < LockWait)

@@ -50,7 +50,7 @@ public sealed class SharedLogFileTests : IDisposable
         using var log = OpsLogging.Create(logs);
 
         // What another process writing a line holds: the exclusive handle on the folder's lock file.
-        var held = new FileStream(Path.Combine(logs, ".write.lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        var held = new FileStream(Path.Combine(logs, SharedLogFileSink.LockFileName), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
         var writing = Task.Run(() => log.ForCategory("service").Information("waited for its turn"));
         await Task.Delay(300);
         Assert.False(writing.IsCompleted, "the event was written while another writer held the lock");
@@ -67,7 +67,7 @@ public sealed class SharedLogFileTests : IDisposable
         var logs = _dir.File("logs");
         Directory.CreateDirectory(logs);
         using var log = OpsLogging.Create(logs);
-        using (new FileStream(Path.Combine(logs, ".write.lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None))
+        using (new FileStream(Path.Combine(logs, SharedLogFileSink.LockFileName), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None))
         {
             await Task.Run(() => log.ForCategory("service").Error("StuckLock written anyway")).WaitAsync(TimeSpan.FromSeconds(20));
         }
