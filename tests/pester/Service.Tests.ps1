@@ -115,3 +115,36 @@ Describe 'The monitoring service from PowerShell' {
         $errs[0].FullyQualifiedErrorId | Should-BeLikeString 'ServiceNotRunning,*'
     }
 }
+
+Describe 'Stopping a service that is rate limiting this client' {
+    BeforeAll {
+        # A second service on the same sandbox, rate limiting after 2 failed authentications.
+        $config = Get-Content -Raw -LiteralPath $script:Config | ConvertFrom-Json -AsHashtable
+        $config.service = @{ apiPort = 0; gatewayPort = 0; failedAuthLimit = 2; failedAuthWindowSeconds = 600 }
+        $config.opsRoot = Join-Path $script:Root 'limited-root'
+        $script:LimitedConfig = Join-Path $script:Root 'service-limited.json'
+        $config | ConvertTo-Json -Depth 6 | Set-Content -LiteralPath $script:LimitedConfig
+        $script:Limited = Start-OpsService -ConfigPath $script:LimitedConfig -PassThru -Confirm:$false
+    }
+
+    AfterAll {
+        Stop-OpsService -ConfigPath $script:LimitedConfig -ErrorAction SilentlyContinue -Confirm:$false
+    }
+
+    It 'still stops it gracefully, without waiting out the kill bound' {
+        $url = "$($script:Limited.ApiUrl.AbsoluteUri.TrimEnd('/'))/api/system/health"
+        1..3 | ForEach-Object {
+            $null = Invoke-WebRequest -Uri $url -Headers @{ 'X-Api-Key' = 'wrong' } -SkipCertificateCheck -SkipHttpErrorCheck
+        }
+        $key = (Get-Content -Raw -LiteralPath $script:Limited.ApiKeyPath).Trim()
+        # Locked out: even the right key is refused from this client now, and so is the shutdown request.
+        (Invoke-WebRequest -Uri $url -Headers @{ 'X-Api-Key' = $key } -SkipCertificateCheck -SkipHttpErrorCheck).StatusCode | Should-Be 429
+
+        Stop-OpsService -ConfigPath $script:LimitedConfig -Confirm:$false -WarningVariable warnings -WarningAction SilentlyContinue -Verbose 4>&1 |
+            Out-String | Should-MatchString 'SIGTERM'
+        $warnings | Should-BeNull
+        Get-Process -Id $script:Limited.ProcessId -ErrorAction SilentlyContinue | Should-BeNull
+        # A graceful stop ends with the service's own last line; a kill would leave none.
+        (Get-Content -LiteralPath (Join-Path $script:Limited.LogsFolder 'application.log'))[-1] | Should-MatchString '\[INFO\] \S+ Stopped$'
+    }
+}

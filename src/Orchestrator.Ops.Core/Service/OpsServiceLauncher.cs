@@ -133,6 +133,13 @@ public static class OpsServiceLauncher
             request.Headers.Add("X-Api-Key", (await File.ReadAllTextAsync(info.ApiKeyPath, cancellationToken).ConfigureAwait(false)).Trim());
             using var response = await http.SendAsync(request, cancellationToken).ConfigureAwait(false);
             reporter.Verbose($"The service answered the shutdown request with {(int)response.StatusCode}.");
+            if (!response.IsSuccessStatusCode)
+            {
+                // Refused (e.g. 429: this client is rate limited after failed authentications, or a key
+                // that no longer matches): the signal still stops it gracefully where there is one.
+                reporter.Verbose("The service refused the shutdown request; stopping the process with SIGTERM.");
+                ProcessHelpers.TrySignalTerminate(process);
+            }
         }
         catch (Exception ex) when (ex is HttpRequestException or IOException or UnauthorizedAccessException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
         {
