@@ -17,4 +17,7 @@ public enum BackupFailure
 
     /// <summary>Reading or writing the backup folder or the destination failed (a full disk, permissions).</summary>
     Io,
+
+    /// <summary>The state store stayed locked by another process for longer than its busy timeout during the copy.</summary>
+    StoreLocked,
 }

@@ -138,7 +138,7 @@ public sealed class BackupService(OpsConfig config, TimeProvider time, ILogger l
             if (includeStore && File.Exists(config.Store.Path))
             {
                 reporter.Progress(new OpsProgress(3, $"Backup {id}", "Snapshotting the state store (SQLite online backup)", 0));
-                SnapshotStore(config.Store.Path, snapshot);
+                SnapshotStore(id, config.Store.Path, snapshot, ct);
                 sources.Add(new BackupSource(snapshot, StoreEntry));
             }
 
@@ -174,17 +174,58 @@ public sealed class BackupService(OpsConfig config, TimeProvider time, ILogger l
     }
 
     /// <summary>Copies a live SQLite database with SQLite's online backup API (never a raw copy), into an owner-only file.</summary>
-    private static void SnapshotStore(string source, string destination)
+    private void SnapshotStore(string backupId, string source, string destination, CancellationToken ct)
     {
         CreateOwnerOnly(destination);
         using var src = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = source, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
         using var dst = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = destination, Pooling = false }.ToString());
         src.Open();
         dst.Open();
-        src.BackupDatabase(dst);
+        CopyWaitingOutLocks(src, dst, backupId, source, ct);
         using var cmd = dst.CreateCommand();
         cmd.CommandText = "PRAGMA journal_mode = DELETE;";
         cmd.ExecuteNonQuery();
+    }
+
+    /// <summary>
+    /// Runs SQLite's online backup from <paramref name="src"/> into <paramref name="dst"/>. A writer's commit or a WAL
+    /// checkpoint of the live store holds its lock for moments, and the backup step does not wait by itself
+    /// (SQLITE_BUSY, SQLITE_LOCKED): both connections get the store's busy timeout, and a step still refused is
+    /// retried from the start until that timeout has passed, and only then fails.
+    /// </summary>
+    private void CopyWaitingOutLocks(SqliteConnection src, SqliteConnection dst, string backupId, string store, CancellationToken ct)
+    {
+        var bound = config.Store.BusyTimeout;
+        foreach (var c in new[] { src, dst })
+        {
+            using var pragma = c.CreateCommand();
+            pragma.CommandText = string.Create(CultureInfo.InvariantCulture, $"PRAGMA busy_timeout = {(int)bound.TotalMilliseconds};");
+            pragma.ExecuteNonQuery();
+        }
+
+        var clock = Stopwatch.StartNew();
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                src.BackupDatabase(dst);
+                return;
+            }
+            catch (SqliteException ex) when (ex.SqliteErrorCode is SQLitePCL.raw.SQLITE_BUSY or SQLitePCL.raw.SQLITE_LOCKED)
+            {
+                if (clock.Elapsed >= bound)
+                {
+                    throw new BackupException(BackupFailure.StoreLocked, backupId, store,
+                        $"Backup '{backupId}': the state store '{store}' stayed locked by another process for more than {bound.TotalSeconds:0.#} s (store.busyTimeoutMs) while it was being copied; try again, or stop what holds it.", ex);
+                }
+
+                _log.Debug("The store was locked during its backup copy (attempt {Attempt}); trying again", attempt);
+                if (ct.WaitHandle.WaitOne(TimeSpan.FromMilliseconds(Math.Min(20 * attempt, 250))))
+                {
+                    ct.ThrowIfCancellationRequested();
+                }
+            }
+        }
     }
 
     private static void CreateOwnerOnly(string path)
@@ -245,14 +286,14 @@ public sealed class BackupService(OpsConfig config, TimeProvider time, ILogger l
         }
 
         var listings = BackupArchive.List(Root);
-        var good = listings.Where(l => l.Manifest is not null).Select(l => Backup.From(l.Manifest!, BackupArchive.ArchivePath(Root, l.Manifest!), verified: false)).ToList();
+        var good = listings.Where(l => l.Manifest is not null).Select(l => Backup.From(l.Manifest!, BackupArchive.ArchivePath(Root, l.Manifest!), verified: null)).ToList();
         return (good, listings.Where(l => l.Manifest is null).ToList());
     }
 
     public Backup Get(string id)
     {
         var m = BackupArchive.ReadManifest(Root, id);
-        return Backup.From(m, BackupArchive.ArchivePath(Root, m), verified: false);
+        return Backup.From(m, BackupArchive.ArchivePath(Root, m), verified: null);
     }
 
     public Task<BackupVerification> VerifyAsync(string id, bool readData, IOpsReporter reporter, CancellationToken cancellationToken) =>
@@ -384,7 +425,7 @@ public sealed class BackupService(OpsConfig config, TimeProvider time, ILogger l
                 var staged = Path.Combine(staging, p.EntryPath.Replace('/', Path.DirectorySeparatorChar));
                 if (p.EntryPath == StoreEntry)
                 {
-                    RestoreStore(staged, p.Target);
+                    RestoreStore(id, staged, p.Target);
                 }
                 else
                 {
@@ -510,13 +551,13 @@ public sealed class BackupService(OpsConfig config, TimeProvider time, ILogger l
     }
 
     /// <summary>Restores the live store from a staged copy through SQLite's backup API, so open connections see a consistent database.</summary>
-    private void RestoreStore(string staged, string target)
+    private void RestoreStore(string backupId, string staged, string target)
     {
         using var src = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = staged, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
         using var dst = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = target, Pooling = false, DefaultTimeout = (int)Math.Ceiling(config.Store.BusyTimeout.TotalSeconds) }.ToString());
         src.Open();
         dst.Open();
-        src.BackupDatabase(dst);
+        CopyWaitingOutLocks(src, dst, backupId, target, CancellationToken.None);
     }
 
     // ---------------------------------------------------------------- retention

@@ -180,6 +180,7 @@ public abstract class OpsCmdlet : PSCmdlet, IDisposable
                 Core.Backups.BackupFailure.NotFound or Core.Backups.BackupFailure.SourceMissing => ErrorCategory.ObjectNotFound,
                 Core.Backups.BackupFailure.Damaged => ErrorCategory.InvalidData,
                 Core.Backups.BackupFailure.Unsafe => ErrorCategory.SecurityError,
+                Core.Backups.BackupFailure.StoreLocked => ErrorCategory.ResourceBusy,
                 _ => ErrorCategory.WriteError,
             }, b.File ?? b.BackupId),
         Core.Backups.BackupLockedException l => new ErrorRecord(l, "BackupLocked", ErrorCategory.ResourceBusy, l.Root),

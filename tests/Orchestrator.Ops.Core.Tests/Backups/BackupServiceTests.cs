@@ -1,3 +1,4 @@
+using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Time.Testing;
 using Orchestrator.Ops.Core.Backups;
 using Orchestrator.Ops.Core.Configuration;
@@ -177,6 +178,59 @@ public sealed class BackupServiceTests : IAsyncLifetime
         Assert.Single(Backups.List().Backups);
         await Backups.CreateAsync(null, null, [], NullReporter.Instance, default);
         Assert.Equal(2, Backups.List().Backups.Count);
+    }
+
+    [Fact]
+    public async Task A_backup_waits_out_another_process_holding_the_store_for_a_moment()
+    {
+        await _engine.Store.Settings.SetAsync("marker", "held", default);
+        using var holder = HoldStoreExclusively();
+        var release = Task.Run(async () =>
+        {
+            await Task.Delay(400);
+            holder.Dispose();
+        });
+
+        var b = await Backups.CreateAsync(null, null, [], NullReporter.Instance, default);
+        await release;
+
+        Assert.True(b.Verified);
+        var into = _dir.File("restored");
+        await Backups.RestoreAsync(b.Id, into, ["opsroot/state/ops.db"], NullReporter.Instance, default);
+        var copy = await Core.State.SqliteStateStore.OpenAsync(Path.Combine(into, "opsroot", "state", "ops.db"), TimeSpan.FromSeconds(1), _time, default);
+        await using (copy)
+        {
+            Assert.Equal("held", await copy.Settings.GetAsync("marker", default));
+        }
+    }
+
+    [Fact]
+    public async Task A_store_held_past_its_busy_timeout_fails_the_backup_clearly_and_leaves_nothing()
+    {
+        var impatient = new BackupService(_engine.Config with { Store = _engine.Config.Store with { BusyTimeout = TimeSpan.FromMilliseconds(300) } }, _time, _engine.Log);
+        using var holder = HoldStoreExclusively();
+
+        var e = await Assert.ThrowsAsync<BackupException>(() => impatient.CreateAsync(null, null, [], NullReporter.Instance, default));
+
+        Assert.Equal(BackupFailure.StoreLocked, e.Failure);
+        Assert.Contains("stayed locked", e.Message, StringComparison.Ordinal);
+        Assert.Empty(impatient.List().Backups);
+        Assert.Empty(Directory.EnumerateFiles(impatient.Root, "*snapshot*", SearchOption.AllDirectories));
+    }
+
+    /// <summary>
+    /// Another process holding the live store: a connection in exclusive locking mode keeps every other reader out until
+    /// it closes. It can only take that lock alone, so the engine's idle pooled connections are closed first.
+    /// </summary>
+    private SqliteConnection HoldStoreExclusively()
+    {
+        SqliteConnection.ClearAllPools();
+        var c = new SqliteConnection($"Data Source={_engine.Config.Store.Path};Pooling=False");
+        c.Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "PRAGMA locking_mode = EXCLUSIVE; BEGIN EXCLUSIVE; UPDATE settings SET value = value WHERE 0; COMMIT;";
+        cmd.ExecuteNonQuery();
+        return c;
     }
 
     [Fact]
