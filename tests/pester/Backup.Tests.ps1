@@ -54,10 +54,13 @@ Describe 'Backups in a session' {
         @($b.Entries.Path) -contains 'opsroot/app/model.bin' | Should-BeTrue
         @($b.Entries.Path) -contains 'opsroot/state/ops.db' | Should-BeTrue
         (Get-Backup -ConfigPath $script:Config -Tag pes*).Id | Should-Be $b.Id
+        (Get-Backup -ConfigPath $script:Config -Id $b.Id).Verified | Should-BeNull
         $t = Get-Backup -ConfigPath $script:Config -Id $b.Id | Test-Backup -ConfigPath $script:Config -ReadData
         $t.Passed | Should-BeTrue
         $t.BytesChecked | Should-Be $b.Bytes
         (Get-Backup -ConfigPath $script:Config | Format-Table | Out-String -Width 200) | Should-BeLikeString '*pester*first*'
+        # The table fits an 80-column console: its last header is not broken over lines.
+        (Get-Backup -ConfigPath $script:Config | Format-Table | Out-String -Width 80) | Should-MatchString '\bTag\s+Description\b'
     }
 
     It 'lists what an in-place restore would create, replace or leave alone, and restores from the pipeline' {

@@ -11,8 +11,11 @@ public sealed record Backup
     public long Bytes { get; init; }
     public long CompressedBytes { get; init; }
 
-    /// <summary>Whether the backup was verified (every entry read back and re-hashed) right after it was written.</summary>
-    public bool Verified { get; init; }
+    /// <summary>
+    /// True on New-Backup's output: every entry was read back and re-hashed right after it was written (a backup
+    /// that fails is deleted). Null where nothing was checked (Get-Backup lists manifests; Test-Backup checks).
+    /// </summary>
+    public bool? Verified { get; init; }
 
     /// <summary>The archive's path.</summary>
     public required string Location { get; init; }
@@ -23,7 +26,7 @@ public sealed record Backup
     /// <summary>The entries (path in the backup, size, mode, modified time, SHA-256).</summary>
     public IReadOnlyList<BackupEntry> Entries { get; init; } = [];
 
-    internal static Backup From(BackupManifest m, string location, bool verified) => new()
+    internal static Backup From(BackupManifest m, string location, bool? verified) => new()
     {
         Id = m.Id,
         CreatedAt = m.CreatedAt,
