@@ -68,6 +68,16 @@ Describe 'Wrapper tokens managed by Start-OpsSandbox' {
         $list = Get-ManagedSecret -ConfigPath $script:Config -Name poml-token | Format-List * | Out-String -Width 250
         $list.Contains($value) | Should-BeFalse
     }
+
+    It 'completes secret names, the built-in service-api-key among them' {
+        foreach ($command in 'Update-Secret', 'Get-ManagedSecret') {
+            $line = "$command -ConfigPath '$script:Config' -Name "
+            $names = (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText
+            $names | Should-BeCollection @('external-tools-token', 'poml-token', 'provider-key', 'routellm-token', 'service-api-key') -Because $command
+        }
+        $line = "Update-Secret -ConfigPath '$script:Config' -Name po"
+        (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should-BeCollection @('poml-token')
+    }
 }
 
 Describe 'Update-Secret' {

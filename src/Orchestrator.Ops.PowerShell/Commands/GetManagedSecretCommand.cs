@@ -18,6 +18,7 @@ public sealed class GetManagedSecretCommand : SecretCmdlet
     [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = "Metadata")]
     [Parameter(Position = 0, Mandatory = true, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = "PlainText")]
     [Parameter(Position = 0, Mandatory = true, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = "SecureString")]
+    [ArgumentCompleter(typeof(SecretNameCompleter))]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
     public string[]? Name { get; set; }

@@ -20,6 +20,7 @@ public sealed class UpdateSecretCommand : SecretCmdlet
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = "Generate")]
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = "Value")]
     [Parameter(Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = "CompleteExpired")]
+    [ArgumentCompleter(typeof(SecretNameCompleter))]
     [ValidateNotNullOrEmpty]
     public string[] Name { get; set; } = [];
 

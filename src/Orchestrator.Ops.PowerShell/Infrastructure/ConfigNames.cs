@@ -13,6 +13,7 @@ internal static class ConfigNames
         var pattern = new WildcardPattern((wordToComplete ?? string.Empty).Trim('\'', '"') + "*", WildcardOptions.IgnoreCase);
         return names
             .Where(pattern.IsMatch)
+            .Order(StringComparer.OrdinalIgnoreCase)
             .Select(n => new CompletionResult(n.Contains(' ', StringComparison.Ordinal) ? $"'{n}'" : n, n, CompletionResultType.ParameterValue, n));
     }
 
