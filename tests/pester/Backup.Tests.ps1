@@ -53,6 +53,10 @@ Describe 'Backups in a session' {
         $b.Verified | Should-BeTrue
         @($b.Entries.Path) -contains 'opsroot/app/model.bin' | Should-BeTrue
         @($b.Entries.Path) -contains 'opsroot/state/ops.db' | Should-BeTrue
+        $list = $b | Format-List | Out-String -Width 200
+        $list | Should-MatchString '(?m)^Entries\s*:\s*opsroot/\S+$'
+        $list | Should-MatchString '(?m)^\s+opsroot/app/model\.bin$|^Entries\s*:\s*opsroot/app/model\.bin$'
+        $list | Should-NotMatchString 'BackupEntry \{'
         (Get-Backup -ConfigPath $script:Config -Tag pes*).Id | Should-Be $b.Id
         (Get-Backup -ConfigPath $script:Config -Id $b.Id).Verified | Should-BeNull
         $t = Get-Backup -ConfigPath $script:Config -Id $b.Id | Test-Backup -ConfigPath $script:Config -ReadData

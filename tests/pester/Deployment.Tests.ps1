@@ -56,6 +56,14 @@ AfterAll {
 Describe 'Switch-DeploymentSlot and friends in a session' {
     BeforeEach { Reset-ToBlue }
 
+    It 'shows a rollback point in a list with its versions per slot and its files by path' {
+        $list = $script:Stable | Format-List | Out-String -Width 200
+        $list | Should-MatchString '(?m)^Versions\s*:\s*blue: external-tools 1\.0\.0, poml 1\.0\.0, routellm 1\.0\.0$'
+        $list | Should-MatchString '(?m)^\s+green: external-tools 1\.1\.0, poml 1\.1\.0, routellm 1\.1\.0$'
+        $list | Should-MatchString ('(?m)^Files\s*:\s*' + [regex]::Escape($script:Stable.Files[0].Path) + '$')
+        $list | Should-NotMatchString 'Dictionary`2|RollbackFile \{'
+    }
+
     It 'previews a switch with -WhatIf, changing nothing' {
         # What-if lines go straight to the host: read them from a child pwsh's output.
         $script = Join-Path $script:Root 'whatif.ps1'
