@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Management.Automation;
 
 namespace Orchestrator.Ops.PowerShell.Infrastructure;
@@ -18,15 +19,27 @@ public sealed class PointInTimeAttribute : ArgumentTransformationAttribute
                 return DateTimeOffset.Now - span;
             case DateTime dt:
                 return dt.Kind == DateTimeKind.Unspecified ? new DateTimeOffset(DateTime.SpecifyKind(dt, DateTimeKind.Local)) : new DateTimeOffset(dt);
-            case string text when text.Length > 0 && char.IsAsciiDigit(text.Trim()[^1]) is false && text.Trim().Length <= 12:
-                try
+            case string text:
+                if (text.Trim() is { Length: > 0 and <= 12 } trimmed && !char.IsAsciiDigit(trimmed[^1]))
                 {
-                    return DateTimeOffset.Now - (TimeSpan)new DurationTransformAttribute().Transform(engineIntrinsics, text);
+                    try
+                    {
+                        return DateTimeOffset.Now - (TimeSpan)new DurationTransformAttribute().Transform(engineIntrinsics, trimmed);
+                    }
+                    catch (ArgumentTransformationMetadataException)
+                    {
+                        // Not a time ago: a date, perhaps ("27 Nov 2026").
+                    }
                 }
-                catch (ArgumentTransformationMetadataException)
+
+                // As the binder would convert it; anything else gets an error that says what is accepted.
+                if (LanguagePrimitives.TryConvertTo(text, CultureInfo.InvariantCulture, out DateTimeOffset when))
                 {
-                    return inputData;
+                    return when;
                 }
+
+                throw new ArgumentTransformationMetadataException(
+                    $"'{text}' is neither a date and time (2026-11-27 14:00, 2026-11-27T14:00:00Z) nor a time ago (30m, 4h, 2d, 1d12h, or a TimeSpan).");
 
             default:
                 return inputData;
