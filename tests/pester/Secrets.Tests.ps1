@@ -97,6 +97,11 @@ Describe 'Update-Secret' {
         $r.FromVersion | Should-Be 1
         $r.ToVersion | Should-Be 2
         @($r.Checks | Where-Object Status -EQ 'Pass').Count | Should-Be 2
+        # The list view names every target and check on a line of its own.
+        $list = $r | Format-List | Out-String -Width 300
+        $list | Should-MatchString '(?m)^Targets\s*:\s*env file \S+blue\.env \(ROUTELLM_TOKEN\): set Pass'
+        $list | Should-MatchString '(?m)^\s+env file \S+green\.env \(ROUTELLM_TOKEN\): set Pass'
+        $list | Should-MatchString '(?m)^\s+probe routellm/green: Pass'
         $r.PreviousValidUntil | Should-BeGreaterThan ([DateTimeOffset]::UtcNow.AddMinutes(59))
         $new = Get-ManagedSecret -ConfigPath $script:Config -Name routellm-token -AsPlainText
         $new | Should-NotBe $old
@@ -259,7 +264,9 @@ Describe 'Never leak' {
 `$DebugPreference = 'Continue'; `$VerbosePreference = 'Continue'; `$InformationPreference = 'Continue'
 `$c = '$script:Config'
 `$v = ConvertTo-SecureString '$marker' -AsPlainText -Force
-Update-Secret -ConfigPath `$c -Name provider-key -Value `$v -Confirm:`$false -Verbose -Debug | Format-List * | Out-String -Width 300
+Update-Secret -ConfigPath `$c -Name provider-key -Value `$v -Confirm:`$false -Verbose -Debug | Tee-Object -Variable rotated | Format-List * | Out-String -Width 300
+`$rotated | Format-List | Out-String -Width 300
+`$rotated | Format-Table | Out-String -Width 300
 Update-Secret -ConfigPath `$c -Name provider-key -Value `$v -Confirm:`$false -Verbose -Debug -WhatIf
 Get-ManagedSecret -ConfigPath `$c -Verbose -Debug | Format-List * | Out-String -Width 300
 Update-Secret -ConfigPath `$c -Name no-such-secret -Value `$v -Confirm:`$false -Verbose -Debug

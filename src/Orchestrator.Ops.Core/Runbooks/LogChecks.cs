@@ -66,7 +66,7 @@ internal static class LogChecks
         var total = counts.Sum(c => c.Count);
         var detail = total == 0
             ? $"No error in application.log since {Fmt.Time(ctx.Since)}."
-            : $"{Fmt.N(total)} errors since {Fmt.Time(ctx.Since)}: {string.Join(", ", counts.OrderByDescending(c => c.Count).Take(5).Select(c => $"{c.ErrorType}{(c.Wrapper is null ? string.Empty : " on " + c.Wrapper)} x{Fmt.N(c.Count)}"))}"
+            : $"{Fmt.N(total)} {(total == 1 ? "error" : "errors")} since {Fmt.Time(ctx.Since)}: {string.Join(", ", counts.OrderByDescending(c => c.Count).Take(5).Select(c => $"{c.ErrorType}{(c.Wrapper is null ? string.Empty : " on " + c.Wrapper)} x{Fmt.N(c.Count)}"))}"
               + (counts.Count > 5 ? $" and {counts.Count - 5} more kinds" : string.Empty)
               + $". The newest lines are quoted in the evidence; Search-OpsLog -Level Error -Since '{Fmt.Time(ctx.Since)}' shows them all.";
         return new RunbookOutcome(RunbookOutcome.Worst(rows), detail, rows);
