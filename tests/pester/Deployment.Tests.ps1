@@ -64,6 +64,15 @@ Describe 'Switch-DeploymentSlot and friends in a session' {
         $list | Should-NotMatchString 'Dictionary`2|RollbackFile \{'
     }
 
+    It 'completes slot and wrapper names from the configuration' {
+        $line = "Switch-DeploymentSlot -ConfigPath '$script:Config' -Slot "
+        (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should-BeCollection @('blue', 'green')
+        $line = "Get-WrapperHealth -ConfigPath '$script:Config' -Name "
+        (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should-BeCollection @('external-tools', 'poml', 'routellm')
+        $line = "Get-WrapperMetric -ConfigPath '$script:Config' -Name ro"
+        (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should-BeCollection @('routellm')
+    }
+
     It 'previews a switch with -WhatIf, changing nothing' {
         # What-if lines go straight to the host: read them from a child pwsh's output.
         $script = Join-Path $script:Root 'whatif.ps1'
