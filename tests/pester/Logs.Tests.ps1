@@ -25,7 +25,7 @@ BeforeAll {
     # The generator keeps what each line says in fields of its own; the tests count those, not the text.
     $random = [Random]::new(4242)
     $at = [DateTimeOffset]::new(2026, 11, 27, 20, 0, 0, [TimeSpan]::Zero)
-    $wrappers = 'routellm', 'poml', 'tools'
+    $wrappers = 'routellm', 'poml', 'external-tools'
     $types = 'ConnectionRefused', 'Timeout', 'HttpError'
     $clients = '10.0.0.1', '10.0.0.2', '192.168.5.5'
     $script:Records = [Collections.Generic.List[object]]::new()
@@ -94,6 +94,8 @@ Describe 'Measure-OpsLog' {
     It 'gives exact nearest-rank response-time percentiles per wrapper' {
         $rows = @(Measure-OpsLog -ResponseTime -ConfigPath $script:Config)
         $rows.Count | Should-Be 3
+        # The runbook's longest wrapper name fits the table's column whole.
+        ($rows | Format-Table | Out-String -Width 120) | Should-MatchString '(?m)^\S*\s+external-tools\s'
         foreach ($r in $rows) {
             $values = [double[]]($script:Records | Where-Object { $null -ne $_.Rt -and $_.Wrapper -eq $r.Wrapper } | ForEach-Object Rt)
             $r.Count | Should-Be ([long]$values.Count)

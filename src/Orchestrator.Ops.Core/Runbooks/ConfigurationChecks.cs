@@ -71,7 +71,7 @@ internal static class ConfigurationChecks
         }
         else if (drifted.Count > 0)
         {
-            parts.Add($"{Fmt.Count(drifted.Count, "configured file")} differ from stable point #{point.Id}: {string.Join(", ", drifted.Select(d => $"{Path.GetFileName(d.Path)} ({d.Status})"))}"
+            parts.Add($"{Fmt.Count(drifted.Count, "configured file")} {(drifted.Count == 1 ? "differs" : "differ")} from stable point #{point.Id}: {string.Join(", ", drifted.Select(d => $"{Path.GetFileName(d.Path)} ({d.Status})"))}"
                 + (integrity ? "; find out who changed them, then restore the known-good state with Invoke-Rollback -ToStable" : "; if the change was intended, record it with New-RollbackPoint -Stable, else Invoke-Rollback -ToStable"));
         }
         else

@@ -276,7 +276,7 @@ internal static class LogChecks
         var detail = total == 0
             ? $"No request through the gateway since {Fmt.Time(ctx.Since)}."
             : spikes.Count == 0
-                ? $"{Fmt.N(total)} requests since {Fmt.Time(ctx.Since)} from {Fmt.Count(perClient.Count, "client")}; no hour above {Fmt.N(SpikeFactor, 0)} times the median ({Fmt.N(median)})."
+                ? $"{Fmt.N(total)} requests since {Fmt.Time(ctx.Since)} from {Fmt.Count(perClient.Count, "client")}; no hour with {Fmt.N(SpikeFactor, 0)} times the median ({Fmt.N(median)}) and at least {Fmt.N(SpikeFloor)} requests."
                 : $"Traffic spikes since {Fmt.Time(ctx.Since)}: {string.Join(", ", spikes.Select(h => $"{Fmt.Time(h.Hour)} ({Fmt.N(h.Count)} requests)"))} against a median hour of {Fmt.N(median)}; the busiest clients are in the evidence. If they are not yours, rate-limit or block them.";
         return new RunbookOutcome(RunbookOutcome.Worst(rows), detail, rows);
     }
