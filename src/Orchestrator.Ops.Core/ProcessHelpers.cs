@@ -65,7 +65,7 @@ internal static class ProcessHelpers
         return text;
     }
 
-    /// <summary>The dotnet host that runs our helper processes: the one running us when we run under dotnet, else the runtime's own.</summary>
+    /// <summary>The dotnet host that runs our helper processes: the one running us when we run under dotnet, else DOTNET_ROOT's, else the runtime's own, else dotnet on PATH.</summary>
     public static string FindDotnet()
     {
         var exe = OperatingSystem.IsWindows() ? "dotnet.exe" : "dotnet";
@@ -77,6 +77,12 @@ internal static class ProcessHelpers
         if (Environment.ProcessPath is { } self && Path.GetFileName(self).Equals(exe, StringComparison.OrdinalIgnoreCase))
         {
             return self;
+        }
+
+        // Where .NET is installed when the host is not the one running us (pwsh installed on its own is self-contained).
+        if (Environment.GetEnvironmentVariable("DOTNET_ROOT") is { Length: > 0 } root && Path.Combine(root, exe) is var rooted && File.Exists(rooted))
+        {
+            return rooted;
         }
 
         // <root>/shared/Microsoft.NETCore.App/<version>/ → <root>/dotnet

@@ -54,9 +54,11 @@ public static class SandboxLauncher
             throw new SandboxException($"A sandbox is already running under '{root}' (process {running.ProcessId}). Use it, stop it with Stop-OpsSandbox -Root '{root}', or pass another -Root.");
         }
 
+        var dotnet = ProcessHelpers.FindDotnet();
+        Hosting.DotnetRuntimeCheck.Require(options.SandboxAssembly, dotnet, "the sandbox fleet");
         Directory.CreateDirectory(root);
         File.Delete(Path.Combine(root, ReadyFileName));
-        var psi = new ProcessStartInfo(ProcessHelpers.FindDotnet())
+        var psi = new ProcessStartInfo(dotnet)
         {
             UseShellExecute = false,
             RedirectStandardError = true,

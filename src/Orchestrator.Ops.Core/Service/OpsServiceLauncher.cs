@@ -49,9 +49,11 @@ public static class OpsServiceLauncher
                 alreadyRunning: true);
         }
 
+        var dotnet = ProcessHelpers.FindDotnet();
+        Hosting.DotnetRuntimeCheck.Require(serviceAssembly, dotnet, "the monitoring service");
         Directory.CreateDirectory(config.Service.StateFolder);
         File.Delete(ReadyPath(config));
-        var psi = new ProcessStartInfo(ProcessHelpers.FindDotnet())
+        var psi = new ProcessStartInfo(dotnet)
         {
             UseShellExecute = false,
             RedirectStandardError = true,

@@ -187,6 +187,10 @@ public abstract class OpsCmdlet : PSCmdlet, IDisposable
         SandboxException x => new ErrorRecord(x, "SandboxFailed", ErrorCategory.ResourceUnavailable, null),
         OpsServiceException o => new ErrorRecord(o, o.AlreadyRunning ? "ServiceAlreadyRunning" : "ServiceFailed",
             o.AlreadyRunning ? ErrorCategory.ResourceExists : ErrorCategory.ResourceUnavailable, null),
+        Core.Hosting.DotnetRuntimeMissingException rt => new ErrorRecord(rt, "DotnetRuntimeMissing", ErrorCategory.NotInstalled, rt.Framework)
+        {
+            ErrorDetails = new ErrorDetails(rt.Message) { RecommendedAction = rt.RecommendedAction },
+        },
         OpsApiException api => new ErrorRecord(api, api.Failure switch
             {
                 OpsApiFailure.KeyRefused => "ApiKeyRefused",
