@@ -17,6 +17,15 @@
       Start  Build, then start the sandbox fleet and the monitoring service through the module, drive
              synthetic traffic through the gateway, show the dashboard, key and health; until Ctrl+C.
       Bench  Build, then run every bench/*.Bench.ps1; output is saved under bench/results/.
+      Package
+             Build, then write the installable module under out/packages/: Orchestrator.Ops.<version>.nupkg
+             (PSResourceGet's Compress-PSResource: for Install-PSResource from a feed or a folder) and
+             Orchestrator.Ops.zip (the module folder at its root, as Azure Automation imports a module).
+
+    Test, Start and Bench first check the programs they run besides the SDK (build/Prerequisites.psd1).
+    Run as root on a Debian-like system, they install what is missing with apt-get; anywhere else (or
+    with -NoInstall) they stop before building with one message naming the missing programs and the
+    command that installs them.
 
 .EXAMPLE
     dotnet pwsh ./build.ps1 Test -Configuration Debug
@@ -26,7 +35,10 @@ param(
     [Parameter(Position = 0)]
     [string] $Task = 'Build',
 
-    [string] $Configuration = 'Release'
+    [string] $Configuration = 'Release',
+
+    # Never install missing programs; stop with the command that would.
+    [switch] $NoInstall
 )
 
 $ErrorActionPreference = 'Stop'
@@ -46,6 +58,7 @@ $Tasks = [ordered]@{
     Test  = 'Build, then run the xunit and Pester tests'
     Start = 'Build, then run the sandbox, the monitoring service and synthetic traffic until Ctrl+C'
     Bench = 'Build, then run bench/*.Bench.ps1 (results in bench/results/)'
+    Package = 'Build, then write the .nupkg and the Azure Automation .zip under out/packages/'
 }
 
 $RepoRoot = $PSScriptRoot
@@ -56,6 +69,7 @@ $ModuleManifest = Join-Path $ModuleDir "$ModuleName.psd1"
 $CmdletAssemblyName = 'Orchestrator.Ops.PowerShell'
 $LoaderAssemblyName = 'Orchestrator.Ops.Loader'
 $TestResultsDir = Join-Path $OutDir 'test-results'
+$PackageDir = Join-Path $OutDir 'packages'
 
 function Write-Step([string] $Text) {
     Write-Host "==> $Text" -ForegroundColor Cyan
@@ -117,6 +131,38 @@ function Invoke-ChildPwsh {
     }
 }
 
+function Get-ReleaseNotes([string] $ChangelogPath, [string] $Version) {
+    <# The newest released section of CHANGELOG.md (Keep a Changelog form): its version must be the manifest's. #>
+    if (-not (Test-Path -LiteralPath $ChangelogPath)) { throw "CHANGELOG.md is missing ($ChangelogPath)." }
+    $lines = Get-Content -LiteralPath $ChangelogPath
+    $start = -1
+    for ($i = 0; $i -lt $lines.Count; $i++) {
+        if ($lines[$i] -match '^## \[(?<v>\d+\.\d+\.\d+[^\]]*)\]') { $start = $i; break }
+    }
+    if ($start -lt 0) { throw "CHANGELOG.md has no released section ('## [x.y.z] - date')." }
+    if ($Matches.v -ne $Version) {
+        throw "CHANGELOG.md's newest released section is [$($Matches.v)], but the manifest's ModuleVersion is ${Version}: give the release its section (or the manifest its version)."
+    }
+    $body = [System.Collections.Generic.List[string]]::new()
+    $body.Add($lines[$start].Substring(3))
+    for ($i = $start + 1; $i -lt $lines.Count -and $lines[$i] -notmatch '^## '; $i++) { $body.Add($lines[$i]) }
+    return ($body -join "`n").Trim()
+}
+
+function Write-ModuleManifest([string] $Source, [string] $Destination) {
+    <# Copies the manifest with ReleaseNotes filled in from CHANGELOG.md, and checks that the result still parses. #>
+    $text = Get-Content -LiteralPath $Source -Raw
+    $version = (Import-PowerShellDataFile -LiteralPath $Source).ModuleVersion
+    $notes = Get-ReleaseNotes (Join-Path $RepoRoot 'CHANGELOG.md') $version
+    $placeholder = "ReleaseNotes = ''"
+    if (-not $text.Contains($placeholder)) { throw "The manifest $Source has no `"$placeholder`" line for the release notes." }
+    $text = $text.Replace($placeholder, "ReleaseNotes = '$($notes.Replace("'", "''"))'")
+    Set-Content -LiteralPath $Destination -Value $text -Encoding utf8NoBOM -NoNewline
+    $stamped = Import-PowerShellDataFile -LiteralPath $Destination
+    if ($stamped.PrivateData.PSData.ReleaseNotes -ne $notes) { throw "The release notes did not survive the manifest's quoting ($Destination)." }
+    Write-Host "    version $version; release notes from CHANGELOG.md ($($notes.Length) characters)"
+}
+
 function Invoke-Build {
     Write-Step "Build $ModuleName ($Configuration)"
     Invoke-Native dotnet @('build', (Join-Path $RepoRoot 'Orchestrator.Ops.sln'), '-c', $Configuration, '--nologo', '-v:minimal')
@@ -126,8 +172,10 @@ function Invoke-Build {
     $null = New-Item -ItemType Directory -Path $ModuleDir
     $moduleSource = Join-Path $RepoRoot 'module'
 
-    # Manifest, views, types and schema at the module root.
-    Copy-Item (Join-Path $moduleSource "$ModuleName.psd1") $ModuleDir
+    # Manifest (with the changelog's newest section as its release notes), views, types, schema and the
+    # licence at the module root.
+    Write-ModuleManifest -Source (Join-Path $moduleSource "$ModuleName.psd1") -Destination $ModuleManifest
+    Copy-Item (Join-Path $RepoRoot 'LICENSE') $ModuleDir
     foreach ($optional in "$ModuleName.format.ps1xml", "$ModuleName.types.ps1xml", 'orchestrator-ops.schema.json') {
         $path = Join-Path $moduleSource $optional
         if (Test-Path $path) { Copy-Item $path $ModuleDir }
@@ -350,6 +398,14 @@ function Invoke-Bench {
     if ($failures -gt 0) { throw "$failures benchmark script(s) failed." }
 }
 
+function Invoke-Package {
+    Invoke-Build
+    Write-Step "Package $ModuleName"
+    Invoke-ChildPwsh -ScriptPath (Join-Path $RepoRoot 'build/New-ModulePackage.ps1') -ArgumentList @(
+        '-ModuleDirectory', $ModuleDir,
+        '-OutputDirectory', $PackageDir)
+}
+
 if (-not $Tasks.Contains($Task)) {
     $list = ($Tasks.GetEnumerator() | ForEach-Object { '  {0,-6} {1}' -f $_.Key, $_.Value }) -join [Environment]::NewLine
     [Console]::Error.WriteLine("Unknown task '$Task'. Tasks:$([Environment]::NewLine)$list")
@@ -358,11 +414,22 @@ if (-not $Tasks.Contains($Task)) {
 
 Push-Location $RepoRoot
 try {
+    # Before building: a missing program stops the task now, not nine tests deep.
+    Import-Module (Join-Path $RepoRoot 'build/Prerequisites.psm1') -Force
+    try {
+        Assert-Prerequisite -Task $Task -NoInstall:$NoInstall
+    }
+    catch {
+        [Console]::Error.WriteLine($_.Exception.Message)
+        exit 2
+    }
+
     switch ($Task) {
         'Build' { Invoke-Build }
         'Test' { Invoke-Test }
         'Start' { Invoke-Start }
         'Bench' { Invoke-Bench }
+        'Package' { Invoke-Package }
     }
 }
 finally {

@@ -1,10 +1,12 @@
 @{
     RootModule           = 'Orchestrator.Ops.PowerShell.dll'
+    # The project's one version number: every assembly (Directory.Build.props) and the package read it from here.
+    # CHANGELOG.md's newest released section must carry the same number (build.ps1 checks, and makes it ReleaseNotes).
     ModuleVersion        = '0.1.0'
     GUID                 = 'bc448b50-30e7-4262-83a5-8cfc00c5b502'
     Author               = 'Orchestrator.Ops contributors'
     CompanyName          = 'Orchestrator.Ops'
-    Copyright            = '(c) Orchestrator.Ops contributors. All rights reserved.'
+    Copyright            = '(c) 2026 Orchestrator.Ops contributors. MIT License.'
     Description          = 'Operates a fleet of LLM-orchestration wrapper services (a RouteLLM router, a POML template service, external-tool adapters) deployed in blue and green slots, following the production runbook: health probes with timeout and retries, success/error/fallback rates, P50/P95/P99 and a health score, kept in a state store. Includes a sandbox HTTP fleet with fault injection for trying every command safely on loopback.'
     PowerShellVersion    = '7.4'
     CompatiblePSEditions = @('Core')
@@ -49,7 +51,12 @@
     VariablesToExport    = @()
     PrivateData          = @{
         PSData = @{
-            Tags = @('Operations', 'BlueGreen', 'Deployment', 'HealthCheck', 'Rollback', 'Backup', 'LLM', 'RouteLLM', 'PSEdition_Core', 'Linux', 'Windows', 'MacOS')
+            # Platforms: only the one the tests run on.
+            Tags         = @('Operations', 'BlueGreen', 'Deployment', 'HealthCheck', 'Rollback', 'Backup', 'Secrets', 'Monitoring', 'LLM', 'RouteLLM', 'PSEdition_Core', 'Linux')
+            LicenseUri   = 'https://github.com/orchestrator-ops/Orchestrator.Ops/blob/main/LICENSE'
+            ProjectUri   = 'https://github.com/orchestrator-ops/Orchestrator.Ops'
+            # Filled in by build.ps1 from CHANGELOG.md's newest released section.
+            ReleaseNotes = ''
         }
     }
 }
