@@ -27,7 +27,7 @@ public sealed class DashboardBrowserTests(FleetFixture fleet) : IAsyncLifetime
     public async Task The_page_shows_the_fleet_charts_and_logs_and_a_failing_wrapper_turns_red_within_an_interval()
     {
         var chromium = FindChromium() ?? throw new Xunit.Sdk.XunitException(
-            "Chromium is not installed: the dashboard test needs Debian's 'chromium' on PATH (apt-get install -y chromium; .ci/run installs it).");
+            "Chromium is not installed: the dashboard test needs Debian's 'chromium' on PATH (apt-get install -y chromium; build.ps1 Test installs it as root, see build/Prerequisites.psd1).");
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         var ct = cts.Token;
 

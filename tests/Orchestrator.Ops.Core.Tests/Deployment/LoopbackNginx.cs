@@ -47,7 +47,7 @@ internal sealed class LoopbackNginx : IAsyncDisposable
             .Select(d => Path.Combine(d, "nginx"))
             .FirstOrDefault(File.Exists)
         ?? throw new Xunit.Sdk.XunitException(
-            "nginx is not on PATH: the nginx router tests need a real nginx (Debian: apt-get install -y nginx; .ci/run installs it).");
+            "nginx is not on PATH: the nginx router tests need a real nginx (Debian: apt-get install -y nginx; build.ps1 Test installs it as root, see build/Prerequisites.psd1).");
 
     /// <summary>Writes nginx.conf (a location per wrapper, the documented shape) and the initial upstream file, then starts nginx.</summary>
     public static async Task<LoopbackNginx> StartAsync(string folder, IEnumerable<string> wrappers, string initialUpstream)
