@@ -70,14 +70,18 @@ function Get-PwshInvocation {
 function Invoke-ChildPwsh {
     <#
         Runs a script file in a fresh `pwsh -NoProfile -NonInteractive` and returns
-        { ExitCode, Output, Error, TimedOut }. The child is killed after -TimeoutSeconds so a hung
-        child fails the test instead of hanging the run.
+        { ExitCode, Output, Error, TimedOut, Elapsed }. The child is killed after -TimeoutSeconds so a hung
+        child fails the test instead of hanging the run. -RemoveEnvironment takes variables out of the
+        child's environment (HOME, TERM: as cron or systemd start it); -CloseStandardInput gives it a
+        standard input that is already at its end, so anything that reads it gets nothing instead of waiting.
     #>
     param(
         [Parameter(Mandatory)] [string] $ScriptPath,
         [string[]] $ArgumentList = @(),
         [hashtable] $Environment = @{},
-        [int] $TimeoutSeconds = 180
+        [int] $TimeoutSeconds = 180,
+        [string[]] $RemoveEnvironment = @(),
+        [switch] $CloseStandardInput
     )
     $pwsh = Get-PwshInvocation
     $info = [System.Diagnostics.ProcessStartInfo]::new($pwsh.FilePath)
@@ -89,10 +93,14 @@ function Invoke-ChildPwsh {
     $info.UseShellExecute = $false
     $info.WorkingDirectory = $script:RepoRoot
     foreach ($key in $Environment.Keys) { $info.Environment[$key] = [string] $Environment[$key] }
+    foreach ($key in $RemoveEnvironment) { $null = $info.Environment.Remove($key) }
     $info.Environment['NO_COLOR'] = '1'
+    $info.RedirectStandardInput = [bool] $CloseStandardInput
 
+    $clock = [System.Diagnostics.Stopwatch]::StartNew()
     $process = [System.Diagnostics.Process]::Start($info)
     try {
+        if ($CloseStandardInput) { $process.StandardInput.Close() }
         $stdout = $process.StandardOutput.ReadToEndAsync()
         $stderr = $process.StandardError.ReadToEndAsync()
         $exited = $process.WaitForExit($TimeoutSeconds * 1000)
@@ -105,6 +113,7 @@ function Invoke-ChildPwsh {
             Output   = $stdout.GetAwaiter().GetResult()
             Error    = $stderr.GetAwaiter().GetResult()
             TimedOut = -not $exited
+            Elapsed  = $clock.Elapsed
         }
     }
     finally {
