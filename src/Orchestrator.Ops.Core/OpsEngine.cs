@@ -91,7 +91,13 @@ public sealed class OpsEngine : IAsyncDisposable
         {
             var store = await StateStoreFactory.OpenAsync(config.Store, time, cancellationToken).ConfigureAwait(false);
             var warnLog = log.ForCategory("secrets");
-            Action<string> warn = options.Warn ?? (m => warnLog.Warning("{Warning}", m));
+            // Always in the ops log; also to the caller's sink (the cmdlets' warning stream) when it gives one.
+            var sink = options.Warn;
+            Action<string> warn = m =>
+            {
+                warnLog.Warning("{Warning}", m);
+                sink?.Invoke(m);
+            };
             var passphrase = options.Passphrase;
             VaultHandle Open(bool create) => VaultAccess.Open(config.Secrets, passphrase, warn, create);
             var credentials = new WrapperCredentials(config, () => Open(false), time, warn);

@@ -16,6 +16,6 @@ public sealed record OpsEngineOptions
     /// <summary>Asked for the vault passphrase when neither the environment nor a key file gives a key; null never asks.</summary>
     public Func<string?>? Passphrase { get; init; }
 
-    /// <summary>Receives warnings the engine raises outside any one call (loose file modes, a vault it cannot open).</summary>
+    /// <summary>Receives warnings the engine raises outside any one call (loose file modes, a vault it cannot open); they also go to the ops log.</summary>
     public Action<string>? Warn { get; init; }
 }

@@ -154,3 +154,26 @@ exit `$bad.Count
         $run.ExitCode | Should-Be 2
     }
 }
+
+Describe 'Probes without the vault key' {
+    It 'warns on the warning stream, not only in the ops log, that wrappers needing a token get none' {
+        # The same fleet, with the configured key file missing: the wrappers that require a token answer 401, and the
+        # reason must reach a scheduled script's warning stream.
+        $config = Get-Content -Raw $script:Sandbox.ConfigPath | ConvertFrom-Json -AsHashtable
+        $config.Remove('$schema')
+        $config.secrets.keyFile = 'no-such-folder/vault.key'
+        $path = Join-Path (Split-Path $script:Sandbox.ConfigPath) 'no-key.json'
+        $config | ConvertTo-Json -Depth 8 | Set-Content -LiteralPath $path
+        $before = $env:ORCHESTRATOR_OPS_VAULT_KEY
+        $env:ORCHESTRATOR_OPS_VAULT_KEY = $null
+        try {
+            $health = @(Get-WrapperHealth -ConfigPath $path -Live -WarningVariable warned -WarningAction SilentlyContinue)
+        }
+        finally { $env:ORCHESTRATOR_OPS_VAULT_KEY = $before }
+
+        $health.Count | Should-Be 6
+        @($warned).Count | Should-Be 1
+        "$($warned[0])" | Should-BeLikeString '*Wrapper tokens are unavailable*401*ORCHESTRATOR_OPS_VAULT_KEY*'
+        (Get-Content -Raw -LiteralPath (Join-Path $script:Root 'logs/application.log')) | Should-BeLikeString '*Wrapper tokens are unavailable*'
+    }
+}

@@ -109,9 +109,16 @@ public abstract class OpsCmdlet : PSCmdlet, IDisposable
     protected T RunWithEngine<T>(OpsConfig config, OpsEngineOptions? options, Func<OpsEngine, IOpsReporter, CancellationToken, Task<T>> work) =>
         Run(async (reporter, ct) =>
         {
-            await using var engine = await OpsEngine.OpenAsync(config, options, ct).ConfigureAwait(false);
+            await using var engine = await OpsEngine.OpenAsync(config, WarningsTo(options, reporter), ct).ConfigureAwait(false);
             return await work(engine, reporter, ct).ConfigureAwait(false);
         });
+
+    /// <summary>
+    /// The engine's own warnings (a vault it cannot open, so every probe of a wrapper that needs a token answers 401; a
+    /// key file others can read) reach the warning stream, not only the ops log, unless the caller takes them itself.
+    /// </summary>
+    private static OpsEngineOptions WarningsTo(OpsEngineOptions? options, IOpsReporter reporter) =>
+        options?.Warn is not null ? options : (options ?? new OpsEngineOptions()) with { Warn = reporter.Warning };
 
     /// <summary>
     /// Opens the engine and runs work that hands out results while it runs: each value given to the output callback is
@@ -123,7 +130,7 @@ public abstract class OpsCmdlet : PSCmdlet, IDisposable
         return Run(
             async (reporter, ct) =>
             {
-                await using var engine = await OpsEngine.OpenAsync(config, null, ct).ConfigureAwait(false);
+                await using var engine = await OpsEngine.OpenAsync(config, WarningsTo(null, reporter), ct).ConfigureAwait(false);
                 return await work(engine, reporter, value => queue!.Post(c => c.WriteObject(value)), ct).ConfigureAwait(false);
             },
             q => queue = q);
