@@ -71,13 +71,15 @@ function Invoke-ChildPwsh {
     <#
         Runs a script file in a fresh `pwsh -NoProfile -NonInteractive` and returns
         { ExitCode, Output, Error, TimedOut }. The child is killed after -TimeoutSeconds so a hung
-        child fails the test instead of hanging the run.
+        child fails the test instead of hanging the run. -CloseStandardInput gives it a standard input
+        that is closed at once, as a scheduler's /dev/null is: anything that reads it gets end of file.
     #>
     param(
         [Parameter(Mandatory)] [string] $ScriptPath,
         [string[]] $ArgumentList = @(),
         [hashtable] $Environment = @{},
-        [int] $TimeoutSeconds = 180
+        [int] $TimeoutSeconds = 180,
+        [switch] $CloseStandardInput
     )
     $pwsh = Get-PwshInvocation
     $info = [System.Diagnostics.ProcessStartInfo]::new($pwsh.FilePath)
@@ -86,6 +88,7 @@ function Invoke-ChildPwsh {
     }
     $info.RedirectStandardOutput = $true
     $info.RedirectStandardError = $true
+    $info.RedirectStandardInput = [bool] $CloseStandardInput
     $info.UseShellExecute = $false
     $info.WorkingDirectory = $script:RepoRoot
     foreach ($key in $Environment.Keys) { $info.Environment[$key] = [string] $Environment[$key] }
@@ -93,6 +96,7 @@ function Invoke-ChildPwsh {
 
     $process = [System.Diagnostics.Process]::Start($info)
     try {
+        if ($CloseStandardInput) { $process.StandardInput.Close() }
         $stdout = $process.StandardOutput.ReadToEndAsync()
         $stderr = $process.StandardError.ReadToEndAsync()
         $exited = $process.WaitForExit($TimeoutSeconds * 1000)
@@ -105,6 +109,70 @@ function Invoke-ChildPwsh {
             Output   = $stdout.GetAwaiter().GetResult()
             Error    = $stderr.GetAwaiter().GetResult()
             TimedOut = -not $exited
+        }
+    }
+    finally {
+        $process.Dispose()
+    }
+}
+
+function Invoke-ChildPwshInTerminal {
+    <#
+        Runs a script file in a fresh `pwsh -NoProfile` (with -NonInteractive when asked) whose standard input and
+        output are a real terminal: util-linux's `script` gives it a pseudo-terminal, so to the child nothing is
+        redirected and its host is ConsoleHost, as for a person at a console. Nothing is typed into it. Reads what the
+        child writes until -Until appears (then stops it), it exits, or -TimeoutSeconds pass (then kills it).
+        Returns { Output, Exited, TimedOut }; -Until found means neither.
+    #>
+    param(
+        [Parameter(Mandatory)] [string] $ScriptPath,
+        [string[]] $ArgumentList = @(),
+        [switch] $NonInteractive,
+        [string] $Until,
+        [hashtable] $Environment = @{},
+        [int] $TimeoutSeconds = 120
+    )
+    $pwsh = Get-PwshInvocation
+    $words = @($pwsh.FilePath) + @($pwsh.Prefix) + @('-NoProfile') + @(if ($NonInteractive) { '-NonInteractive' }) + @('-File', $ScriptPath) + $ArgumentList
+    # `script -c` hands the line to a shell: quote every word for it.
+    $line = ($words | ForEach-Object { "'" + ($_ -replace "'", "'\''") + "'" }) -join ' '
+    $info = [System.Diagnostics.ProcessStartInfo]::new('script')
+    foreach ($a in @('-q', '-f', '-e', '-c', $line, '/dev/null')) { $info.ArgumentList.Add($a) }
+    $info.RedirectStandardInput = $true
+    $info.RedirectStandardOutput = $true
+    $info.UseShellExecute = $false
+    $info.WorkingDirectory = $script:RepoRoot
+    foreach ($key in $Environment.Keys) { $info.Environment[$key] = [string] $Environment[$key] }
+    $info.Environment['NO_COLOR'] = '1'
+    $info.Environment['TERM'] = 'dumb'
+
+    $process = [System.Diagnostics.Process]::Start($info)
+    try {
+        $text = [System.Text.StringBuilder]::new()
+        $buffer = [char[]]::new(4096)
+        $deadline = [DateTime]::UtcNow.AddSeconds($TimeoutSeconds)
+        $found = $false
+        $ended = $false
+        $pending = $process.StandardOutput.ReadAsync($buffer, 0, $buffer.Length)
+        while ($true) {
+            $left = $deadline - [DateTime]::UtcNow
+            if ($left -le [TimeSpan]::Zero -or -not $pending.Wait($left)) { break }
+            $count = $pending.Result
+            if ($count -eq 0) { $ended = $true; break }
+            $null = $text.Append($buffer, 0, $count)
+            if ($Until -and $text.ToString().Contains($Until)) { $found = $true; break }
+            $pending = $process.StandardOutput.ReadAsync($buffer, 0, $buffer.Length)
+        }
+        # Its output ended: the child is gone and `script` follows within moments.
+        $exited = $process.WaitForExit($(if ($ended) { 10000 } else { 0 }))
+        if (-not $exited) {
+            $process.Kill($true)
+            $process.WaitForExit()
+        }
+        [pscustomobject]@{
+            Output   = $text.ToString()
+            Exited   = $exited
+            TimedOut = -not $exited -and -not $found
         }
     }
     finally {
@@ -153,5 +221,5 @@ function Wait-ForFile {
     }
 }
 
-Export-ModuleMember -Function Start-ChildPwsh, Wait-ForFile, Get-OpsRepositoryRoot, Get-OpsModuleManifest, Get-OpsModuleDirectory, Get-OpsLoadContext,
+Export-ModuleMember -Function Start-ChildPwsh, Invoke-ChildPwshInTerminal, Wait-ForFile, Get-OpsRepositoryRoot, Get-OpsModuleManifest, Get-OpsModuleDirectory, Get-OpsLoadContext,
     Get-CommonParameterName, Get-FixtureAssemblyPath, New-OpsTestDirectory, Get-PwshInvocation, Invoke-ChildPwsh
