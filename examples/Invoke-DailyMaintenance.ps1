@@ -10,8 +10,8 @@
     space) with Invoke-OpsRunbook and writes the report to <ReportDirectory>/daily-maintenance-yyyy-MM-dd.md (the
     local date of the run). Nothing prompts: the script runs with -Confirm:$false, reads no input, and the vault key
     the probes need for the wrappers' tokens comes from $env:ORCHESTRATOR_OPS_VAULT_KEY or the configured key file
-    (without either, wrappers that require a token answer 401 and the health dashboard fails; the reason is then only
-    in <opsRoot>/logs/application.log).
+    (without either, wrappers that require a token answer 401 and the health dashboard fails; the module's warning
+    that says why goes to standard error, and to <opsRoot>/logs/application.log).
 
     Standard output gets exactly one line, for example:
 

@@ -34,8 +34,9 @@
 
     The wrappers' tokens are read from the vault, so the vault key must be at hand ($env:ORCHESTRATOR_OPS_VAULT_KEY
     or the configured key file); without it the probes go out without tokens and wrappers that require one answer
-    401, which reads as Critical. The module says why only in <opsRoot>/logs/application.log ("[WARN] secrets Wrapper
-    tokens are unavailable ... No vault key: set ORCHESTRATOR_OPS_VAULT_KEY"), not as a PowerShell warning.
+    401, which reads as Critical. The module says why in a warning, which this script writes to standard error
+    ("warning: Wrapper tokens are unavailable, so wrappers that require one will answer 401: ..."), and in
+    <opsRoot>/logs/application.log.
 
 .PARAMETER ConfigPath
     The ops configuration. When omitted, $env:ORCHESTRATOR_OPS_CONFIG.

@@ -338,7 +338,7 @@ finally { "KEY LEFT IN ENVIRONMENT: `$([bool] `$env:ORCHESTRATOR_OPS_VAULT_KEY)"
         }
         $r.ExitCode | Should-Be 3
         $r.Output | Should-Be ''
-        $r.Error | Should-BeLikeString '*Invoke-MonthlySecretRotation: could not run: No vault key: set ORCHESTRATOR_OPS_VAULT_KEY*'
+        $r.Error | Should-BeLikeString '*Invoke-MonthlySecretRotation: could not run: The vault*is locked with a key and no key was found: set the environment variable ORCHESTRATOR_OPS_VAULT_KEY*secrets.keyFile*'
         $r.Elapsed.TotalSeconds | Should-BeLessThan 30
         [Convert]::ToBase64String([IO.File]::ReadAllBytes($script:Healthy.Vault)) | Should-Be $vault
         (Get-ManagedSecret -ConfigPath $script:Healthy.Config -Name routellm-token).CurrentVersion | Should-Be 2
@@ -441,6 +441,18 @@ Describe 'Against a broken fleet (poml down in the active slot)' {
         $r.Elapsed.TotalSeconds | Should-BeLessThan 120
         $r.Lines | Where-Object { $_ -like 'external-tools/green *' } | Should-MatchString '^external-tools/green standby (Degraded|Unhealthy|Critical) .* - last probe failed: .*[Tt]ime'
         $r.Lines[-1] | Should-MatchString '; critical: poml/blue; needs attention: external-tools/green; exit 2$'
+    }
+
+    It 'Test-FleetHealth.ps1 without the vault key exits 2 and says why on standard error' {
+        Move-Item -LiteralPath $script:Broken.KeyFile -Destination "$($script:Broken.KeyFile).away"
+        try {
+            $r = Invoke-Example 'Test-FleetHealth.ps1' -ArgumentList '-ConfigPath', $script:Broken.Config -TimeoutSeconds 120
+        }
+        finally {
+            Move-Item -LiteralPath "$($script:Broken.KeyFile).away" -Destination $script:Broken.KeyFile
+        }
+        $r.ExitCode | Should-Be 2
+        $r.Error | Should-BeLikeString '*warning: Wrapper tokens are unavailable, so wrappers that require one will answer 401*ORCHESTRATOR_OPS_VAULT_KEY*'
     }
 }
 

@@ -226,6 +226,104 @@ Describe 'A vault that cannot be trusted' {
     }
 }
 
+Describe 'A vault locked with a passphrase, where nobody can type it' {
+    BeforeAll {
+        # A fleet of its own (opsRoot '.'), outside the sandbox's root and its leak scan.
+        $script:PassRoot = New-OpsTestDirectory -Prefix 'ops-secrets-passphrase'
+        $script:PassConfig = Join-Path $script:PassRoot 'ops.json'
+        $script:PassVault = Join-Path $script:PassRoot 'secrets/vault.bin'
+        $script:PassKeyFile = Join-Path $script:PassRoot 'secrets/vault.key'
+        Set-Content -LiteralPath $script:PassConfig -Value @'
+{
+  "wrappers": [ { "name": "routellm", "kind": "routellm" } ],
+  "slots": { "blue": { "routellm": "http://127.0.0.1:9" } },
+  "secrets": { "items": [ { "name": "db-password", "source": "generate", "targets": [ { "type": "file", "path": "app/db-password" } ] } ] }
+}
+'@
+        $script:PassPhrase = 'pester passphrase ' + [Guid]::NewGuid().ToString('N').Substring(0, 8)
+        $created = Update-Secret -ConfigPath $script:PassConfig -Name db-password -Confirm:$false `
+            -VaultPassphrase (ConvertTo-SecureString $script:PassPhrase -AsPlainText -Force)
+        $created.Outcome | Should-Be 'Created'
+
+        # The child tries each secret cmdlet with nothing that unlocks the vault and writes what happened to a file:
+        # what a terminal shows is wrapped and coloured, a file is not.
+        $script:NoKeyChild = Join-Path $script:Scripts 'no-key-child.ps1'
+        Set-Content -LiteralPath $script:NoKeyChild -Value @'
+param([string] $Module, [string] $Config, [string] $Result)
+Import-Module $Module
+$runs = foreach ($command in @(
+        { Get-ManagedSecret -ConfigPath $Config -ErrorAction Stop },
+        { Get-ManagedSecret -ConfigPath $Config -Name db-password -AsPlainText -ErrorAction Stop },
+        { Update-Secret -ConfigPath $Config -Name db-password -Confirm:$false -ErrorAction Stop })) {
+    $clock = [Diagnostics.Stopwatch]::StartNew()
+    $id = $null; $message = $null
+    try { & $command | Out-Null } catch { $id = $_.FullyQualifiedErrorId; $message = $_.Exception.Message }
+    [pscustomobject]@{ Command = "$command".Trim(); ErrorId = $id; Message = $message; Milliseconds = $clock.ElapsedMilliseconds }
+}
+[pscustomobject]@{ HostName = $Host.Name; InputRedirected = [Console]::IsInputRedirected; Runs = @($runs) } |
+    ConvertTo-Json -Depth 4 | Set-Content -LiteralPath $Result
+'@
+        $script:NoKeyEnvironment = @{ ORCHESTRATOR_OPS_VAULT_KEY = '' }
+
+        function script:Assert-FailsAtOnceNamingTheThreeWays([string] $Result) {
+            $report = Get-Content -Raw -LiteralPath $Result | ConvertFrom-Json
+            @($report.Runs).Count | Should-Be 3
+            foreach ($run in $report.Runs) {
+                $run.ErrorId | Should-BeLikeString 'VaultKeyMissing,*' -Because $run.Command
+                $run.Message | Should-BeLikeString "*'$script:PassVault' is locked with a passphrase*" -Because $run.Command
+                foreach ($way in 'ORCHESTRATOR_OPS_VAULT_KEY', 'secrets.keyFile', '-VaultPassphrase') {
+                    $run.Message.Contains($way) | Should-BeTrue -Because "the error of $($run.Command) names $way"
+                }
+                $run.Message.Contains($script:PassPhrase) | Should-BeFalse
+                $run.Milliseconds | Should-BeLessThan 15000 -Because "$($run.Command) must fail at once, not wait"
+            }
+            $report
+        }
+    }
+
+    AfterAll {
+        Remove-Item -LiteralPath $script:PassRoot -Recurse -Force -ErrorAction SilentlyContinue
+    }
+
+    It 'is locked with the passphrase given on its first write, and no key file is made' {
+        Test-Path -LiteralPath $script:PassKeyFile | Should-BeFalse
+        [Text.Encoding]::ASCII.GetString([IO.File]::ReadAllBytes($script:PassVault)).Contains('"kdf":"PBKDF2-SHA256"') | Should-BeTrue
+        (Get-ManagedSecret -ConfigPath $script:PassConfig -Name db-password -VaultPassphrase (ConvertTo-SecureString $script:PassPhrase -AsPlainText -Force)).CurrentVersion | Should-Be 1
+    }
+
+    It 'fails at once in pwsh -NonInteractive with standard input closed, naming the three ways to unlock it' {
+        $result = Join-Path $script:PassRoot 'closed-stdin.json'
+        $run = Invoke-ChildPwsh -ScriptPath $script:NoKeyChild -ArgumentList @((Get-OpsModuleManifest), $script:PassConfig, $result) `
+            -Environment $script:NoKeyEnvironment -CloseStandardInput -TimeoutSeconds 90
+        $run.TimedOut | Should-BeFalse
+        $run.Error | Should-Be ''
+        $report = Assert-FailsAtOnceNamingTheThreeWays $result
+        $report.InputRedirected | Should-BeTrue
+    }
+
+    It 'fails at once in a real terminal when pwsh runs -NonInteractive' -Skip:(-not (Get-Command script -CommandType Application -ErrorAction SilentlyContinue)) {
+        # Only -NonInteractive says nobody is there: the input is a terminal and the host is ConsoleHost.
+        $result = Join-Path $script:PassRoot 'terminal.json'
+        $run = Invoke-ChildPwshInTerminal -ScriptPath $script:NoKeyChild -ArgumentList @((Get-OpsModuleManifest), $script:PassConfig, $result) `
+            -NonInteractive -Environment $script:NoKeyEnvironment -TimeoutSeconds 90
+        $run.TimedOut | Should-BeFalse -Because "the child waited: $($run.Output)"
+        $run.Output.Contains('Passphrase of the vault') | Should-BeFalse
+        $report = Assert-FailsAtOnceNamingTheThreeWays $result
+        $report.HostName | Should-Be 'ConsoleHost'
+        $report.InputRedirected | Should-BeFalse
+    }
+
+    It 'asks for the passphrase in a real terminal without -NonInteractive, where a person is' -Skip:(-not (Get-Command script -CommandType Application -ErrorAction SilentlyContinue)) {
+        # The other side of the rule: a person at ConsoleHost is asked (and nobody answers here, so the child is stopped).
+        $result = Join-Path $script:PassRoot 'interactive.json'
+        $run = Invoke-ChildPwshInTerminal -ScriptPath $script:NoKeyChild -ArgumentList @((Get-OpsModuleManifest), $script:PassConfig, $result) `
+            -Until "Passphrase of the vault $script:PassVault" -Environment $script:NoKeyEnvironment -TimeoutSeconds 90
+        $run.TimedOut | Should-BeFalse -Because "no prompt appeared: $($run.Output)"
+        $run.Exited | Should-BeFalse
+        Test-Path -LiteralPath $result | Should-BeFalse
+    }
+}
+
 Describe 'The service''s own API key' {
     It 'is imported as a managed secret when the service starts, and rotates without locking anyone out' {
         $service = Start-OpsService -ConfigPath $script:Config -PassThru

@@ -90,12 +90,12 @@ function Invoke-ChildPwsh {
     }
     $info.RedirectStandardOutput = $true
     $info.RedirectStandardError = $true
+    $info.RedirectStandardInput = [bool] $CloseStandardInput
     $info.UseShellExecute = $false
     $info.WorkingDirectory = $script:RepoRoot
     foreach ($key in $Environment.Keys) { $info.Environment[$key] = [string] $Environment[$key] }
     foreach ($key in $RemoveEnvironment) { $null = $info.Environment.Remove($key) }
     $info.Environment['NO_COLOR'] = '1'
-    $info.RedirectStandardInput = [bool] $CloseStandardInput
 
     $clock = [System.Diagnostics.Stopwatch]::StartNew()
     $process = [System.Diagnostics.Process]::Start($info)
@@ -114,6 +114,70 @@ function Invoke-ChildPwsh {
             Error    = $stderr.GetAwaiter().GetResult()
             TimedOut = -not $exited
             Elapsed  = $clock.Elapsed
+        }
+    }
+    finally {
+        $process.Dispose()
+    }
+}
+
+function Invoke-ChildPwshInTerminal {
+    <#
+        Runs a script file in a fresh `pwsh -NoProfile` (with -NonInteractive when asked) whose standard input and
+        output are a real terminal: util-linux's `script` gives it a pseudo-terminal, so to the child nothing is
+        redirected and its host is ConsoleHost, as for a person at a console. Nothing is typed into it. Reads what the
+        child writes until -Until appears (then stops it), it exits, or -TimeoutSeconds pass (then kills it).
+        Returns { Output, Exited, TimedOut }; -Until found means neither.
+    #>
+    param(
+        [Parameter(Mandatory)] [string] $ScriptPath,
+        [string[]] $ArgumentList = @(),
+        [switch] $NonInteractive,
+        [string] $Until,
+        [hashtable] $Environment = @{},
+        [int] $TimeoutSeconds = 120
+    )
+    $pwsh = Get-PwshInvocation
+    $words = @($pwsh.FilePath) + @($pwsh.Prefix) + @('-NoProfile') + @(if ($NonInteractive) { '-NonInteractive' }) + @('-File', $ScriptPath) + $ArgumentList
+    # `script -c` hands the line to a shell: quote every word for it.
+    $line = ($words | ForEach-Object { "'" + ($_ -replace "'", "'\''") + "'" }) -join ' '
+    $info = [System.Diagnostics.ProcessStartInfo]::new('script')
+    foreach ($a in @('-q', '-f', '-e', '-c', $line, '/dev/null')) { $info.ArgumentList.Add($a) }
+    $info.RedirectStandardInput = $true
+    $info.RedirectStandardOutput = $true
+    $info.UseShellExecute = $false
+    $info.WorkingDirectory = $script:RepoRoot
+    foreach ($key in $Environment.Keys) { $info.Environment[$key] = [string] $Environment[$key] }
+    $info.Environment['NO_COLOR'] = '1'
+    $info.Environment['TERM'] = 'dumb'
+
+    $process = [System.Diagnostics.Process]::Start($info)
+    try {
+        $text = [System.Text.StringBuilder]::new()
+        $buffer = [char[]]::new(4096)
+        $deadline = [DateTime]::UtcNow.AddSeconds($TimeoutSeconds)
+        $found = $false
+        $ended = $false
+        $pending = $process.StandardOutput.ReadAsync($buffer, 0, $buffer.Length)
+        while ($true) {
+            $left = $deadline - [DateTime]::UtcNow
+            if ($left -le [TimeSpan]::Zero -or -not $pending.Wait($left)) { break }
+            $count = $pending.Result
+            if ($count -eq 0) { $ended = $true; break }
+            $null = $text.Append($buffer, 0, $count)
+            if ($Until -and $text.ToString().Contains($Until)) { $found = $true; break }
+            $pending = $process.StandardOutput.ReadAsync($buffer, 0, $buffer.Length)
+        }
+        # Its output ended: the child is gone and `script` follows within moments.
+        $exited = $process.WaitForExit($(if ($ended) { 10000 } else { 0 }))
+        if (-not $exited) {
+            $process.Kill($true)
+            $process.WaitForExit()
+        }
+        [pscustomobject]@{
+            Output   = $text.ToString()
+            Exited   = $exited
+            TimedOut = -not $exited -and -not $found
         }
     }
     finally {
@@ -162,5 +226,5 @@ function Wait-ForFile {
     }
 }
 
-Export-ModuleMember -Function Start-ChildPwsh, Wait-ForFile, Get-OpsRepositoryRoot, Get-OpsModuleManifest, Get-OpsModuleDirectory, Get-OpsLoadContext,
+Export-ModuleMember -Function Start-ChildPwsh, Invoke-ChildPwshInTerminal, Wait-ForFile, Get-OpsRepositoryRoot, Get-OpsModuleManifest, Get-OpsModuleDirectory, Get-OpsLoadContext,
     Get-CommonParameterName, Get-FixtureAssemblyPath, New-OpsTestDirectory, Get-PwshInvocation, Invoke-ChildPwsh

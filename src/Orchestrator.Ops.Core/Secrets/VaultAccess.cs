@@ -28,22 +28,28 @@ public static class VaultAccess
     /// <summary>
     /// Opens the vault of <paramref name="settings"/>. When no key is given anywhere and neither the vault nor the key
     /// file exists yet, <paramref name="createKeyFile"/> makes a new key file (0600, in a 0700 folder) so unattended use
-    /// needs no setup; an existing vault is never given a new key.
+    /// needs no setup; an existing vault is never given a new key. A <paramref name="passphrase"/> given for a vault that
+    /// does not exist yet locks the new vault with it instead: no key file is made, so the passphrase is not ignored.
     /// </summary>
     public static VaultHandle Open(SecretSettings settings, Func<string?>? passphrase, Action<string>? warn, bool createKeyFile)
     {
         ArgumentNullException.ThrowIfNull(settings);
         var fromEnvironment = Environment.GetEnvironmentVariable(VaultKey.EnvironmentVariable);
         var keyFileExists = File.Exists(settings.KeyFile);
-        if (string.IsNullOrWhiteSpace(fromEnvironment) && !keyFileExists && createKeyFile && !File.Exists(settings.VaultPath))
+        var vaultExists = File.Exists(settings.VaultPath);
+        if (string.IsNullOrWhiteSpace(fromEnvironment) && !keyFileExists && createKeyFile && !vaultExists)
         {
-            CreateOwnerOnlyFolder(Path.GetDirectoryName(settings.KeyFile)!);
             CreateOwnerOnlyFolder(Path.GetDirectoryName(settings.VaultPath)!);
-            VaultKey.NewKeyFile(settings.KeyFile);
-            keyFileExists = true;
+            if (passphrase is null)
+            {
+                CreateOwnerOnlyFolder(Path.GetDirectoryName(settings.KeyFile)!);
+                VaultKey.NewKeyFile(settings.KeyFile);
+                keyFileExists = true;
+            }
         }
 
-        var material = VaultKey.Resolve(keyFileExists ? settings.KeyFile : null, passphrase, settings.Strict, warn);
+        var material = VaultKey.Resolve(keyFileExists ? settings.KeyFile : null, passphrase, settings.Strict, warn, Environment.GetEnvironmentVariable,
+            () => VaultKey.NoKey(settings.VaultPath, settings.KeyFile));
         try
         {
             return new VaultHandle(SecretVault.Open(settings.VaultPath, material, settings.Strict, warn), material);
@@ -58,6 +64,9 @@ public static class VaultAccess
     /// <summary>Whether a key can be had without asking anyone: the environment variable or an existing key file.</summary>
     public static bool HasUnattendedKey(SecretSettings settings) =>
         !string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(VaultKey.EnvironmentVariable)) || File.Exists(settings.KeyFile);
+
+    /// <summary>Whether the vault file at <paramref name="vaultPath"/> exists and its header says it is locked with a passphrase.</summary>
+    public static bool IsLockedWithPassphrase(string vaultPath) => VaultFileFormat.PeekKdf(vaultPath) == VaultFileFormat.KdfPbkdf2;
 
     /// <summary>Creates <paramref name="folder"/> readable by its owner only (0700), when it does not exist.</summary>
     public static void CreateOwnerOnlyFolder(string folder)

@@ -60,6 +60,22 @@ internal static class VaultFileFormat
         }
     }
 
+    /// <summary>
+    /// How the vault at <paramref name="path"/> is locked (<see cref="KdfNone"/>: a key; <see cref="KdfPbkdf2"/>: a
+    /// passphrase), from its header alone; null when there is no file or it cannot be read as a vault.
+    /// </summary>
+    public static string? PeekKdf(string path)
+    {
+        try
+        {
+            return ReadHeader(File.ReadAllBytes(path), path).Kdf;
+        }
+        catch (Exception e) when (e is VaultException or IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>Reads the header without decrypting: a non-vault or unknown format fails here, before any key is derived.</summary>
     public static Header ReadHeader(byte[] file, string path)
     {

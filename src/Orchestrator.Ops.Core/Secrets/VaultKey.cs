@@ -55,7 +55,8 @@ public sealed class VaultKey : IDisposable
     public static VaultKeyMaterial Resolve(string? keyFilePath, Func<string?>? passphrase, bool strict = false, Action<string>? warn = null) =>
         Resolve(keyFilePath, passphrase, strict, warn, System.Environment.GetEnvironmentVariable);
 
-    internal static VaultKeyMaterial Resolve(string? keyFilePath, Func<string?>? passphrase, bool strict, Action<string>? warn, Func<string, string?> environment)
+    /// <param name="noKey">The error when nothing gives a key; <see cref="NoKey(string?, string?)"/> without a vault when null.</param>
+    internal static VaultKeyMaterial Resolve(string? keyFilePath, Func<string?>? passphrase, bool strict, Action<string>? warn, Func<string, string?> environment, Func<VaultException>? noKey = null)
     {
         var fromEnvironment = environment(EnvironmentVariable);
         if (!string.IsNullOrWhiteSpace(fromEnvironment))
@@ -75,7 +76,33 @@ public sealed class VaultKey : IDisposable
             return new VaultKeyMaterial(VaultKeySource.Passphrase, null, answer.ToCharArray());
         }
 
-        throw new VaultException(VaultFailure.KeyMissing, null, $"No vault key: set {EnvironmentVariable}, name a key file in configuration, or give a passphrase.");
+        throw noKey?.Invoke() ?? NoKey(null, null);
+    }
+
+    /// <summary>
+    /// The error when nothing unlocks the vault at <paramref name="vaultPath"/>: it names the three ways — the environment
+    /// variable, the configuration's secrets.keyFile and -VaultPassphrase — and, when the vault's header tells how it is
+    /// locked, says which of them fits. Only paths go into it, never key material.
+    /// </summary>
+    /// <param name="vaultPath">The vault, or null when there is none to name.</param>
+    /// <param name="keyFilePath">Where secrets.keyFile points (a file that does not exist), or null when unknown.</param>
+    internal static VaultException NoKey(string? vaultPath, string? keyFilePath)
+    {
+        var keyFile = keyFilePath is null ? "the key file named by secrets.keyFile in the configuration" : $"the key file named by secrets.keyFile in the configuration ('{keyFilePath}', which does not exist)";
+        var lockedWith = vaultPath is null ? null : VaultFileFormat.PeekKdf(vaultPath);
+        var message = lockedWith switch
+        {
+            VaultFileFormat.KdfPbkdf2 =>
+                $"The vault '{vaultPath}' is locked with a passphrase and none was given: pass it with -VaultPassphrase (a SecureString). "
+                + $"Nothing asks for it where no person can answer (a scheduled or non-interactive session). The environment variable {EnvironmentVariable} and {keyFile} unlock only a vault locked with a key, not this one.",
+            VaultFileFormat.KdfNone =>
+                $"The vault '{vaultPath}' is locked with a key and no key was found: set the environment variable {EnvironmentVariable} to it (the base64 of {Length} bytes), "
+                + $"or put it in {keyFile}. -VaultPassphrase unlocks only a vault locked with a passphrase, not this one.",
+            _ =>
+                $"No key for the vault{(vaultPath is null ? string.Empty : $" '{vaultPath}'")}: set the environment variable {EnvironmentVariable} (the base64 of {Length} bytes), "
+                + $"put the key in {keyFile}, or pass -VaultPassphrase for a vault locked with a passphrase.",
+        };
+        return new VaultException(VaultFailure.KeyMissing, vaultPath, message);
     }
 
     /// <summary>Writes a new random key to <paramref name="path"/>, readable by its owner only. An existing file is never replaced.</summary>

@@ -10,8 +10,9 @@ namespace Orchestrator.Ops.PowerShell.Infrastructure;
 
 /// <summary>
 /// A cmdlet that opens the vault. The key comes from $env:ORCHESTRATOR_OPS_VAULT_KEY, the configured key file, or a
-/// passphrase (-VaultPassphrase, or asked for once in an interactive session when the vault exists and nothing else
-/// unlocks it; never asked for in a non-interactive one, so scheduled scripts fail fast instead of hanging).
+/// passphrase (-VaultPassphrase, or asked for once when the vault is locked with one, nothing else unlocks it and
+/// <see cref="PromptPolicy"/> says a person is at the console). Everywhere else nothing is asked: the command fails at
+/// once with VaultKeyMissing, naming the three ways to unlock the vault, so scheduled scripts never hang.
 /// </summary>
 public abstract class SecretCmdlet : OpsConfigCmdlet
 {
@@ -30,7 +31,7 @@ public abstract class SecretCmdlet : OpsConfigCmdlet
         {
             passphrase = Reveal(VaultPassphrase);
         }
-        else if (!VaultAccess.HasUnattendedKey(config.Secrets) && File.Exists(config.Secrets.VaultPath) && IsInteractive())
+        else if (!VaultAccess.HasUnattendedKey(config.Secrets) && VaultAccess.IsLockedWithPassphrase(config.Secrets.VaultPath) && PromptPolicy.CanPrompt(Host.Name))
         {
             try
             {
@@ -49,16 +50,6 @@ public abstract class SecretCmdlet : OpsConfigCmdlet
             Passphrase = passphrase is null ? null : () => passphrase,
             Warn = WriteWarningSafe,
         };
-    }
-
-    private bool IsInteractive()
-    {
-        if (Environment.GetCommandLineArgs().Any(a => a.StartsWith("-noni", StringComparison.OrdinalIgnoreCase)))
-        {
-            return false;
-        }
-
-        return Host.Name is not "Default Host" && !Console.IsInputRedirected;
     }
 
     private readonly System.Collections.Concurrent.ConcurrentQueue<string> _warnings = new();

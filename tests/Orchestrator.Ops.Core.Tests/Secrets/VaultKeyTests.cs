@@ -1,3 +1,4 @@
+using Orchestrator.Ops.Core.Configuration;
 using Orchestrator.Ops.Core.Secrets;
 
 namespace Orchestrator.Ops.Core.Tests.Secrets;
@@ -126,6 +127,100 @@ public sealed class VaultKeyTests : IDisposable
         var e = Assert.Throws<VaultException>(() => VaultKey.Resolve(null, () => null, false, null, Env(null)));
         Assert.Equal(VaultFailure.KeyMissing, e.Failure);
         Assert.Contains(VaultKey.EnvironmentVariable, e.Message);
+    }
+
+    [Fact]
+    public void Without_any_source_the_error_names_the_vault_and_the_three_ways_to_unlock_it()
+    {
+        var vault = _temp.File("secrets/vault.bin");
+        var keyFile = _temp.File("secrets/vault.key");
+
+        var e = Assert.Throws<VaultException>(() => VaultKey.Resolve(null, () => null, false, null, Env(null), () => VaultKey.NoKey(vault, keyFile)));
+
+        Assert.Equal(VaultFailure.KeyMissing, e.Failure);
+        Assert.Equal(vault, e.Path);
+        Assert.Equal(
+            $"No key for the vault '{vault}': set the environment variable ORCHESTRATOR_OPS_VAULT_KEY (the base64 of 32 bytes), put the key in the key file named by "
+            + $"secrets.keyFile in the configuration ('{keyFile}', which does not exist), or pass -VaultPassphrase for a vault locked with a passphrase.",
+            e.Message);
+
+        // Without a vault to name (the public Resolve), the three ways are still named.
+        var bare = Assert.Throws<VaultException>(() => VaultKey.Resolve(null, () => null, false, null, Env(null)));
+        Assert.Null(bare.Path);
+        Assert.All(new[] { VaultKey.EnvironmentVariable, "secrets.keyFile", "-VaultPassphrase" }, way => Assert.Contains(way, bare.Message));
+    }
+
+    [Fact]
+    public void The_error_says_what_the_vault_header_says_it_is_locked_with()
+    {
+        var vault = _temp.File("secrets/vault.bin");
+        var keyFile = _temp.File("secrets/vault.key");
+        Directory.CreateDirectory(Path.GetDirectoryName(vault)!);
+        static VaultContents Add(VaultContents c) => c.AddVersion("db", SecretValue.FromString("not-in-any-message"), [VaultLabels.Current], "alice", DateTimeOffset.UnixEpoch);
+
+        using (var passphrase = VaultKeyMaterial.FromPassphrase("correct horse battery"))
+        {
+            SecretVault.Open(vault, passphrase).Update(Add);
+        }
+
+        var locked = VaultKey.NoKey(vault, keyFile);
+        Assert.StartsWith($"The vault '{vault}' is locked with a passphrase and none was given: pass it with -VaultPassphrase", locked.Message, StringComparison.Ordinal);
+        Assert.Contains($"The environment variable ORCHESTRATOR_OPS_VAULT_KEY and the key file named by secrets.keyFile in the configuration ('{keyFile}', which does not exist) unlock only a vault locked with a key", locked.Message, StringComparison.Ordinal);
+
+        File.Delete(vault);
+        using (var key = VaultKeyMaterial.FromKey(VaultKey.Generate()))
+        {
+            SecretVault.Open(vault, key).Update(Add);
+        }
+
+        var keyed = VaultKey.NoKey(vault, keyFile);
+        Assert.StartsWith($"The vault '{vault}' is locked with a key and no key was found: set the environment variable ORCHESTRATOR_OPS_VAULT_KEY", keyed.Message, StringComparison.Ordinal);
+        Assert.Contains("-VaultPassphrase unlocks only a vault locked with a passphrase, not this one.", keyed.Message, StringComparison.Ordinal);
+
+        // A header that cannot be read tells nothing: all three ways, none preferred.
+        File.WriteAllText(vault, "not a vault");
+        Assert.StartsWith("No key for the vault", VaultKey.NoKey(vault, keyFile).Message, StringComparison.Ordinal);
+        Assert.All(new[] { locked, keyed }, e => Assert.DoesNotContain("not-in-any-message", e.Message));
+    }
+
+    [Fact]
+    public void A_passphrase_given_for_the_first_write_locks_the_new_vault_with_it_and_makes_no_key_file()
+    {
+        var before = Environment.GetEnvironmentVariable(VaultKey.EnvironmentVariable);
+        Environment.SetEnvironmentVariable(VaultKey.EnvironmentVariable, null);
+        try
+        {
+            var settings = new SecretSettings { VaultPath = _temp.File("p/secrets/vault.bin"), KeyFile = _temp.File("p/keys/vault.key") };
+            using (var handle = VaultAccess.Open(settings, () => "correct horse battery", null, createKeyFile: true))
+            {
+                Assert.True(handle.Material.IsPassphrase);
+                handle.Vault.Update(c => c.AddVersion("db", SecretValue.FromString("v"), [VaultLabels.Current], "alice", DateTimeOffset.UnixEpoch));
+            }
+
+            Assert.False(File.Exists(settings.KeyFile));
+            Assert.True(VaultAccess.IsLockedWithPassphrase(settings.VaultPath));
+
+            // Without one, the first write makes the key file, and the vault is locked with the key.
+            var unattended = new SecretSettings { VaultPath = _temp.File("k/secrets/vault.bin"), KeyFile = _temp.File("k/keys/vault.key") };
+            using (var handle = VaultAccess.Open(unattended, null, null, createKeyFile: true))
+            {
+                Assert.Equal(VaultKeySource.KeyFile, handle.Material.Source);
+                handle.Vault.Update(c => c.AddVersion("db", SecretValue.FromString("v"), [VaultLabels.Current], "alice", DateTimeOffset.UnixEpoch));
+            }
+
+            Assert.True(File.Exists(unattended.KeyFile));
+            Assert.False(VaultAccess.IsLockedWithPassphrase(unattended.VaultPath));
+
+            // Nothing opens the passphrase vault now that nothing is given, and the error says what it needs.
+            var e = Assert.Throws<VaultException>(() => VaultAccess.Open(settings, null, null, createKeyFile: true));
+            Assert.Equal(VaultFailure.KeyMissing, e.Failure);
+            Assert.Contains("is locked with a passphrase", e.Message);
+            Assert.False(File.Exists(settings.KeyFile));
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(VaultKey.EnvironmentVariable, before);
+        }
     }
 
     [Fact]
