@@ -176,6 +176,8 @@ function Invoke-Build {
     # licence at the module root.
     Write-ModuleManifest -Source (Join-Path $moduleSource "$ModuleName.psd1") -Destination $ModuleManifest
     Copy-Item (Join-Path $RepoRoot 'LICENSE') $ModuleDir
+    # The scheduled-script examples travel with the module, so an installed copy has them (<ModuleBase>/examples).
+    Copy-Item (Join-Path $RepoRoot 'examples') (Join-Path $ModuleDir 'examples') -Recurse
     foreach ($optional in "$ModuleName.format.ps1xml", "$ModuleName.types.ps1xml", 'orchestrator-ops.schema.json') {
         $path = Join-Path $moduleSource $optional
         if (Test-Path $path) { Copy-Item $path $ModuleDir }

@@ -7,6 +7,8 @@
         @{ Command = 'nginx'; Package = 'nginx'; Tasks = @('Test', 'Bench'); Why = 'the nginx router tests and the gateway benchmark run a real nginx on loopback' }
         @{ Command = 'chromium'; Package = 'chromium'; Tasks = @('Test'); Why = 'the dashboard test drives headless Chromium' }
         @{ Command = 'curl'; Package = 'curl'; Tasks = @('Test'); Why = 'a service test runs the runbook''s own curl commands' }
+        @{ Command = 'script'; Package = 'bsdutils'; Tasks = @('Test'); Why = 'the passphrase-prompt tests give a child pwsh a real terminal with util-linux script' }
+        @{ Command = 'systemd-analyze'; Package = 'systemd'; Tasks = @('Test'); Why = 'the example systemd units are checked with systemd-analyze verify' }
         @{ Command = 'wrk'; Package = 'wrk'; Tasks = @('Bench'); Why = 'the benchmarks load the gateway with wrk' }
     )
 }

@@ -160,7 +160,8 @@ Describe 'build.ps1 Package' {
             'orchestrator-ops.schema.json', 'LICENSE', 'en-US/Orchestrator.Ops.PowerShell.dll-Help.xml', 'en-US/about_Orchestrator.Ops.help.txt',
             'deps/Orchestrator.Ops.Core.dll', 'deps/Microsoft.Data.Sqlite.dll', 'deps/runtimes/linux-x64/native/libe_sqlite3.so',
             'sandbox/Orchestrator.Ops.Sandbox.dll', 'sandbox/Orchestrator.Ops.Sandbox.runtimeconfig.json',
-            'service/Orchestrator.Ops.Service.dll', 'service/Orchestrator.Ops.Service.runtimeconfig.json') {
+            'service/Orchestrator.Ops.Service.dll', 'service/Orchestrator.Ops.Service.runtimeconfig.json',
+            'examples/Invoke-DailyMaintenance.ps1', 'examples/README.md', 'examples/systemd/orchestrator-ops-daily.timer') {
             $names | Should -Contain "Orchestrator.Ops/$expected"
         }
     }
