@@ -3,7 +3,8 @@
 .SYNOPSIS
     The installable package: its size, how long Install-PSResource takes from a local feed, and the cold
     `Import-Module Orchestrator.Ops` (by name, of the installed copy) against a bare `pwsh -NoProfile`,
-    run interleaved in fresh processes. Goal: the import adds under 300 ms.
+    run interleaved in fresh processes, beside the same import by path and a one-function script module imported by
+    name (the floor any module pays here). Goal: the import adds under 300 ms.
 #>
 param([int] $Iterations = 10, [int] $Installs = 3)
 
@@ -58,17 +59,35 @@ try {
         $installMs.Add((Invoke-Fresh $homeDir $install))
     }
 
-    # The last install is the one imported; the bare side runs with the same HOME.
-    $null = Invoke-Fresh $homeDir 'exit'   # warm the disk cache for both sides alike
+    # The last install is the one imported; the bare side runs with the same HOME. A floor beside it: a module of
+    # one script function in the same user module path, imported by name the same way — what PowerShell's own
+    # module discovery and import cost here, whatever the module.
+    $userModules = Join-Path $homeDir '.local/share/powershell/Modules'
+    $floorDir = Join-Path $userModules 'OpsBenchFloor/1.0.0'
+    $null = New-Item -ItemType Directory -Path $floorDir -Force
+    Set-Content -LiteralPath (Join-Path $floorDir 'OpsBenchFloor.psm1') -Value 'function Get-OpsBenchFloor { 1 }'
+    Set-Content -LiteralPath (Join-Path $floorDir 'OpsBenchFloor.psd1') -Value "@{ ModuleVersion = '1.0.0'; RootModule = 'OpsBenchFloor.psm1'; FunctionsToExport = @('Get-OpsBenchFloor'); CmdletsToExport = @(); AliasesToExport = @(); VariablesToExport = @() }"
+    $installedManifest = Join-Path $userModules "Orchestrator.Ops/$($nupkg.Version)/Orchestrator.Ops.psd1"
+    if (-not (Test-Path -LiteralPath $installedManifest)) { throw "Install-PSResource did not put the module at $installedManifest." }
+    $byPath = "Import-Module '$($installedManifest -replace "'", "''")'"
+
+    $null = Invoke-Fresh $homeDir 'exit'   # warm the disk cache for every side alike
     $null = Invoke-Fresh $homeDir 'Import-Module Orchestrator.Ops'
+    $null = Invoke-Fresh $homeDir 'Import-Module OpsBenchFloor'
     $bare = [Collections.Generic.List[double]]::new()
     $with = [Collections.Generic.List[double]]::new()
+    $path = [Collections.Generic.List[double]]::new()
+    $floor = [Collections.Generic.List[double]]::new()
     foreach ($i in 1..$Iterations) {
         $bare.Add((Invoke-Fresh $homeDir 'exit'))
         $with.Add((Invoke-Fresh $homeDir 'Import-Module Orchestrator.Ops'))
+        $path.Add((Invoke-Fresh $homeDir $byPath))
+        $floor.Add((Invoke-Fresh $homeDir 'Import-Module OpsBenchFloor'))
     }
     $bareMs = Median $bare
     $withMs = Median $with
+    $pathMs = Median $path
+    $floorMs = Median $floor
     $bareInstallMs = Median (@(1..3 | ForEach-Object { Invoke-Fresh $homeDir 'exit' }))
 
     [pscustomobject]@{
@@ -83,6 +102,9 @@ try {
         WithImportMs          = [math]::Round($withMs, 0)
         AddedByImportMs       = [math]::Round($withMs - $bareMs, 0)
         Ratio                 = [math]::Round($withMs / $bareMs, 2)
+        AddedByPathImportMs   = [math]::Round($pathMs - $bareMs, 0)
+        AddedByFloorModuleMs  = "$([math]::Round($floorMs - $bareMs, 0)) (a one-function script module, by name: PowerShell's own cost)"
+        AddedOverFloorMs      = [math]::Round($withMs - $floorMs, 0)
         Goal                  = 'AddedByImportMs < 300; zip < 100 MB (Azure Automation)'
     } | Format-List | Out-String -Width 200
 }
