@@ -1,4 +1,5 @@
 #Requires -Version 7.4
+
 <#
 .SYNOPSIS
     Builds, tests, runs and benchmarks Orchestrator.Ops.

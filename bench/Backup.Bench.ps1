@@ -1,4 +1,5 @@
 #Requires -Version 7.4
+
 <#
 .SYNOPSIS
     New-Backup (verification included) against `tar -czf`, and Restore-Backup against `tar -xzf`, on the same

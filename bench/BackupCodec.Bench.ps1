@@ -1,4 +1,5 @@
 #Requires -Version 7.4
+
 <#
 .SYNOPSIS
     Picks the backup codec: gzip (Fastest) against zstd levels 1-3 on a generated mixed tree of about 200 MB,

@@ -1,4 +1,5 @@
 #Requires -Version 7.4
+
 <#
 .SYNOPSIS
     Blue-green switches under a steady wrk load through the gateway: failed requests, and the time from a switch to

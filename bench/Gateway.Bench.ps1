@@ -1,4 +1,5 @@
 #Requires -Version 7.4
+
 <#
 .SYNOPSIS
     The traffic gateway's overhead and the API's health endpoint under a steady wrk load on loopback.

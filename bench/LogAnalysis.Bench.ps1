@@ -1,4 +1,5 @@
 #Requires -Version 7.4
+
 <#
 .SYNOPSIS
     Log analysis against the shell tools it replaces, on a generated application.log (1 GiB by default).

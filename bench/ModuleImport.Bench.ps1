@@ -1,4 +1,5 @@
 #Requires -Version 7.4
+
 <#
 .SYNOPSIS
     Cold Import-Module cost: wall time of `pwsh -NoProfile -Command "Import-Module <module>"` against a bare

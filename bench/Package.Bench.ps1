@@ -1,4 +1,5 @@
 #Requires -Version 7.4
+
 <#
 .SYNOPSIS
     The installable package: its size, how long Install-PSResource takes from a local feed, and the cold

@@ -1,4 +1,5 @@
 #Requires -Version 7.4
+
 <#
 .SYNOPSIS
     One full probe round over 1,000 sandbox endpoints of which 100 hang (timeout 1 s, 3 retries), as a ratio to

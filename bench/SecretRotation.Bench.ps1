@@ -1,4 +1,5 @@
 #Requires -Version 7.4
+
 <#
 .SYNOPSIS
     Update-Secret on one secret with 3 targets, -Iterations times, against the verification probes alone.

@@ -1,4 +1,5 @@
 #Requires -Version 7.4
+
 <#
 .SYNOPSIS
     Runs the Pester suite; called by `build.ps1 Test` in a child pwsh so the module under test

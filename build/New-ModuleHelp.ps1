@@ -1,4 +1,5 @@
 #Requires -Version 7.4
+
 <#
 .SYNOPSIS
     Compiles module/en-US/<Verb-Noun>.md into the module's MAML help file.

@@ -1,4 +1,5 @@
 #Requires -Version 7.4
+
 <#
 .SYNOPSIS
     Packs a laid-out module folder into the two forms users install: a .nupkg and an Azure Automation .zip.

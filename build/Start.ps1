@@ -1,4 +1,5 @@
 #Requires -Version 7.4
+
 <#
 .SYNOPSIS
     The main job: starts the sandbox fleet and the monitoring service through the built module, drives light

@@ -65,3 +65,18 @@ Describe 'Help for <Name>' -ForEach $cmdlets -AllowNullOrEmptyForEach {
         $text | Should-NotBeWhiteSpaceString -Because "-$parameterName of $Name needs a description"
     }
 }
+
+BeforeDiscovery {
+    $repo = Split-Path (Split-Path $PSScriptRoot -Parent) -Parent
+    $scripts = @(@(Get-Item (Join-Path $repo 'build.ps1')) + @(Get-ChildItem (Join-Path $repo 'build') -Filter *.ps1) +
+        @(Get-ChildItem (Join-Path $repo 'bench') -Filter *.ps1) | ForEach-Object { @{ Name = [IO.Path]::GetRelativePath($repo, $_.FullName); Path = $_.FullName } })
+}
+
+Describe 'The repository''s own scripts' {
+    It '<Name> has comment-based help that Get-Help reads' -ForEach $scripts {
+        # Get-Help falls back to the bare syntax line when the help block is not where it looks (e.g. right under #Requires).
+        $help = Get-Help $Path
+        "$($help.Synopsis)".Trim() | Should-NotBeLikeString "*$([IO.Path]::GetFileName($Path))*[<CommonParameters>]*"
+        "$($help.Synopsis)".Trim().Length | Should-BeGreaterThan 10
+    }
+}
