@@ -1,3 +1,4 @@
+using Orchestrator.Ops.Core.IO;
 using System.Security.Cryptography;
 using Microsoft.AspNetCore.WebUtilities;
 using Orchestrator.Ops.Core;
@@ -22,7 +23,7 @@ internal static class ApiKeyFile
         }
 
         var generated = WebEncoders.Base64UrlEncode(RandomNumberGenerator.GetBytes(32));
-        AtomicFile.WriteAllText(path, generated, SecureFile.OwnerOnly);
+        AtomicFile.WriteAllText(path, generated, OwnerOnly.FileMode);
         created = true;
         return generated;
     }

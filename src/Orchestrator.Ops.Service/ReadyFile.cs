@@ -1,3 +1,4 @@
+using Orchestrator.Ops.Core.IO;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Orchestrator.Ops.Core;

@@ -1,3 +1,4 @@
+using Orchestrator.Ops.Core.IO;
 using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
@@ -43,7 +44,7 @@ internal static class ServiceCertificate
         }
 
         var pfx = Generate(time);
-        SecureFile.WriteAllBytes(path, pfx);
+        AtomicFile.WriteAllBytes(path, pfx, OwnerOnly.FileMode);
         return Import(pfx, null);
     }
 

@@ -388,7 +388,7 @@ public static partial class BackupArchive
             var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None, BufferSize = 0 };
             if (!OperatingSystem.IsWindows())
             {
-                options.UnixCreateMode = BackupNames.OwnerOnlyFile;
+                options.UnixCreateMode = OwnerOnly.FileMode;
             }
 
             using (var output = new FileStream(temp, options))

@@ -86,7 +86,7 @@ public static partial class BackupArchive
             });
 
             // Last, and atomically (temp, flush, rename): from here on the backup exists.
-            AtomicFile.WriteAllText(manifestPath, BackupManifestJson.ToFileText(manifest), BackupNames.OwnerOnlyFile);
+            AtomicFile.WriteAllText(manifestPath, BackupManifestJson.ToFileText(manifest), OwnerOnly.FileMode);
             written.Progress.Finish();
             return manifest;
         }
@@ -321,7 +321,7 @@ public static partial class BackupArchive
         };
         if (!OperatingSystem.IsWindows())
         {
-            options.UnixCreateMode = BackupNames.OwnerOnlyFile;
+            options.UnixCreateMode = OwnerOnly.FileMode;
         }
 
         using var file = new FileStream(tempArchive, options);
@@ -437,22 +437,7 @@ public static partial class BackupArchive
 
     private static bool IsSha256(string? hex) => hex is { Length: 64 } && hex.All(c => char.IsAsciiDigit(c) || c is >= 'a' and <= 'f');
 
-    private static void CreateOwnerOnlyFolder(string path)
-    {
-        if (Directory.Exists(path))
-        {
-            return;
-        }
-
-        if (OperatingSystem.IsWindows())
-        {
-            Directory.CreateDirectory(path);
-        }
-        else
-        {
-            Directory.CreateDirectory(path, BackupNames.OwnerOnlyFolder);
-        }
-    }
+    private static void CreateOwnerOnlyFolder(string path) => OwnerOnly.CreateFolder(path);
 
     private static void TryDelete(string path)
     {

@@ -1,4 +1,4 @@
-using System.Globalization;
+using Orchestrator.Ops.Core.IO;
 
 namespace Orchestrator.Ops.Core.Backups;
 
@@ -12,73 +12,21 @@ public sealed class BackupLockedException(string root, string holder)
 }
 
 /// <summary>
-/// Serializes New-Backup, Restore-Backup and Remove-Backup on one backup root across processes: an exclusive lock on
-/// &lt;root&gt;/.lock, which the operating system releases when the process ends (a killed holder never blocks anyone),
-/// with the holder's description beside it for the error of the one refused.
+/// Serializes New-Backup, Restore-Backup and Remove-Backup on one backup root across processes: the file lock
+/// &lt;root&gt;/.lock (<see cref="FileLocks"/>), refused at once while another operation holds it.
 /// </summary>
-internal sealed class BackupLock : IDisposable
+internal static class BackupLock
 {
-    private readonly FileStream _stream;
-    private readonly string _holderFile;
-
-    private BackupLock(FileStream stream, string holderFile)
+    public static IResourceLock Acquire(string root, string operation)
     {
-        _stream = stream;
-        _holderFile = holderFile;
-    }
-
-    public static BackupLock Acquire(string root, string operation)
-    {
-        CreateRoot(root);
-        var path = Path.Combine(root, ".lock");
-        var holderFile = Path.Combine(root, ".lock-holder");
-        FileStream stream;
+        OwnerOnly.CreateFolder(root);
         try
         {
-            stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            return FileLocks.Default.Acquire(Path.Combine(root, ".lock"), operation, TimeSpan.Zero);
         }
-        catch (IOException)
+        catch (ResourceLockedException e)
         {
-            string holder;
-            try
-            {
-                holder = File.ReadAllText(holderFile).Trim();
-            }
-            catch (IOException)
-            {
-                holder = "another process";
-            }
-
-            throw new BackupLockedException(root, holder);
+            throw new BackupLockedException(root, e.Holder);
         }
-
-        var text = string.Create(CultureInfo.InvariantCulture, $"{Environment.UserName}@{Environment.MachineName} (pid {Environment.ProcessId}, {operation}) since {DateTimeOffset.UtcNow:u}");
-        AtomicFile.WriteAllText(holderFile, text + Environment.NewLine);
-        return new BackupLock(stream, holderFile);
-    }
-
-    public static void CreateRoot(string root)
-    {
-        if (OperatingSystem.IsWindows())
-        {
-            Directory.CreateDirectory(root);
-        }
-        else
-        {
-            Directory.CreateDirectory(root, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        }
-    }
-
-    public void Dispose()
-    {
-        try
-        {
-            File.Delete(_holderFile);
-        }
-        catch (IOException)
-        {
-        }
-
-        _stream.Dispose();
     }
 }

@@ -24,7 +24,7 @@ internal static class BackupManifestJson
     internal static string ComputeSha256(BackupManifest manifest)
     {
         var canonical = JsonSerializer.SerializeToUtf8Bytes(manifest with { ManifestSha256 = null }, Canonical);
-        return Hex(SHA256.HashData(canonical));
+        return Sha256Hex.Of(canonical);
     }
 
     internal static BackupManifest Seal(BackupManifest manifest) => manifest with { ManifestSha256 = ComputeSha256(manifest) };
@@ -35,7 +35,7 @@ internal static class BackupManifestJson
     internal static BackupManifest Parse(string json) =>
         JsonSerializer.Deserialize<BackupManifest>(json, Canonical) ?? throw new JsonException("The manifest is empty (null).");
 
-    internal static string Hex(ReadOnlySpan<byte> hash) => Convert.ToHexString(hash).ToLowerInvariant();
+    internal static string Hex(ReadOnlySpan<byte> hash) => Sha256Hex.Format(hash);
 
     /// <summary>Modes as octal strings ("0644"), as people read them.</summary>
     private sealed class OctalModeConverter : JsonConverter<UnixFileMode>

@@ -5,10 +5,6 @@ internal static class BackupNames
 {
     internal const string ManifestSuffix = ".manifest.json";
 
-    internal const UnixFileMode OwnerOnlyFile = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-
-    internal const UnixFileMode OwnerOnlyFolder = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
-
     /// <summary>Permission bits restored from a manifest; setuid, setgid and sticky never come back from a backup.</summary>
     internal const UnixFileMode PermissionBits = (UnixFileMode)0x1FF;
 
@@ -30,7 +26,7 @@ internal static class BackupNames
 
     /// <summary>Hidden (leading dot) and suffixed, so that listing never takes it for a backup.</summary>
     internal static string TempPath(string finalPath) =>
-        Path.Combine(Path.GetDirectoryName(finalPath)!, $".{Path.GetFileName(finalPath)}.{Guid.NewGuid():N}.tmp");
+        AtomicFile.TempPathFor(finalPath);
 
     /// <summary>
     /// Why an archive path is unsafe to extract, or null when it is a plain relative path: '/'-separated, no

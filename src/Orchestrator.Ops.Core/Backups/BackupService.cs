@@ -42,7 +42,7 @@ public sealed class BackupService(OpsConfig config, TimeProvider time, ILogger l
         return await work(new BackupService(config, TimeProvider.System, log)).ConfigureAwait(false);
     }
 
-    private static string Who => $"{Environment.UserName}@{Environment.MachineName}";
+    private static string Who => Actor.Current;
 
     // ---------------------------------------------------------------- paths
 
@@ -228,16 +228,7 @@ public sealed class BackupService(OpsConfig config, TimeProvider time, ILogger l
         }
     }
 
-    private static void CreateOwnerOnly(string path)
-    {
-        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows())
-        {
-            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        }
-
-        using var _ = new FileStream(path, options);
-    }
+    private static void CreateOwnerOnly(string path) => OwnerOnly.Create(path).Dispose();
 
     /// <summary>Removes what a killed operation left (store snapshots, staging folders); only called under the lock.</summary>
     private void CleanLeftovers()
@@ -335,7 +326,7 @@ public sealed class BackupService(OpsConfig config, TimeProvider time, ILogger l
             }
 
             using var s = File.OpenRead(path);
-            return string.Equals(Convert.ToHexString(SHA256.HashData(s)), e.Sha256, StringComparison.OrdinalIgnoreCase);
+            return string.Equals(Sha256Hex.Of(s), e.Sha256, StringComparison.OrdinalIgnoreCase);
         }
         catch (IOException)
         {
@@ -524,30 +515,8 @@ public sealed class BackupService(OpsConfig config, TimeProvider time, ILogger l
     /// <summary>Copies a verified staged file next to its target and renames it over the target (a reader sees old or new), keeping the target's mode.</summary>
     private static void SwapIn(string staged, string target)
     {
-        var dir = Path.GetDirectoryName(target)!;
-        Directory.CreateDirectory(dir);
-        var temp = Path.Combine(dir, $".{Path.GetFileName(target)}.{Guid.NewGuid():N}.restore");
-        try
-        {
-            File.Copy(staged, temp);
-            if (!OperatingSystem.IsWindows())
-            {
-                File.SetUnixFileMode(temp, File.Exists(target) ? File.GetUnixFileMode(target) : File.GetUnixFileMode(staged));
-            }
-
-            using (var s = new FileStream(temp, FileMode.Open, FileAccess.ReadWrite))
-            {
-                s.Flush(flushToDisk: true);
-            }
-
-            File.SetLastWriteTimeUtc(temp, File.GetLastWriteTimeUtc(staged));
-            File.Move(temp, target, overwrite: true);
-        }
-        catch
-        {
-            TryDelete(temp);
-            throw;
-        }
+        UnixFileMode? mode = OperatingSystem.IsWindows() ? null : File.GetUnixFileMode(File.Exists(target) ? target : staged);
+        AtomicFile.CopyOver(staged, target, mode);
     }
 
     /// <summary>Restores the live store from a staged copy through SQLite's backup API, so open connections see a consistent database.</summary>

@@ -24,7 +24,7 @@ public sealed class ConfigDriftDetector
     {
         try
         {
-            return Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(path)));
+            return Sha256Hex.OfFile(path);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

@@ -59,7 +59,7 @@ public sealed class DeploymentService
 
     public ITrafficRouter Router => _router;
 
-    private static string Who => $"{Environment.UserName}@{Environment.MachineName}";
+    private static string Who => Actor.Current;
 
     // ---------------------------------------------------------------- slots
 

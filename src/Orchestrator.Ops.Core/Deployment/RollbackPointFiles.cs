@@ -9,17 +9,14 @@ namespace Orchestrator.Ops.Core.Deployment;
 /// </summary>
 public static class RollbackPointFiles
 {
-    private const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-    private const UnixFileMode OwnerOnlyFolder = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
-
     public static string Root(string opsRoot) => Path.Combine(opsRoot, "rollback-points");
 
     /// <summary>Copies each file into a new folder and returns the records. A missing file is an error naming it.</summary>
     public static IReadOnlyList<RollbackFile> Capture(string opsRoot, string folderName, IEnumerable<string> files)
     {
         var folder = Path.Combine(Root(opsRoot), folderName);
-        CreateOwnerOnly(Root(opsRoot));
-        CreateOwnerOnly(folder);
+        OwnerOnly.CreateFolder(Root(opsRoot));
+        OwnerOnly.CreateFolder(folder);
         var result = new List<RollbackFile>();
         var i = 0;
         foreach (var path in files.Distinct(StringComparer.Ordinal))
@@ -32,7 +29,7 @@ public static class RollbackPointFiles
 
             var copy = Path.Combine(folder, $"{i++:D3}-{Path.GetFileName(path)}");
             var bytes = File.ReadAllBytes(path);
-            WriteOwnerOnly(copy, bytes);
+            OwnerOnly.WriteNew(copy, bytes);
             result.Add(new RollbackFile(path, Hash(bytes), bytes.Length, copy));
         }
 
@@ -43,7 +40,7 @@ public static class RollbackPointFiles
     public static void WriteManifest(RollbackPoint point)
     {
         var json = JsonSerializer.Serialize(point, new JsonSerializerOptions { WriteIndented = true });
-        AtomicFile.WriteAllText(Path.Combine(point.Folder, "point.json"), json, OwnerOnly);
+        AtomicFile.WriteAllText(Path.Combine(point.Folder, "point.json"), json, OwnerOnly.FileMode);
     }
 
     /// <summary>The stored copies that are missing or no longer match their recorded hash (empty when the point is intact).</summary>
@@ -81,7 +78,7 @@ public static class RollbackPointFiles
         UnixFileMode? mode = null;
         if (!OperatingSystem.IsWindows())
         {
-            mode = File.Exists(file.Path) ? File.GetUnixFileMode(file.Path) : OwnerOnly;
+            mode = File.Exists(file.Path) ? File.GetUnixFileMode(file.Path) : OwnerOnly.FileMode;
         }
 
         AtomicFile.WriteAllBytes(file.Path, bytes, mode);
@@ -95,30 +92,5 @@ public static class RollbackPointFiles
         return new RestoredFile(file.Path, "Restored", file.Sha256);
     }
 
-    public static string Hash(byte[] bytes) => Convert.ToHexString(SHA256.HashData(bytes)).ToLowerInvariant();
-
-    private static void CreateOwnerOnly(string folder)
-    {
-        if (OperatingSystem.IsWindows())
-        {
-            Directory.CreateDirectory(folder);
-        }
-        else
-        {
-            Directory.CreateDirectory(folder, OwnerOnlyFolder);
-        }
-    }
-
-    private static void WriteOwnerOnly(string path, byte[] bytes)
-    {
-        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows())
-        {
-            options.UnixCreateMode = OwnerOnly;
-        }
-
-        using var stream = new FileStream(path, options);
-        stream.Write(bytes);
-        stream.Flush(flushToDisk: true);
-    }
+    public static string Hash(byte[] bytes) => Sha256Hex.Of(bytes);
 }

@@ -78,25 +78,8 @@ public static partial class RunbookReport
             throw new IOException($"The report '{full}' already exists; nothing was written.");
         }
 
-        var dir = Path.GetDirectoryName(full)!;
-        Directory.CreateDirectory(dir);
-        var temp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write))
-            {
-                var bytes = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false).GetBytes(ToMarkdown(run));
-                stream.Write(bytes);
-                stream.Flush(flushToDisk: true);
-            }
-
-            // Without overwrite the rename itself refuses a file that appeared meanwhile.
-            File.Move(temp, full, overwrite);
-        }
-        finally
-        {
-            File.Delete(temp);
-        }
+        var bytes = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false).GetBytes(ToMarkdown(run));
+        AtomicFile.Write(full, mode: null, stream => stream.Write(bytes), overwrite);
     }
 
     /// <summary>"CriticalOutageTriage" → "Critical outage triage".</summary>

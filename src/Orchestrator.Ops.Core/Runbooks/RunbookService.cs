@@ -111,7 +111,7 @@ public sealed class RunbookService
             StartedAt = started,
             EndedAt = time.GetUtcNow(),
             Since = since,
-            RunBy = $"{Environment.UserName}@{Environment.MachineName}",
+            RunBy = Actor.Current,
             Host = Environment.MachineName,
             ConfigPath = _engine.Config.SourcePath,
             Checks = checks,

@@ -88,7 +88,7 @@ public sealed class SecretVault : IDisposable
 
         try
         {
-            AtomicFile.WriteAllBytes(Path, bytes, VaultKey.OwnerOnly);
+            AtomicFile.WriteAllBytes(Path, bytes, OwnerOnly.FileMode);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

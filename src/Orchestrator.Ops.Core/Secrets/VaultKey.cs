@@ -12,7 +12,6 @@ public sealed class VaultKey : IDisposable
 
     public const int Length = 32;
 
-    internal const UnixFileMode OwnerOnly = OwnerOnlyFile.Mode;
 
     private readonly byte[] _bytes;
     private bool _disposed;
@@ -114,13 +113,13 @@ public sealed class VaultKey : IDisposable
         }
 
         using var key = Generate();
-        AtomicFile.WriteAllText(path, key.ToBase64() + "\n", OwnerOnly);
+        AtomicFile.WriteAllText(path, key.ToBase64() + "\n", OwnerOnly.FileMode);
     }
 
     /// <summary>Warns, or fails when strict, when the file at <paramref name="path"/> can be read by its group or others.</summary>
     internal static void CheckOwnerOnly(string path, string what, bool strict, Action<string>? warn)
     {
-        if (OwnerOnlyFile.LooseModeMessage(path, what) is not { } message)
+        if (OwnerOnly.LooseModeMessage(path, what) is not { } message)
         {
             return;
         }

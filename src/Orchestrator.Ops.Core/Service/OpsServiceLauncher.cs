@@ -221,7 +221,7 @@ public static class OpsServiceLauncher
                 RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
                     errors == SslPolicyErrors.None
                     || (certificate is not null
-                        && string.Equals(Convert.ToHexString(SHA256.HashData(certificate.GetRawCertData())), info.CertificateThumbprint, StringComparison.OrdinalIgnoreCase)),
+                        && Sha256Hex.AreEqual(Sha256Hex.Of(certificate.GetRawCertData()), info.CertificateThumbprint)),
             },
         };
         return new HttpClient(handler, disposeHandler: true);

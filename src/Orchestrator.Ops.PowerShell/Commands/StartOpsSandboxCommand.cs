@@ -65,7 +65,7 @@ public sealed class StartOpsSandboxCommand : OpsCmdlet
         {
             foreach (var secret in config.Secrets.Items.Where(i => i.Wrappers.Count > 0))
             {
-                var created = await engine.Secrets.ProvisionAsync(secret.Name, importExisting: false, $"{Environment.UserName}@{Environment.MachineName}", reporter, ct).ConfigureAwait(false);
+                var created = await engine.Secrets.ProvisionAsync(secret.Name, importExisting: false, Core.IO.Actor.Current, reporter, ct).ConfigureAwait(false);
                 if (created is not null)
                 {
                     reporter.Verbose($"Gave '{secret.Name}' its first value (version {created.ToVersion}); {string.Join(", ", secret.Wrappers)} now require it.");

@@ -21,7 +21,7 @@ public abstract class SecretCmdlet : OpsConfigCmdlet
     public SecureString? VaultPassphrase { get; set; }
 
     /// <summary>Who is acting, as recorded on versions and in the journal.</summary>
-    protected static string Actor => $"{Environment.UserName}@{Environment.MachineName}";
+    protected static string Actor => Core.IO.Actor.Current;
 
     /// <summary>Engine options carrying the passphrase, asked for here on the pipeline thread when it is needed.</summary>
     protected OpsEngineOptions EngineOptions(OpsConfig config)
@@ -30,6 +30,15 @@ public abstract class SecretCmdlet : OpsConfigCmdlet
         if (VaultPassphrase is not null)
         {
             passphrase = Reveal(VaultPassphrase);
+            if (passphrase.Length == 0)
+            {
+                // An empty passphrase would lock nothing and, on a new vault, quietly fall back to a key file.
+                ThrowTerminatingError(new ErrorRecord(
+                    new PSArgumentException("-VaultPassphrase is empty. Give the vault's passphrase, or leave -VaultPassphrase out to unlock it with $env:ORCHESTRATOR_OPS_VAULT_KEY or the key file named by secrets.keyFile."),
+                    "VaultPassphraseEmpty",
+                    ErrorCategory.InvalidArgument,
+                    config.Secrets.VaultPath));
+            }
         }
         else if (!VaultAccess.HasUnattendedKey(config.Secrets) && VaultAccess.IsLockedWithPassphrase(config.Secrets.VaultPath) && PromptPolicy.CanPrompt(Host.Name))
         {

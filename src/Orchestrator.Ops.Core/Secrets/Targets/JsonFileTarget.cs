@@ -114,7 +114,7 @@ public sealed class JsonFileTarget : ISecretTarget
     {
         var problems = new List<string>();
         TargetFiles.Check(Path, mustRead: true, problems);
-        if (File.Exists(Path) && OwnerOnlyFile.CanRead(Path))
+        if (File.Exists(Path) && OwnerOnly.CanRead(Path))
         {
             try
             {

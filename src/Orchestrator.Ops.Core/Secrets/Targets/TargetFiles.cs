@@ -15,7 +15,7 @@ internal static class TargetFiles
         string? message;
         try
         {
-            message = File.Exists(path) ? OwnerOnlyFile.LooseModeMessage(path, "target file") : null;
+            message = File.Exists(path) ? OwnerOnly.LooseModeMessage(path, "target file") : null;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -67,7 +67,7 @@ internal static class TargetFiles
                 return;
             }
 
-            AtomicFile.WriteAllBytes(path, content, OwnerOnlyFile.Mode);
+            AtomicFile.WriteAllBytes(path, content, OwnerOnly.FileMode);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -141,7 +141,7 @@ internal static class TargetFiles
             var folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
             if (Directory.Exists(folder))
             {
-                if (!OwnerOnlyFile.CanWriteIn(folder))
+                if (!OwnerOnly.CanWriteIn(folder))
                 {
                     problems.Add($"The folder '{folder}' is not writable, so '{path}' cannot be replaced.");
                 }
@@ -158,7 +158,7 @@ internal static class TargetFiles
                 {
                     problems.Add($"The folder '{folder}' does not exist and cannot be created: '{ancestor}' is a file.");
                 }
-                else if (ancestor is not null && !OwnerOnlyFile.CanWriteIn(ancestor))
+                else if (ancestor is not null && !OwnerOnly.CanWriteIn(ancestor))
                 {
                     problems.Add($"The folder '{folder}' does not exist and cannot be created: '{ancestor}' is not writable.");
                 }
@@ -171,12 +171,12 @@ internal static class TargetFiles
                 return;
             }
 
-            if (mustRead && !OwnerOnlyFile.CanRead(path))
+            if (mustRead && !OwnerOnly.CanRead(path))
             {
                 problems.Add($"'{path}' is not readable, so its other content could not be kept.");
             }
 
-            if (OwnerOnlyFile.LooseModeMessage(path, "target file") is { } loose)
+            if (OwnerOnly.LooseModeMessage(path, "target file") is { } loose)
             {
                 problems.Add(loose);
             }
@@ -196,7 +196,7 @@ internal static class TargetFiles
 
         try
         {
-            return File.GetUnixFileMode(path) == OwnerOnlyFile.Mode;
+            return File.GetUnixFileMode(path) == OwnerOnly.FileMode;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
