@@ -74,6 +74,7 @@ try {
     [IO.Compression.ZipFile]::CreateFromDirectory($ModuleDirectory, $zip, [IO.Compression.CompressionLevel]::Optimal, $true)
     $zipBytes = (Get-Item -LiteralPath $zip).Length
     if ($zipBytes -gt $AzureAutomationLimit) {
+        Remove-Item -LiteralPath $zip -Force
         throw "$zip is $([math]::Round($zipBytes / 1MB, 1)) MB, over Azure Automation's 100 MB limit for a module."
     }
 

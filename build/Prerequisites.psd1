@@ -9,6 +9,7 @@
         @{ Command = 'curl'; Package = 'curl'; Tasks = @('Test'); Why = 'a service test runs the runbook''s own curl commands' }
         @{ Command = 'script'; Package = 'bsdutils'; Tasks = @('Test'); Why = 'the passphrase-prompt tests give a child pwsh a real terminal with util-linux script' }
         @{ Command = 'systemd-analyze'; Package = 'systemd'; Tasks = @('Test'); Why = 'the example systemd units are checked with systemd-analyze verify' }
+        @{ Command = 'kill'; Package = 'procps'; Tasks = @('Test'); Why = 'a service test stops the service with kill -TERM, as systemd does' }
         @{ Command = 'wrk'; Package = 'wrk'; Tasks = @('Bench'); Why = 'the benchmarks load the gateway with wrk' }
     )
 }

@@ -30,7 +30,8 @@
     Exit codes:
         0  every secret that was due was rotated (or created: a secret that had no value yet), or nothing was due
         1  nothing failed, but a secret whose value comes from outside is due: a person must supply it
-        2  a rotation failed or was reverted (the old value is back on its targets; the reason is on standard error)
+        2  a rotation failed or was reverted (the old value is back on its targets; the reason is on standard error),
+           or the run stopped part-way after rotating some secrets (those are listed; the rest were not tried)
         3  the script could not run: the module is not installed, no or an invalid configuration, no vault key or the
            wrong one, an unknown argument, or any other error; nothing was rotated
 
@@ -75,6 +76,10 @@ $ConfirmPreference = 'None'
 
 function Write-StdErr([string] $Message) { [Console]::Error.WriteLine($Message) }
 
+$results = [System.Collections.Generic.List[object]]::new()
+$rotationErrors = @()
+$rotating = $false
+$stoppedBy = $null
 try {
     if ($UnknownArgument) {
         throw "unknown argument(s): $($UnknownArgument -join ' '). Parameters: -ConfigPath, -OlderThan, -GracePeriod."
@@ -96,12 +101,19 @@ try {
 
     $rotation = @{ All = $true; OlderThan = $OlderThan; Confirm = $false }
     if ($GracePeriod) { $rotation.GracePeriod = $GracePeriod }
-    # One secret's failure is a non-terminating error: collect it and let the others rotate.
-    $results = @(Update-Secret @rotation @common -ErrorAction SilentlyContinue -ErrorVariable rotationErrors)
+    # One secret's failure is a non-terminating error: collect it and let the others rotate. Results are kept as
+    # they come, so a terminating error part-way (the state store locked, say) still reports what was rotated.
+    $rotating = $true
+    Update-Secret @rotation @common -ErrorAction SilentlyContinue -ErrorVariable rotationErrors | ForEach-Object { $results.Add($_) }
+    $rotating = $false
 }
 catch {
-    Write-StdErr "Invoke-MonthlySecretRotation: could not run: $($_.Exception.Message)"
-    exit 3
+    if (-not $rotating -or $results.Count -eq 0) {
+        Write-StdErr "Invoke-MonthlySecretRotation: could not run: $($_.Exception.Message)"
+        exit 3
+    }
+    # Some secrets were rotated before the error: report them, and the error as a failure (exit 2).
+    $stoppedBy = $_
 }
 
 foreach ($w in $moduleWarnings) {
@@ -130,6 +142,12 @@ foreach ($e in $rotationErrors) {
         $counts.failed++
         if ($target -and -not $failed.Contains($target)) { $failed.Add($target) }
     }
+}
+
+if ($stoppedBy) {
+    Write-StdErr "Invoke-MonthlySecretRotation: stopped after $($results.Count) secret(s): $($stoppedBy.Exception.Message)"
+    $counts.failed++
+    $failed.Add('(the rest)')
 }
 
 $exitCode, $verdict = if ($counts.failed -gt 0) { 2, 'Failed' }

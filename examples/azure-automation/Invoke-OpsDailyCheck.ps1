@@ -87,6 +87,7 @@ function Get-OptionalAutomationVariable([string] $Name) {
 }
 
 $keySetHere = $false
+$keyBefore = $env:ORCHESTRATOR_OPS_VAULT_KEY
 try {
     $key = Get-OptionalAutomationVariable $VaultKeyVariable
     if ($key) {
@@ -107,7 +108,8 @@ try {
     foreach ($w in $moduleWarnings) { Write-Warning $w }
 }
 finally {
-    if ($keySetHere) { Remove-Item Env:ORCHESTRATOR_OPS_VAULT_KEY -ErrorAction Ignore }
+    # Back as it was: removed when this set it, the caller's own value when there was one.
+    if ($keySetHere) { $env:ORCHESTRATOR_OPS_VAULT_KEY = $keyBefore }
 }
 
 if ($checks.Count -eq 0) { throw 'Invoke-OpsRunbook DailyMaintenance returned no check.' }

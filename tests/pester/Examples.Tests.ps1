@@ -453,6 +453,8 @@ Describe 'Against a broken fleet (poml down in the active slot)' {
         }
         $r.ExitCode | Should-Be 2
         $r.Error | Should-BeLikeString '*warning: Wrapper tokens are unavailable, so wrappers that require one will answer 401*ORCHESTRATOR_OPS_VAULT_KEY*'
+        # poml/blue is down anyway; what only the missing key explains is a wrapper that answers, with 401.
+        $r.Lines | Where-Object { $_ -like 'routellm/blue *' } | Should-MatchString '^routellm/blue active (Degraded|Unhealthy|Critical) .*401'
     }
 }
 

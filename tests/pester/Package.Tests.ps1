@@ -172,6 +172,11 @@ Describe 'build.ps1 Package' {
         $changelog = Get-Content (Join-Path (Get-OpsRepositoryRoot) 'CHANGELOG.md') -Raw
         $psData.ReleaseNotes.StartsWith("[$($script:Version)] - ") | Should -BeTrue -Because 'the release notes start with the release''s own heading'
         $changelog | Should -Match ([regex]::Escape(($psData.ReleaseNotes -split "`n")[2]))
+        foreach ($assembly in 'Orchestrator.Ops.PowerShell.dll', 'Orchestrator.Ops.Loader.dll', 'deps/Orchestrator.Ops.Core.dll', 'sandbox/Orchestrator.Ops.Sandbox.dll', 'service/Orchestrator.Ops.Service.dll') {
+            $info = [Diagnostics.FileVersionInfo]::GetVersionInfo((Join-Path (Get-OpsModuleDirectory) $assembly))
+            $info.ProductVersion -replace '\+.*$', '' | Should -Be $data.ModuleVersion -Because "$assembly takes its version from the manifest"
+            $info.FileVersion | Should -Be "$($data.ModuleVersion).0" -Because "$assembly takes its version from the manifest"
+        }
         $psData.LicenseUri | Should -Match '^https://'
         $psData.ProjectUri | Should -Match '^https://'
         $psData.Tags | Should -Contain 'Linux'

@@ -100,7 +100,7 @@ Describe 'Assert-Prerequisite' {
 
 Describe 'build.ps1 with a program missing' {
     It 'stops before building, exit code 2, naming every missing program and the command' {
-        # A PATH holding dotnet alone: nginx, chromium, curl, script and systemd-analyze are all missing.
+        # A PATH holding dotnet alone: nginx, chromium, curl, script, systemd-analyze and kill are all missing.
         $bin = Join-Path $script:Work 'dotnet-only'
         $null = New-Item -ItemType Directory -Path $bin -Force
         $dotnet = (Get-Command dotnet -CommandType Application)[0].Source
@@ -113,6 +113,6 @@ Describe 'build.ps1 with a program missing' {
         }
         $run.Error | Should -BeLike "*  script (Debian package 'bsdutils')*"
         $run.Error | Should -BeLike "*  systemd-analyze (Debian package 'systemd')*"
-        $run.Error | Should -BeLike '*apt-get install -y --no-install-recommends bsdutils chromium curl nginx systemd*'
+        $run.Error | Should -BeLike '*apt-get install -y --no-install-recommends bsdutils chromium curl nginx procps systemd*'
     }
 }

@@ -291,6 +291,17 @@ $runs = foreach ($command in @(
         (Get-ManagedSecret -ConfigPath $script:PassConfig -Name db-password -VaultPassphrase (ConvertTo-SecureString $script:PassPhrase -AsPlainText -Force)).CurrentVersion | Should-Be 1
     }
 
+    It 'refuses an empty -VaultPassphrase with its own error, changing nothing' {
+        $before = [IO.File]::ReadAllBytes($script:PassVault)
+        $err = $null
+        try { Get-ManagedSecret -ConfigPath $script:PassConfig -VaultPassphrase ([securestring]::new()) -ErrorAction Stop } catch { $err = $_ }
+        $err | Should-NotBeNull
+        $err.FullyQualifiedErrorId | Should-BeLikeString 'VaultPassphraseEmpty,*'
+        "$($err.CategoryInfo.Category)" | Should-Be 'InvalidArgument'
+        $err.Exception.Message | Should-BeLikeString '*-VaultPassphrase is empty*ORCHESTRATOR_OPS_VAULT_KEY*secrets.keyFile*'
+        [Convert]::ToBase64String([IO.File]::ReadAllBytes($script:PassVault)) | Should-Be ([Convert]::ToBase64String($before))
+    }
+
     It 'fails at once in pwsh -NonInteractive with standard input closed, naming the three ways to unlock it' {
         $result = Join-Path $script:PassRoot 'closed-stdin.json'
         $run = Invoke-ChildPwsh -ScriptPath $script:NoKeyChild -ArgumentList @((Get-OpsModuleManifest), $script:PassConfig, $result) `

@@ -30,6 +30,13 @@ public static class DotnetRuntimeCheck
         }
 
         var root = FindDotnetRoot(dotnetHost);
+        if (root is not null && !Directory.Exists(Path.Combine(root, "shared")))
+        {
+            // Not a .NET installation folder we can read (a wrapper such as snap's /snap/bin/dotnet): the host finds its
+            // frameworks elsewhere, so leave the judgement to it rather than refuse what may well start.
+            return;
+        }
+
         var installed = root is null ? [] : InstalledFrameworks(root);
         foreach (var (name, version) in required)
         {
@@ -63,7 +70,7 @@ public static class DotnetRuntimeCheck
         var into = root is null ? string.Empty : $" --install-dir '{root}'";
         return $"Install it: 'apt-get install {package}' where Microsoft's (or Ubuntu's) .NET packages are set up, or " +
             $"'dotnet-install.sh --runtime {runtime} --channel {channel}{into}'; a .NET SDK includes it. " +
-            "Or set DOTNET_ROOT to a .NET installation that has it.";
+            "Or, when PowerShell does not itself run on dotnet (pwsh installed on its own), set DOTNET_ROOT to a .NET installation that has it.";
     }
 
     private static bool RollsToLaterMajor(string policy) =>

@@ -99,6 +99,20 @@ public sealed class DotnetRuntimeCheckTests : IDisposable
     }
 
     [Fact]
+    public void A_host_outside_any_dotnet_folder_is_left_to_find_its_own_frameworks()
+    {
+        // As snap's /snap/bin/dotnet: a wrapper whose folder has no shared/; refusing it would stop what may start.
+        var wrapper = _dir.Write("snap/bin/dotnet", "#!/bin/sh");
+        var app = App("Major", "Microsoft.AspNetCore.App 8.0.0");
+
+        DotnetRuntimeCheck.Require(app, wrapper, "the sandbox fleet");
+
+        // The same host beside an empty shared/ is a .NET folder without the framework: refused.
+        Directory.CreateDirectory(_dir.File("snap/bin/shared"));
+        Assert.Throws<DotnetRuntimeMissingException>(() => DotnetRuntimeCheck.Require(app, wrapper, "the sandbox fleet"));
+    }
+
+    [Fact]
     public void A_helper_without_a_runtimeconfig_is_not_checked()
     {
         var app = _dir.Write("self-contained/Helper.dll", "x");
