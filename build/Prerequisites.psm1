@@ -31,13 +31,28 @@ function Get-Prerequisite {
     }
 }
 
+function Get-AptInstallAbility {
+    <#
+        Whether this process may install Debian packages itself (root, on a Debian-like system, with apt-get), and
+        when not, why not, as the missing-program message says it. The parameters default to this machine; tests
+        give their own.
+    #>
+    param(
+        [bool] $Linux = $IsLinux,
+        [bool] $DebianLike = (Test-Path -LiteralPath '/etc/debian_version'),
+        [bool] $HasAptGet = [bool] (Get-Command apt-get -CommandType Application -ErrorAction SilentlyContinue),
+        [string] $UserId = $(if (Get-Command id -CommandType Application -ErrorAction SilentlyContinue) { "$(& id -u 2>$null)".Trim() } else { '' })
+    )
+    $reason = if (-not $Linux -or -not $DebianLike) { 'this is not a Debian-like system, so they are not installed automatically' }
+    elseif (-not $HasAptGet) { 'apt-get is not on PATH, so they are not installed automatically' }
+    elseif ($UserId -ne '0') { 'they are installed automatically only when the task runs as root' }
+    else { $null }
+    [pscustomobject]@{ Able = $null -eq $reason; Reason = $reason }
+}
+
 function Test-CanInstallWithApt {
     <# True when this process may install Debian packages itself: root, apt-get on PATH, a Debian-like system. #>
-    if (-not $IsLinux) { return $false }
-    if (-not (Test-Path -LiteralPath '/etc/debian_version')) { return $false }
-    if (-not (Get-Command apt-get -CommandType Application -ErrorAction SilentlyContinue)) { return $false }
-    $uid = & id -u 2>$null
-    return $LASTEXITCODE -eq 0 -and "$uid".Trim() -eq '0'
+    (Get-AptInstallAbility).Able
 }
 
 function Format-InstallCommand([string[]] $Packages, [bool] $AsRoot) {
@@ -80,7 +95,8 @@ function Assert-Prerequisite {
     if ($missing.Count -eq 0) { return }
 
     $packages = @($missing.Package | Sort-Object -Unique)
-    $able = if ($null -ne $CanInstall) { [bool] $CanInstall } else { Test-CanInstallWithApt }
+    $ability = Get-AptInstallAbility
+    $able = if ($null -ne $CanInstall) { [bool] $CanInstall } else { $ability.Able }
     $lines = @($missing | ForEach-Object { "  $($_.Command) (Debian package '$($_.Package)'): $($_.Why)" })
 
     if ($able -and -not $NoInstall) {
@@ -93,8 +109,8 @@ function Assert-Prerequisite {
     }
 
     $reason = if ($NoInstall) { 'installing was turned off (-NoInstall)' }
-    elseif (-not $IsLinux -or -not (Test-Path -LiteralPath '/etc/debian_version')) { 'this is not a Debian-like system, so they are not installed automatically' }
-    else { 'they are installed automatically only when the task runs as root' }
+    elseif ($ability.Reason) { $ability.Reason }
+    else { 'installing them was not allowed here' }
     $command = Format-InstallCommand $packages -AsRoot:$false
     $message = @(
         "The $Task task needs programs that are not on PATH ($reason):"
@@ -106,4 +122,4 @@ function Assert-Prerequisite {
     throw $message
 }
 
-Export-ModuleMember -Function Get-Prerequisite, Assert-Prerequisite, Test-CanInstallWithApt
+Export-ModuleMember -Function Get-Prerequisite, Assert-Prerequisite, Test-CanInstallWithApt, Get-AptInstallAbility

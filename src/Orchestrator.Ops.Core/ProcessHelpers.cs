@@ -66,28 +66,34 @@ internal static class ProcessHelpers
     }
 
     /// <summary>The dotnet host that runs our helper processes: the one running us when we run under dotnet, else DOTNET_ROOT's, else the runtime's own, else dotnet on PATH.</summary>
-    public static string FindDotnet()
+    public static string FindDotnet() =>
+        FindDotnet(Environment.GetEnvironmentVariable, Environment.ProcessPath, RuntimeEnvironment.GetRuntimeDirectory(), OperatingSystem.IsWindows());
+
+    /// <summary>
+    /// <see cref="FindDotnet()"/> over what it reads: DOTNET_HOST_PATH when it names a file; this process when it is
+    /// dotnet; DOTNET_ROOT's host; the host of the installation whose runtime folder is <paramref name="runtimeDirectory"/>
+    /// (&lt;root&gt;/shared/Microsoft.NETCore.App/&lt;version&gt;/); else the bare name, for PATH.
+    /// </summary>
+    internal static string FindDotnet(Func<string, string?> environment, string? processPath, string runtimeDirectory, bool windows)
     {
-        var exe = OperatingSystem.IsWindows() ? "dotnet.exe" : "dotnet";
-        if (Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host))
+        var exe = windows ? "dotnet.exe" : "dotnet";
+        if (environment("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host))
         {
             return host;
         }
 
-        if (Environment.ProcessPath is { } self && Path.GetFileName(self).Equals(exe, StringComparison.OrdinalIgnoreCase))
+        if (processPath is { } self && Path.GetFileName(self).Equals(exe, StringComparison.OrdinalIgnoreCase))
         {
             return self;
         }
 
         // Where .NET is installed when the host is not the one running us (pwsh installed on its own is self-contained).
-        if (Environment.GetEnvironmentVariable("DOTNET_ROOT") is { Length: > 0 } root && Path.Combine(root, exe) is var rooted && File.Exists(rooted))
+        if (environment("DOTNET_ROOT") is { Length: > 0 } root && Path.Combine(root, exe) is var rooted && File.Exists(rooted))
         {
             return rooted;
         }
 
-        // <root>/shared/Microsoft.NETCore.App/<version>/ → <root>/dotnet
-        var runtimeDir = RuntimeEnvironment.GetRuntimeDirectory();
-        var candidate = Path.GetFullPath(Path.Combine(runtimeDir, "..", "..", "..", exe));
+        var candidate = Path.GetFullPath(Path.Combine(runtimeDirectory, "..", "..", "..", exe));
         return File.Exists(candidate) ? candidate : exe;
     }
 

@@ -92,9 +92,20 @@ Describe 'Assert-Prerequisite' {
         $e.Exception.Message | Should -BeLike "*still not on PATH after installing ops-fake-package: $($script:Missing)*"
     }
 
-    It 'allows installing only as root on a Debian-like system with apt-get' {
-        $expected = $IsLinux -and (Test-Path /etc/debian_version) -and [bool] (Get-Command apt-get -ErrorAction SilentlyContinue) -and ((& id -u) -eq '0')
-        Test-CanInstallWithApt | Should -Be $expected
+    It 'allows installing only as root on a Debian-like system with apt-get, and says why not otherwise' {
+        (Get-AptInstallAbility -Linux $true -DebianLike $true -HasAptGet $true -UserId '0').Able | Should -BeTrue
+        $cases = @(
+            @{ Args = @{ Linux = $false; DebianLike = $false; HasAptGet = $false; UserId = '' }; Reason = '*not a Debian-like system*' }
+            @{ Args = @{ Linux = $true; DebianLike = $false; HasAptGet = $true; UserId = '0' }; Reason = '*not a Debian-like system*' }
+            @{ Args = @{ Linux = $true; DebianLike = $true; HasAptGet = $false; UserId = '0' }; Reason = '*apt-get is not on PATH*' }
+            @{ Args = @{ Linux = $true; DebianLike = $true; HasAptGet = $true; UserId = '1000' }; Reason = '*only when the task runs as root*' }
+        )
+        foreach ($case in $cases) {
+            $splat = $case.Args
+            $ability = Get-AptInstallAbility @splat
+            $ability.Able | Should -BeFalse
+            $ability.Reason | Should -BeLike $case.Reason
+        }
     }
 }
 
