@@ -29,42 +29,11 @@ BeforeAll {
         $path = Join-Path $script:Work "$Name.ps1"
         Set-Content -LiteralPath $path -Value $Script -Encoding utf8NoBOM
         $null = New-Item -ItemType Directory -Path $HomeDir -Force
-        $pwsh = Get-PwshInvocation
-        $info = [System.Diagnostics.ProcessStartInfo]::new($pwsh.FilePath)
-        foreach ($a in @($pwsh.Prefix) + @('-NoProfile', '-NonInteractive', '-File', $path) + $ArgumentList) { $info.ArgumentList.Add($a) }
-        $info.UseShellExecute = $false
-        $info.RedirectStandardInput = $true
-        $info.RedirectStandardOutput = $true
-        $info.RedirectStandardError = $true
-        $info.WorkingDirectory = $HomeDir
-        foreach ($key in 'PSModulePath', 'ORCHESTRATOR_OPS_MODULE', 'ORCHESTRATOR_OPS_CONFIG', 'XDG_DATA_HOME', 'XDG_CONFIG_HOME', 'XDG_CACHE_HOME') {
-            $null = $info.Environment.Remove($key)
-        }
-        $info.Environment['HOME'] = $HomeDir
-        $info.Environment['NO_COLOR'] = '1'
-        $process = [System.Diagnostics.Process]::Start($info)
-        try {
-            $process.StandardInput.Close()
-            $stdout = $process.StandardOutput.ReadToEndAsync()
-            $stderr = $process.StandardError.ReadToEndAsync()
-            if (-not $process.WaitForExit($TimeoutSeconds * 1000)) {
-                $process.Kill($true)
-                $process.WaitForExit()
-                throw "$Name did not finish within $TimeoutSeconds s. Output: $($stdout.GetAwaiter().GetResult()) Errors: $($stderr.GetAwaiter().GetResult())"
-            }
-            $out = $stdout.GetAwaiter().GetResult()
-            $err = $stderr.GetAwaiter().GetResult()
-            $json = ($out -split "`n" | Where-Object { $_ -match '^\s*RESULT ' } | Select-Object -Last 1) -replace '^\s*RESULT ', ''
-            [pscustomobject]@{
-                ExitCode = $process.ExitCode
-                Output   = $out
-                Error    = $err
-                Result   = if ($json) { $json | ConvertFrom-Json } else { $null }
-            }
-        }
-        finally {
-            $process.Dispose()
-        }
+        $run = Invoke-ChildPwsh -ScriptPath $path -ArgumentList $ArgumentList -TimeoutSeconds $TimeoutSeconds -CloseStandardInput `
+            -WorkingDirectory $HomeDir -Environment @{ HOME = $HomeDir } `
+            -RemoveEnvironment 'PSModulePath', 'ORCHESTRATOR_OPS_MODULE', 'ORCHESTRATOR_OPS_CONFIG', 'XDG_DATA_HOME', 'XDG_CONFIG_HOME', 'XDG_CACHE_HOME'
+        if ($run.TimedOut) { throw "$Name did not finish within $TimeoutSeconds s. Output: $($run.Output) Errors: $($run.Error)" }
+        $run
     }
 
     # What every installed copy must do, run from that copy: the sandbox, a live probe, the service,

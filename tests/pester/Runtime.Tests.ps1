@@ -71,26 +71,14 @@ AfterAll {
 
 Describe 'Starting the sandbox or the service on a .NET without the ASP.NET Core runtime' -Skip:(-not $script:FrameworkDependent) {
     BeforeAll {
-        $info = [System.Diagnostics.ProcessStartInfo]::new((Join-Path $script:BareRoot 'dotnet'))
         $childRoot = Join-Path $script:Work 'child-sandbox'
-        foreach ($a in @((Join-Path $PSHOME 'pwsh.dll'), '-NoProfile', '-NonInteractive', '-File', $script:Child,
-                '-Manifest', (Get-OpsModuleManifest), '-Root', $childRoot, '-Config', $script:Config)) { $info.ArgumentList.Add($a) }
-        $info.UseShellExecute = $false
-        $info.RedirectStandardInput = $true
-        $info.RedirectStandardOutput = $true
-        $info.RedirectStandardError = $true
-        $info.Environment['DOTNET_ROOT'] = $script:BareRoot
-        $null = $info.Environment.Remove('DOTNET_HOST_PATH')
-        $info.Environment['NO_COLOR'] = '1'
-        $process = [System.Diagnostics.Process]::Start($info)
-        $process.StandardInput.Close()
-        $stdout = $process.StandardOutput.ReadToEndAsync()
-        $stderr = $process.StandardError.ReadToEndAsync()
-        if (-not $process.WaitForExit(120000)) { $process.Kill($true); throw 'The child on the bare .NET did not finish within 120 s.' }
-        $script:Out = $stdout.GetAwaiter().GetResult()
-        $script:Err = $stderr.GetAwaiter().GetResult()
-        $json = ($script:Out -split "`n" | Where-Object { $_ -match '^RESULT ' } | Select-Object -Last 1) -replace '^RESULT ', ''
-        $script:R = if ($json) { $json | ConvertFrom-Json } else { $null }
+        $run = Invoke-ChildPwsh -DotnetHost (Join-Path $script:BareRoot 'dotnet') -ScriptPath $script:Child -TimeoutSeconds 120 -CloseStandardInput `
+            -ArgumentList '-Manifest', (Get-OpsModuleManifest), '-Root', $childRoot, '-Config', $script:Config `
+            -Environment @{ DOTNET_ROOT = $script:BareRoot } -RemoveEnvironment 'DOTNET_HOST_PATH'
+        if ($run.TimedOut) { throw 'The child on the bare .NET did not finish within 120 s.' }
+        $script:Out = $run.Output
+        $script:Err = $run.Error
+        $script:R = $run.Result
         $script:ChildRoot = $childRoot
     }
 

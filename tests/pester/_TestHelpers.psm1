@@ -67,6 +67,12 @@ function Get-PwshInvocation {
     return [pscustomobject]@{ FilePath = $processPath; Prefix = @() }
 }
 
+function ConvertFrom-ResultLine([string] $Output) {
+    <# The last line "RESULT <json>" of a child's output, parsed; $null when there is none. #>
+    $json = ($Output -split "`n" | Where-Object { $_ -match '^\s*RESULT ' } | Select-Object -Last 1) -replace '^\s*RESULT ', ''
+    if ($json) { $json | ConvertFrom-Json } else { $null }
+}
+
 function Invoke-ChildPwsh {
     <#
         Runs a script file in a fresh `pwsh -NoProfile -NonInteractive` and returns
@@ -74,6 +80,8 @@ function Invoke-ChildPwsh {
         child fails the test instead of hanging the run. -RemoveEnvironment takes variables out of the
         child's environment (HOME, TERM: as cron or systemd start it); -CloseStandardInput gives it a
         standard input that is already at its end, so anything that reads it gets nothing instead of waiting.
+        -DotnetHost runs this PowerShell's pwsh.dll on another dotnet host (a .NET installation under test).
+        Result is the JSON of the last line "RESULT <json>" the child printed, parsed, or $null.
     #>
     param(
         [Parameter(Mandatory)] [string] $ScriptPath,
@@ -81,9 +89,11 @@ function Invoke-ChildPwsh {
         [hashtable] $Environment = @{},
         [int] $TimeoutSeconds = 180,
         [string[]] $RemoveEnvironment = @(),
-        [switch] $CloseStandardInput
+        [switch] $CloseStandardInput,
+        [string] $WorkingDirectory = $script:RepoRoot,
+        [string] $DotnetHost
     )
-    $pwsh = Get-PwshInvocation
+    $pwsh = if ($DotnetHost) { [pscustomobject]@{ FilePath = $DotnetHost; Prefix = @((Join-Path $PSHOME 'pwsh.dll')) } } else { Get-PwshInvocation }
     $info = [System.Diagnostics.ProcessStartInfo]::new($pwsh.FilePath)
     foreach ($a in @($pwsh.Prefix) + @('-NoProfile', '-NonInteractive', '-File', $ScriptPath) + $ArgumentList) {
         $info.ArgumentList.Add($a)
@@ -92,7 +102,7 @@ function Invoke-ChildPwsh {
     $info.RedirectStandardError = $true
     $info.RedirectStandardInput = [bool] $CloseStandardInput
     $info.UseShellExecute = $false
-    $info.WorkingDirectory = $script:RepoRoot
+    $info.WorkingDirectory = $WorkingDirectory
     foreach ($key in $Environment.Keys) { $info.Environment[$key] = [string] $Environment[$key] }
     foreach ($key in $RemoveEnvironment) { $null = $info.Environment.Remove($key) }
     $info.Environment['NO_COLOR'] = '1'
@@ -108,12 +118,14 @@ function Invoke-ChildPwsh {
             $process.Kill($true)
             $process.WaitForExit()
         }
+        $output = $stdout.GetAwaiter().GetResult()
         [pscustomobject]@{
             ExitCode = if ($exited) { $process.ExitCode } else { -1 }
-            Output   = $stdout.GetAwaiter().GetResult()
+            Output   = $output
             Error    = $stderr.GetAwaiter().GetResult()
             TimedOut = -not $exited
             Elapsed  = $clock.Elapsed
+            Result   = ConvertFrom-ResultLine $output
         }
     }
     finally {
@@ -227,4 +239,4 @@ function Wait-ForFile {
 }
 
 Export-ModuleMember -Function Start-ChildPwsh, Invoke-ChildPwshInTerminal, Wait-ForFile, Get-OpsRepositoryRoot, Get-OpsModuleManifest, Get-OpsModuleDirectory, Get-OpsLoadContext,
-    Get-CommonParameterName, Get-FixtureAssemblyPath, New-OpsTestDirectory, Get-PwshInvocation, Invoke-ChildPwsh
+    Get-CommonParameterName, Get-FixtureAssemblyPath, New-OpsTestDirectory, Get-PwshInvocation, Invoke-ChildPwsh, ConvertFrom-ResultLine
