@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Text;
 using Orchestrator.Ops.Core.Configuration;
 
 namespace Orchestrator.Ops.Core.Deployment;
@@ -25,11 +23,11 @@ public sealed class CommandInput
     public override string ToString() => $"CommandInput({StandardInput.Length} bytes on standard input)";
 }
 
-/// <summary>Runs a configured command without a shell, with a timeout and captured (bounded) output; the whole process tree is killed on timeout or cancellation.</summary>
+/// <summary>Runs a configured command (deployment tests and hooks, secret-target commands) through <see cref="ChildProcess"/>, with its placeholders filled in.</summary>
 public static class CommandRunner
 {
     /// <summary>Output kept per command: the last this-many characters.</summary>
-    public const int OutputLimit = 8000;
+    public const int OutputLimit = ChildProcess.OutputLimit;
 
     public static Task<CommandOutcome> RunAsync(CommandSettings settings, IReadOnlyDictionary<string, string> substitutions, string workingDirectory, CancellationToken cancellationToken) =>
         RunAsync(settings, substitutions, workingDirectory, null, cancellationToken);
@@ -38,123 +36,21 @@ public static class CommandRunner
     public static async Task<CommandOutcome> RunAsync(CommandSettings settings, IReadOnlyDictionary<string, string> substitutions, string workingDirectory, CommandInput? input, CancellationToken cancellationToken)
     {
         var args = settings.Command.Select(a => substitutions.Aggregate(a, (s, kv) => s.Replace("{" + kv.Key + "}", kv.Value, StringComparison.Ordinal))).ToList();
-        var display = string.Join(' ', args);
-        var info = new ProcessStartInfo(args[0])
+        var options = new ChildProcessOptions
         {
-            UseShellExecute = false,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
+            Timeout = settings.Timeout,
             WorkingDirectory = workingDirectory,
+            Environment = input?.Environment,
+            StandardInput = input?.StandardInput ?? ReadOnlyMemory<byte>.Empty,
         };
-        foreach (var a in args.Skip(1))
-        {
-            info.ArgumentList.Add(a);
-        }
-
-        foreach (var (name, value) in input?.Environment ?? new Dictionary<string, string>())
-        {
-            info.Environment[name] = value;
-        }
-
-        var output = new StringBuilder();
-        void Append(string? line)
-        {
-            if (line is null)
-            {
-                return;
-            }
-
-            lock (output)
-            {
-                output.AppendLine(line);
-                if (output.Length > OutputLimit * 2)
-                {
-                    output.Remove(0, output.Length - OutputLimit);
-                }
-            }
-        }
-
-        var clock = Stopwatch.StartNew();
-        Process process;
         try
         {
-            process = Process.Start(info)!;
+            var r = await ChildProcess.RunAsync(args, options, cancellationToken).ConfigureAwait(false);
+            return new CommandOutcome(r.CommandLine, r.ExitCode, r.TimedOut, r.Duration, r.Output);
         }
         catch (System.ComponentModel.Win32Exception ex)
         {
-            throw new DeploymentException(DeploymentFailure.CommandFailed, $"'{args[0]}' could not be started: {ex.Message}", ex) { Target = display };
-        }
-
-        using (process)
-        {
-            // Written beside the wait, not before it: a command that never reads its input still meets its timeout.
-            var feeding = Feed(process, input?.StandardInput ?? ReadOnlyMemory<byte>.Empty);
-            process.OutputDataReceived += (_, e) => Append(e.Data);
-            process.ErrorDataReceived += (_, e) => Append(e.Data);
-            process.BeginOutputReadLine();
-            process.BeginErrorReadLine();
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(settings.Timeout);
-            try
-            {
-                await process.WaitForExitAsync(timeout.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                try
-                {
-                    process.Kill(entireProcessTree: true);
-                }
-                catch (InvalidOperationException)
-                {
-                }
-
-                await process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
-                await feeding.ConfigureAwait(false);
-                cancellationToken.ThrowIfCancellationRequested();
-                return new CommandOutcome(display, null, true, clock.Elapsed, Tail(output));
-            }
-
-            await process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
-            await feeding.ConfigureAwait(false);
-            return new CommandOutcome(display, process.ExitCode, false, clock.Elapsed, Tail(output));
-        }
-    }
-
-    /// <summary>Writes the input and closes standard input; a command that exits (or is killed) without reading it is not an error here.</summary>
-    private static async Task Feed(Process process, ReadOnlyMemory<byte> input)
-    {
-        try
-        {
-            if (!input.IsEmpty)
-            {
-                var stream = process.StandardInput.BaseStream;
-                await stream.WriteAsync(input).ConfigureAwait(false);
-                await stream.FlushAsync().ConfigureAwait(false);
-            }
-        }
-        catch (Exception e) when (e is IOException or ObjectDisposedException)
-        {
-        }
-        finally
-        {
-            try
-            {
-                process.StandardInput.Close();
-            }
-            catch (IOException)
-            {
-            }
-        }
-    }
-
-    private static string Tail(StringBuilder output)
-    {
-        lock (output)
-        {
-            var text = output.ToString();
-            return text.Length <= OutputLimit ? text.TrimEnd() : "…" + text[^OutputLimit..].TrimEnd();
+            throw new DeploymentException(DeploymentFailure.CommandFailed, $"'{args[0]}' could not be started: {ex.Message}", ex) { Target = string.Join(' ', args) };
         }
     }
 }

@@ -310,53 +310,27 @@ public sealed class NginxTrafficRouter : ITrafficRouter
         return $"{what} and nginx was tested and reloaded with it, so it routes as before.";
     }
 
-    /// <summary>Runs nginx (no shell) with its output captured, bounded by the timeout.</summary>
+    /// <summary>Runs nginx (no shell) through <see cref="ChildProcess"/>, bounded by the timeout on the router's clock.</summary>
     private async Task<(int ExitCode, string Output)> RunAsync(List<string> args, CancellationToken cancellationToken)
     {
-        var start = new ProcessStartInfo(_settings.Executable)
-        {
-            UseShellExecute = false,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-        };
-        foreach (var a in args)
-        {
-            start.ArgumentList.Add(a);
-        }
-
-        Process process;
+        ChildProcessResult r;
         try
         {
-            process = Process.Start(start) ?? throw new InvalidOperationException("no process was started");
+            r = await ChildProcess.RunAsync([_settings.Executable, .. args], new ChildProcessOptions { Timeout = _settings.Timeout, Time = _time }, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is Win32Exception or InvalidOperationException)
+        catch (Win32Exception ex)
         {
             throw new DeploymentException(DeploymentFailure.RouterFailed, $"Could not run '{Display(args)}': {ex.Message}.", ex);
         }
 
-        using (process)
+        if (r.TimedOut)
         {
-            process.StandardInput.Close();
-            var stdout = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
-            var stderr = process.StandardError.ReadToEndAsync(CancellationToken.None);
-            using var timeout = new CancellationTokenSource(_settings.Timeout, _time);
-            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
-            try
-            {
-                await process.WaitForExitAsync(linked.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                ProcessHelpers.TryKill(process);
-                cancellationToken.ThrowIfCancellationRequested();
-                throw new DeploymentException(DeploymentFailure.RouterFailed,
-                    $"'{Display(args)}' did not finish within {Seconds(_settings.Timeout)} and was stopped.");
-            }
-
-            var output = ((await stderr.ConfigureAwait(false)) + (await stdout.ConfigureAwait(false))).Trim();
-            return (process.ExitCode, output.Length == 0 ? "(no output)" : output.ReplaceLineEndings(" | "));
+            throw new DeploymentException(DeploymentFailure.RouterFailed,
+                $"'{Display(args)}' did not finish within {Seconds(_settings.Timeout)} and was stopped.");
         }
+
+        var output = r.Output.Trim();
+        return (r.ExitCode!.Value, output.Length == 0 ? "(no output)" : output.ReplaceLineEndings(" | "));
     }
 
     private async Task<Dictionary<string, string>> ReadExpectedVersionsAsync(RouterSwitchRequest request, CancellationToken cancellationToken)
