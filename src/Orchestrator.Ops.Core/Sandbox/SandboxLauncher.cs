@@ -58,74 +58,28 @@ public static class SandboxLauncher
         Hosting.DotnetRuntimeCheck.Require(options.SandboxAssembly, dotnet, "the sandbox fleet");
         Directory.CreateDirectory(root);
         File.Delete(Path.Combine(root, ReadyFileName));
-        var psi = new ProcessStartInfo(dotnet)
-        {
-            UseShellExecute = false,
-            RedirectStandardError = true,
-            RedirectStandardOutput = true,
-            WorkingDirectory = root,
-        };
-        psi.ArgumentList.Add(options.SandboxAssembly);
-        psi.ArgumentList.Add("--root");
-        psi.ArgumentList.Add(root);
-        psi.ArgumentList.Add("--parent-pid");
-        psi.ArgumentList.Add(Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        var command = new List<string> { dotnet, options.SandboxAssembly, "--root", root, "--parent-pid", Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture) };
         if (options.BenchEndpoints > 0)
         {
-            psi.ArgumentList.Add("--bench-endpoints");
-            psi.ArgumentList.Add(options.BenchEndpoints.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            psi.ArgumentList.Add("--bench-hang");
-            psi.ArgumentList.Add(options.BenchHang.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            command.AddRange(["--bench-endpoints", options.BenchEndpoints.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+            command.AddRange(["--bench-hang", options.BenchHang.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
         }
 
         if (!string.IsNullOrEmpty(options.TokenDirectory))
         {
-            psi.ArgumentList.Add("--token-dir");
-            psi.ArgumentList.Add(Path.GetFullPath(options.TokenDirectory));
+            command.AddRange(["--token-dir", Path.GetFullPath(options.TokenDirectory)]);
         }
 
         reporter.Progress(new OpsProgress(2, "Starting the sandbox fleet", $"starting {options.SandboxAssembly}", 10));
-        using var process = Process.Start(psi) ?? throw new SandboxException("The sandbox process could not be started.");
-        var stderr = ProcessHelpers.CollectStandardError(process);
-        process.BeginOutputReadLine();
-
-        var deadline = DateTime.UtcNow + options.StartTimeout;
-        SandboxInfo? info = null;
-        try
+        var start = new ReadyChildStart
         {
-            while (info is null)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                if (process.HasExited)
-                {
-                    var err = stderr.ToString().Trim();
-
-                    throw new SandboxException($"The sandbox exited with code {process.ExitCode} before it was ready.{(err.Length > 0 ? " It said: " + err : string.Empty)}");
-                }
-
-                if (DateTime.UtcNow > deadline)
-                {
-                    throw new SandboxException($"The sandbox did not become ready within {options.StartTimeout.TotalSeconds:0} s.");
-                }
-
-                info = ReadReadyFile(root);
-                if (info is not null && info.ProcessId != process.Id)
-                {
-                    info = null;
-                }
-
-                if (info is null)
-                {
-                    // The sandbox writes its ready file atomically once every listener is up; a short poll is enough.
-                    await Task.Delay(50, cancellationToken).ConfigureAwait(false);
-                }
-            }
-        }
-        catch
-        {
-            ProcessHelpers.TryKill(process);
-            throw;
-        }
+            Command = command,
+            WorkingDirectory = root,
+            What = "The sandbox",
+            Timeout = options.StartTimeout,
+            Fail = message => new SandboxException(message),
+        };
+        var info = await ReadyChild.StartAsync(start, pid => ReadReadyFile(root) is { } ready && ready.ProcessId == pid ? ready : null, cancellationToken).ConfigureAwait(false);
 
         reporter.Progress(new OpsProgress(2, "Starting the sandbox fleet", "writing the ops configuration", 90));
         var configPath = Path.Combine(root, ConfigFileName);

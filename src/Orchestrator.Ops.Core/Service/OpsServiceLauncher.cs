@@ -53,66 +53,25 @@ public static class OpsServiceLauncher
         Hosting.DotnetRuntimeCheck.Require(serviceAssembly, dotnet, "the monitoring service");
         Directory.CreateDirectory(config.Service.StateFolder);
         File.Delete(ReadyPath(config));
-        var psi = new ProcessStartInfo(dotnet)
-        {
-            UseShellExecute = false,
-            RedirectStandardError = true,
-            RedirectStandardOutput = true,
-            RedirectStandardInput = true,
-            WorkingDirectory = config.OpsRoot,
-        };
-        psi.ArgumentList.Add(serviceAssembly);
-        psi.ArgumentList.Add("--config");
-        psi.ArgumentList.Add(config.SourcePath);
+        var command = new List<string> { dotnet, serviceAssembly, "--config", config.SourcePath };
         if (!detach)
         {
-            psi.ArgumentList.Add("--parent-pid");
-            psi.ArgumentList.Add(Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            command.AddRange(["--parent-pid", Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
         }
 
         const int activity = 3;
         reporter.Progress(new OpsProgress(activity, "Starting the monitoring service", $"starting {serviceAssembly}", 10));
-        using var process = Process.Start(psi) ?? throw new OpsServiceException("The service process could not be started.");
-        var stderr = ProcessHelpers.CollectStandardError(process);
-        process.BeginOutputReadLine();
-        process.StandardInput.Close();
-
-        var deadline = DateTime.UtcNow + timeout;
-        OpsServiceInfo? info = null;
-        try
+        var start = new ReadyChildStart
         {
-            while (info is null)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                if (process.HasExited)
-                {
-                    var said = stderr.ToString().Trim();
-                    throw new OpsServiceException($"The monitoring service exited with code {process.ExitCode} before it was ready.{(said.Length > 0 ? " It said: " + said : string.Empty)}");
-                }
-
-                if (DateTime.UtcNow > deadline)
-                {
-                    throw new OpsServiceException($"The monitoring service did not become ready within {timeout.TotalSeconds:0} s; see {config.LogsFolder}.");
-                }
-
-                info = ReadReadyFile(config);
-                if (info is not null && info.ProcessId != process.Id)
-                {
-                    info = null;
-                }
-
-                if (info is null)
-                {
-                    // The service writes its ready file atomically once it listens; a short poll is enough.
-                    await Task.Delay(100, cancellationToken).ConfigureAwait(false);
-                }
-            }
-        }
-        catch
-        {
-            ProcessHelpers.TryKill(process);
-            throw;
-        }
+            Command = command,
+            WorkingDirectory = config.OpsRoot,
+            What = "The monitoring service",
+            Timeout = timeout,
+            PollInterval = TimeSpan.FromMilliseconds(100),
+            TimeoutHint = $"see {config.LogsFolder}.",
+            Fail = message => new OpsServiceException(message),
+        };
+        var info = await ReadyChild.StartAsync(start, pid => ReadReadyFile(config) is { } ready && ready.ProcessId == pid ? ready : null, cancellationToken).ConfigureAwait(false);
 
         reporter.Progress(new OpsProgress(activity, "Starting the monitoring service", "listening", 100, Completed: true));
         return info;
