@@ -14,13 +14,10 @@ public sealed class CommandTargetTests : IDisposable
     private static CommandTarget Sh(string script, double timeoutSeconds = 10, params string[] args) =>
         new(new CommandSettings(["sh", "-c", script, "sh", .. args], TimeSpan.FromSeconds(timeoutSeconds)));
 
-    [Fact]
+    [SkippableFact]
     public void The_value_comes_on_standard_input_and_only_there()
     {
-        if (OperatingSystem.IsWindows())
-        {
-            return;
-        }
+        Skip.If(OperatingSystem.IsWindows(), "Unix file modes and a POSIX shell: the module supports Linux only.");
 
         var output = _temp.File("out");
         var target = Sh("cat > \"$1\"; printf %s \"$ORCHESTRATOR_OPS_SECRET_HAS_PREVIOUS\" > \"$1.previous\"; env > \"$1.env\"", 10, output);
@@ -38,13 +35,10 @@ public sealed class CommandTargetTests : IDisposable
         Assert.Equal("0", File.ReadAllText(output + ".previous"));
     }
 
-    [Fact]
+    [SkippableFact]
     public void A_failing_command_is_an_error_with_its_exit_code_and_output_but_never_the_value()
     {
-        if (OperatingSystem.IsWindows())
-        {
-            return;
-        }
+        Skip.If(OperatingSystem.IsWindows(), "Unix file modes and a POSIX shell: the module supports Linux only.");
 
         var target = Sh("echo 'starting'; cat >&2; echo; echo 'rejected the token above' >&2; exit 3");
 
@@ -57,13 +51,10 @@ public sealed class CommandTargetTests : IDisposable
         AssertNoValue(e);
     }
 
-    [Fact]
+    [SkippableFact]
     public void A_hanging_command_is_killed_at_its_timeout_with_what_it_started_and_the_error_holds_no_value()
     {
-        if (OperatingSystem.IsWindows())
-        {
-            return;
-        }
+        Skip.If(OperatingSystem.IsWindows(), "Unix file modes and a POSIX shell: the module supports Linux only.");
 
         var marker = _temp.File("child.pid");
         var target = Sh("cat >&2; sleep 30 & echo $! > \"$1\"; wait", 1, marker);
@@ -79,13 +70,10 @@ public sealed class CommandTargetTests : IDisposable
         Assert.True(!Directory.Exists($"/proc/{child}") || File.ReadAllText($"/proc/{child}/stat").Split(' ')[2] == "Z", "the sleep the command started is still running");
     }
 
-    [Fact]
+    [SkippableFact]
     public void A_command_that_does_not_read_its_input_is_fine_when_it_succeeds()
     {
-        if (OperatingSystem.IsWindows())
-        {
-            return;
-        }
+        Skip.If(OperatingSystem.IsWindows(), "Unix file modes and a POSIX shell: the module supports Linux only.");
 
         Apply(Sh("exit 0"), Current, Previous);
     }
