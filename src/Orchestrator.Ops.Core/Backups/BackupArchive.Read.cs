@@ -293,7 +293,7 @@ public static partial class BackupArchive
         var target = Path.GetFullPath(destination);
         try
         {
-            CreateOwnerOnlyFolder(target);
+            OwnerOnly.CreateFolder(target);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -484,7 +484,7 @@ public static partial class BackupArchive
 
             try
             {
-                CreateOwnerOnlyFolder(folder);
+                OwnerOnly.CreateFolder(folder);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {

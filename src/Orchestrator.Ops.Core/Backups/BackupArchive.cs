@@ -52,7 +52,7 @@ public static partial class BackupArchive
         var manifestPath = BackupNames.ManifestPath(root, id);
         try
         {
-            CreateOwnerOnlyFolder(root);
+            OwnerOnly.CreateFolder(root);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -436,8 +436,6 @@ public static partial class BackupArchive
     }
 
     private static bool IsSha256(string? hex) => hex is { Length: 64 } && hex.All(c => char.IsAsciiDigit(c) || c is >= 'a' and <= 'f');
-
-    private static void CreateOwnerOnlyFolder(string path) => OwnerOnly.CreateFolder(path);
 
     private static void TryDelete(string path)
     {

@@ -42,8 +42,6 @@ public sealed class BackupService(OpsConfig config, TimeProvider time, ILogger l
         return await work(new BackupService(config, TimeProvider.System, log)).ConfigureAwait(false);
     }
 
-    private static string Who => Actor.Current;
-
     // ---------------------------------------------------------------- paths
 
     /// <summary>The path inside a backup for a live file.</summary>
@@ -176,7 +174,7 @@ public sealed class BackupService(OpsConfig config, TimeProvider time, ILogger l
     /// <summary>Copies a live SQLite database with SQLite's online backup API (never a raw copy), into an owner-only file.</summary>
     private void SnapshotStore(string backupId, string source, string destination, CancellationToken ct)
     {
-        CreateOwnerOnly(destination);
+        OwnerOnly.Create(destination).Dispose();
         using var src = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = source, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
         using var dst = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = destination, Pooling = false }.ToString());
         src.Open();
@@ -227,8 +225,6 @@ public sealed class BackupService(OpsConfig config, TimeProvider time, ILogger l
             }
         }
     }
-
-    private static void CreateOwnerOnly(string path) => OwnerOnly.Create(path).Dispose();
 
     /// <summary>Removes what a killed operation left (store snapshots, staging folders); only called under the lock.</summary>
     private void CleanLeftovers()
@@ -326,7 +322,7 @@ public sealed class BackupService(OpsConfig config, TimeProvider time, ILogger l
             }
 
             using var s = File.OpenRead(path);
-            return string.Equals(Sha256Hex.Of(s), e.Sha256, StringComparison.OrdinalIgnoreCase);
+            return Sha256Hex.AreEqual(Sha256Hex.Of(s), e.Sha256);
         }
         catch (IOException)
         {
@@ -408,7 +404,7 @@ public sealed class BackupService(OpsConfig config, TimeProvider time, ILogger l
             }
 
             // From here on the swap runs to its end: half a restore helps nobody. A journal names it if the process dies.
-            AtomicFile.WriteAllText(Path.Combine(Root, RestoreJournal), $"backup {id}, safety backup {safetyId ?? "-"}, started {time.GetUtcNow():u} by {Who}{Environment.NewLine}");
+            AtomicFile.WriteAllText(Path.Combine(Root, RestoreJournal), $"backup {id}, safety backup {safetyId ?? "-"}, started {time.GetUtcNow():u} by {Actor.Current}{Environment.NewLine}");
             var i = 0;
             foreach (var p in plan.Where(p => p.Action != "Unchanged"))
             {
@@ -578,7 +574,7 @@ public sealed class BackupService(OpsConfig config, TimeProvider time, ILogger l
             BackupArchive.ReadManifest(Root, id);
             BackupArchive.Delete(Root, id);
             removed.Add(id);
-            _log.Information("Backup {Id} removed by {Who}", id, Who);
+            _log.Information("Backup {Id} removed by {Who}", id, Actor.Current);
         }
 
         return removed;

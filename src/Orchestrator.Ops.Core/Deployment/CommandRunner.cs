@@ -26,9 +26,6 @@ public sealed class CommandInput
 /// <summary>Runs a configured command (deployment tests and hooks, secret-target commands) through <see cref="ChildProcess"/>, with its placeholders filled in.</summary>
 public static class CommandRunner
 {
-    /// <summary>Output kept per command: the last this-many characters.</summary>
-    public const int OutputLimit = ChildProcess.OutputLimit;
-
     public static Task<CommandOutcome> RunAsync(CommandSettings settings, IReadOnlyDictionary<string, string> substitutions, string workingDirectory, CancellationToken cancellationToken) =>
         RunAsync(settings, substitutions, workingDirectory, null, cancellationToken);
 

@@ -59,8 +59,6 @@ public sealed class DeploymentService
 
     public ITrafficRouter Router => _router;
 
-    private static string Who => Actor.Current;
-
     // ---------------------------------------------------------------- slots
 
     /// <summary>Every slot with its live versions and health, and when it last became active.</summary>
@@ -119,7 +117,7 @@ public sealed class DeploymentService
     /// </summary>
     public async Task<DeploymentLockHolder> AcquireLockAsync(string command, IOpsReporter reporter, CancellationToken cancellationToken)
     {
-        var me = new DeploymentLockHolder(Guid.NewGuid().ToString("N"), $"{Who} (pid {Environment.ProcessId}, {command})", Environment.MachineName,
+        var me = new DeploymentLockHolder(Guid.NewGuid().ToString("N"), $"{Actor.Current} (pid {Environment.ProcessId}, {command})", Environment.MachineName,
             Environment.ProcessId, _time.GetUtcNow(), null);
         var (acquired, current, takenOver) = await _store.Deployment.TryAcquireLockAsync(me, IsStale, cancellationToken).ConfigureAwait(false);
         if (!acquired)
@@ -195,7 +193,7 @@ public sealed class DeploymentService
             Step = DeploymentStep.Started,
             State = DeploymentOperationState.Running,
             StartedAt = started,
-            StartedBy = Who,
+            StartedBy = Actor.Current,
         }, ct).ConfigureAwait(false);
         me = me with { OperationId = id };
         await _store.Deployment.UpdateLockAsync(me.Token, me, ct).ConfigureAwait(false);
@@ -296,7 +294,7 @@ public sealed class DeploymentService
         var point = new RollbackPoint
         {
             CreatedAt = now,
-            CreatedBy = Who,
+            CreatedBy = Actor.Current,
             Description = description,
             Stable = stable,
             StableAt = stable ? now : null,
@@ -408,7 +406,7 @@ public sealed class DeploymentService
             }
 
             (id, me) = await BeginAsync(DeploymentOperationKind.Switch, from, to, null, me, started, cancellationToken).ConfigureAwait(false);
-            _log.Information("Switch #{Id} {From} -> {To} started by {Who}", id, from.Name, to.Name, Who);
+            _log.Information("Switch #{Id} {From} -> {To} started by {Who}", id, from.Name, to.Name, Actor.Current);
 
             var result = new DeploymentSwitchResult { OperationId = id, From = from.Name, To = to.Name, Outcome = SwitchOutcome.Aborted, StartedAt = started, Router = _router.Kind.ToString().ToLowerInvariant() };
 
@@ -573,7 +571,7 @@ public sealed class DeploymentService
     {
         await _store.Deployment.SetStepAsync(id, DeploymentStep.Analysing, ct, handedOff: true).ConfigureAwait(false);
         await _store.Deployment.SaveProgressAsync(id, JsonSerializer.Serialize(partial), ct).ConfigureAwait(false);
-        await _store.Deployment.UpdateLockAsync(me.Token, me with { Holder = $"the service's analysis of switch #{id} (handed off by {Who})", ProcessId = 0 }, ct).ConfigureAwait(false);
+        await _store.Deployment.UpdateLockAsync(me.Token, me with { Holder = $"the service's analysis of switch #{id} (handed off by {Actor.Current})", ProcessId = 0 }, ct).ConfigureAwait(false);
     }
 
     // ---------------------------------------------------------------- gate
@@ -829,7 +827,7 @@ public sealed class DeploymentService
             var to = _config.FindSlot(point.ActiveSlot)!;
             long id;
             (id, me) = await BeginAsync(DeploymentOperationKind.Rollback, from, to, point.Id, me, started, cancellationToken).ConfigureAwait(false);
-            _log.Information("Rollback #{Id} to point #{Point} (slot {To}) started by {Who}", id, point.Id, to.Name, Who);
+            _log.Information("Rollback #{Id} to point #{Point} (slot {To}) started by {Who}", id, point.Id, to.Name, Actor.Current);
 
             // From the first file on, the rollback completes even if cancelled: half a rollback helps nobody.
             await StepAsync(id, DeploymentStep.RestoringFiles, CancellationToken.None).ConfigureAwait(false);

@@ -39,10 +39,10 @@ public static class VaultAccess
         var vaultExists = File.Exists(settings.VaultPath);
         if (string.IsNullOrWhiteSpace(fromEnvironment) && !keyFileExists && createKeyFile && !vaultExists)
         {
-            CreateOwnerOnlyFolder(Path.GetDirectoryName(settings.VaultPath)!);
+            OwnerOnly.CreateFolder(Path.GetDirectoryName(settings.VaultPath)!);
             if (passphrase is null)
             {
-                CreateOwnerOnlyFolder(Path.GetDirectoryName(settings.KeyFile)!);
+                OwnerOnly.CreateFolder(Path.GetDirectoryName(settings.KeyFile)!);
                 VaultKey.NewKeyFile(settings.KeyFile);
                 keyFileExists = true;
             }
@@ -67,15 +67,4 @@ public static class VaultAccess
 
     /// <summary>Whether the vault file at <paramref name="vaultPath"/> exists and its header says it is locked with a passphrase.</summary>
     public static bool IsLockedWithPassphrase(string vaultPath) => VaultFileFormat.PeekKdf(vaultPath) == VaultFileFormat.KdfPbkdf2;
-
-    /// <summary>Creates <paramref name="folder"/> readable by its owner only (0700), when it does not exist.</summary>
-    public static void CreateOwnerOnlyFolder(string folder)
-    {
-        if (Directory.Exists(folder))
-        {
-            return;
-        }
-
-        OwnerOnly.CreateFolder(folder);
-    }
 }

@@ -12,7 +12,6 @@ public sealed class VaultKey : IDisposable
 
     public const int Length = 32;
 
-
     private readonly byte[] _bytes;
     private bool _disposed;
 

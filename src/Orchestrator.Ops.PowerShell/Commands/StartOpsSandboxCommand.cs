@@ -56,7 +56,7 @@ public sealed class StartOpsSandboxCommand : OpsCmdlet
             BenchHang = BenchHang,
             TokenDirectory = Path.Combine(root, SandboxLauncher.TokenFolderName),
         };
-        Core.Secrets.VaultAccess.CreateOwnerOnlyFolder(options.TokenDirectory);
+        Core.IO.OwnerOnly.CreateFolder(options.TokenDirectory);
         var info = Run((reporter, ct) => SandboxLauncher.StartAsync(options, reporter, ct));
 
         // The wrappers refuse every request until their tokens exist: give each its first value (kept across restarts).

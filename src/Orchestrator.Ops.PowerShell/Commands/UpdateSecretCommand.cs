@@ -127,7 +127,7 @@ public sealed class UpdateSecretCommand : SecretCmdlet
             Length = Length,
             GracePeriod = GracePeriod,
             RequestToken = RequestToken,
-            RequestedBy = Actor,
+            RequestedBy = Core.IO.Actor.Current,
         };
         // A refusal or failure of one secret is a non-terminating error, so the others (-All, several names) still run.
         var (result, error) = RunWithEngine(config, options, async (engine, reporter, ct) =>

@@ -20,9 +20,6 @@ public abstract class SecretCmdlet : OpsConfigCmdlet
     [Parameter]
     public SecureString? VaultPassphrase { get; set; }
 
-    /// <summary>Who is acting, as recorded on versions and in the journal.</summary>
-    protected static string Actor => Core.IO.Actor.Current;
-
     /// <summary>Engine options carrying the passphrase, asked for here on the pipeline thread when it is needed.</summary>
     protected OpsEngineOptions EngineOptions(OpsConfig config)
     {
