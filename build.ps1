@@ -256,10 +256,17 @@ function Invoke-Build {
 function Get-TrxCounts([string] $Path) {
     [xml] $trx = Get-Content -LiteralPath $Path -Raw
     $results = @($trx.SelectNodes("//*[local-name()='UnitTestResult']"))
+    $failedResults = @($results | Where-Object outcome -In 'Failed', 'Error', 'Timeout', 'Aborted')
     [pscustomobject]@{
-        Passed  = @($results | Where-Object outcome -EQ 'Passed').Count
-        Failed  = @($results | Where-Object outcome -In 'Failed', 'Error', 'Timeout', 'Aborted').Count
-        Skipped = @($results | Where-Object outcome -In 'NotExecuted', 'Inconclusive', 'Pending', 'Warning').Count
+        Passed      = @($results | Where-Object outcome -EQ 'Passed').Count
+        Failed      = $failedResults.Count
+        Skipped     = @($results | Where-Object outcome -In 'NotExecuted', 'Inconclusive', 'Pending', 'Warning').Count
+        # Each failed test with the first line of its message: repeated in the summary, where a log's tail still shows it.
+        FailedNames = @($failedResults | ForEach-Object {
+                $message = $_.SelectSingleNode(".//*[local-name()='Message']")
+                $first = if ($message) { (($message.InnerText -split "`n")[0]).Trim() } else { $_.outcome }
+                "$($_.testName): $first"
+            })
     }
 }
 
@@ -282,13 +289,14 @@ function Invoke-XunitSuites {
             if ($code -ne 0 -and $counts.Failed -eq 0) {
                 # The run itself broke (crash, bad configuration) after writing partial results.
                 $counts.Failed = 1
+                $counts.FailedNames = @("the test run exited with code $code after writing partial results")
             }
         }
         else {
             Write-Warning "$name produced no test results (exit code $code); counted as one failure."
-            $counts = [pscustomobject]@{ Passed = 0; Failed = 1; Skipped = 0 }
+            $counts = [pscustomobject]@{ Passed = 0; Failed = 1; Skipped = 0; FailedNames = @("no test results (exit code $code)") }
         }
-        $summaries.Add([pscustomobject]@{ Suite = "xunit $name"; Passed = $counts.Passed; Failed = $counts.Failed; Skipped = $counts.Skipped })
+        $summaries.Add([pscustomobject]@{ Suite = "xunit $name"; Passed = $counts.Passed; Failed = $counts.Failed; Skipped = $counts.Skipped; FailedNames = $counts.FailedNames })
     }
     return $summaries
 }
@@ -330,11 +338,12 @@ function Invoke-PesterSuites {
     if (Test-Path $summaryPath) {
         $counts = Get-Content $summaryPath -Raw | ConvertFrom-Json
         $failed = [int] $counts.Failed
-        if ($code -ne 0 -and $failed -eq 0) { $failed = 1 }
-        return , [pscustomobject]@{ Suite = 'pester'; Passed = [int] $counts.Passed; Failed = $failed; Skipped = [int] $counts.Skipped }
+        $names = @($counts.FailedNames)
+        if ($code -ne 0 -and $failed -eq 0) { $failed = 1; $names = @("Pester exited with code $code") }
+        return , [pscustomobject]@{ Suite = 'pester'; Passed = [int] $counts.Passed; Failed = $failed; Skipped = [int] $counts.Skipped; FailedNames = $names }
     }
     Write-Warning "Pester produced no summary (exit code $code); counted as one failure."
-    return , [pscustomobject]@{ Suite = 'pester'; Passed = 0; Failed = 1; Skipped = 0 }
+    return , [pscustomobject]@{ Suite = 'pester'; Passed = 0; Failed = 1; Skipped = 0; FailedNames = @("no Pester summary (exit code $code)") }
 }
 
 function Invoke-Test {
@@ -343,6 +352,15 @@ function Invoke-Test {
     $summaries = @(Invoke-XunitSuites) + @(Invoke-PesterSuites)
 
     Write-Step 'Summary'
+    $failures = @($summaries | ForEach-Object { $suite = $_.Suite; @($_.FailedNames) | Where-Object { $_ } | ForEach-Object { "$suite | $_" } })
+    if ($failures.Count -gt 0) {
+        Write-Host '    Failed:' -ForegroundColor Red
+        foreach ($f in $failures) {
+            # One line each, cut to a readable width: the full message is in the suite's output and in out/test-results.
+            $text = if ($f.Length -gt 300) { $f.Substring(0, 300) + '...' } else { $f }
+            Write-Host "      $text" -ForegroundColor Red
+        }
+    }
     foreach ($s in $summaries) {
         Write-Host ('    {0,-45} {1,4} passed, {2,4} failed, {3,4} skipped' -f $s.Suite, $s.Passed, $s.Failed, $s.Skipped)
     }

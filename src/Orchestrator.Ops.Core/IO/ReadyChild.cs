@@ -21,6 +21,9 @@ public sealed class ReadyChildStart
     /// <summary>Said after the timeout message, e.g. where the child's logs are.</summary>
     public string? TimeoutHint { get; init; }
 
+    /// <summary>The clock the timeout runs on (tests give a fake one); the ready file is polled in real time.</summary>
+    public TimeProvider? Time { get; init; }
+
     /// <summary>Makes the caller's own exception from a message (SandboxException, OpsServiceException).</summary>
     public required Func<string, Exception> Fail { get; init; }
 }
@@ -54,7 +57,8 @@ public static class ReadyChild
         process.BeginOutputReadLine();
         process.StandardInput.Close();
 
-        var deadline = DateTime.UtcNow + start.Timeout;
+        var time = start.Time ?? TimeProvider.System;
+        var deadline = time.GetUtcNow() + start.Timeout;
         try
         {
             while (true)
@@ -66,7 +70,7 @@ public static class ReadyChild
                     throw start.Fail($"{start.What} exited with code {process.ExitCode} before it was ready.{(said.Length > 0 ? " It said: " + said : string.Empty)}");
                 }
 
-                if (DateTime.UtcNow > deadline)
+                if (time.GetUtcNow() > deadline)
                 {
                     throw start.Fail($"{start.What} did not become ready within {start.Timeout.TotalSeconds:0} s{(start.TimeoutHint is null ? "." : "; " + start.TimeoutHint)}");
                 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Microsoft.Extensions.Time.Testing;
 using Orchestrator.Ops.Core.IO;
 using Orchestrator.Ops.Tests.Shared;
 
@@ -53,8 +54,24 @@ public sealed class ReadyChildTests : IDisposable
     [Fact]
     public async Task A_child_that_never_gets_ready_is_killed_at_the_timeout()
     {
-        var e = await Assert.ThrowsAsync<InvalidOperationException>(() => ReadyChild.StartAsync(Start("echo $$ > pid; exec sleep 600", TimeSpan.FromSeconds(1)), Ready, default));
+        // The timeout runs on a fake clock that moves only once the child runs, however slowly a loaded machine starts it.
+        var time = new FakeTimeProvider();
+        var start = Start("echo $$ > pid; exec sleep 600", TimeSpan.FromSeconds(1));
+        var waiting = ReadyChild.StartAsync(new ReadyChildStart
+        {
+            Command = start.Command,
+            WorkingDirectory = start.WorkingDirectory,
+            What = start.What,
+            Timeout = start.Timeout,
+            TimeoutHint = start.TimeoutHint,
+            Fail = start.Fail,
+            Time = time,
+        }, Ready, default);
+        await UntilThePidFileIsWritten();
+        Assert.False(waiting.IsCompleted);
+        time.Advance(TimeSpan.FromSeconds(2));
 
+        var e = await Assert.ThrowsAsync<InvalidOperationException>(() => waiting.WaitAsync(TimeSpan.FromSeconds(30)));
         Assert.Equal("The test child did not become ready within 1 s; see its log.", e.Message);
         AssertKilled();
     }
@@ -62,11 +79,25 @@ public sealed class ReadyChildTests : IDisposable
     [Fact]
     public async Task Cancelling_the_wait_kills_the_child()
     {
-        using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(500));
+        using var cts = new CancellationTokenSource();
+        var waiting = ReadyChild.StartAsync(Start("echo $$ > pid; exec sleep 600", TimeSpan.FromMinutes(5)), Ready, cts.Token);
+        await UntilThePidFileIsWritten();
+        cts.Cancel();
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => ReadyChild.StartAsync(Start("echo $$ > pid; exec sleep 600", TimeSpan.FromMinutes(5)), Ready, cts.Token));
-
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting.WaitAsync(TimeSpan.FromSeconds(30)));
         AssertKilled();
+    }
+
+    /// <summary>Waits (up to a minute of real time) until the child has started far enough to write its pid.</summary>
+    private async Task UntilThePidFileIsWritten()
+    {
+        var file = _dir.File("pid");
+        var until = DateTime.UtcNow.AddMinutes(1);
+        while (!(File.Exists(file) && File.ReadAllText(file).Trim().Length > 0))
+        {
+            Assert.True(DateTime.UtcNow < until, "the child never wrote its pid");
+            await Task.Delay(20);
+        }
     }
 
     private void AssertKilled()

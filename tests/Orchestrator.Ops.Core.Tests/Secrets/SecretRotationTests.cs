@@ -38,7 +38,7 @@ public sealed class SecretRotationTests : IAsyncLifetime
 
     private string Url(string wrapper, string slot) => _fleet.Instances.Single(i => i.Wrapper == wrapper && i.Slot == slot).BaseUrl.ToString().TrimEnd('/');
 
-    private async Task<OpsEngine> OpenAsync(string extraItem = "", string testCommand = "", double graceHours = 1)
+    private async Task<OpsEngine> OpenAsync(string extraItem = "", string testCommand = "", double graceHours = 1, TimeProvider? time = null)
     {
         var wrappers = string.Join(",\n", new[] { "routellm", "poml", "external-tools" }.Select(w =>
             $$"""{ "name": "{{w}}", "kind": "{{(w == "poml" ? "poml" : w == "routellm" ? "routellm" : "external-tool")}}" }"""));
@@ -65,7 +65,7 @@ public sealed class SecretRotationTests : IAsyncLifetime
               }
             }
             """;
-        var engine = await OpsEngine.OpenAsync(OpsConfigLoader.Load(_dir.Write("ops.json", config)), null, default);
+        var engine = await OpsEngine.OpenAsync(OpsConfigLoader.Load(_dir.Write("ops.json", config)), new OpsEngineOptions { Time = time }, default);
         _engines.Add(engine);
         return engine;
     }
@@ -183,16 +183,21 @@ public sealed class SecretRotationTests : IAsyncLifetime
     [Fact]
     public async Task Completing_an_expired_grace_period_removes_the_old_value_from_targets_and_vault()
     {
-        var engine = await OpenAsync();
+        var time = new ShiftedTime();
+        var engine = await OpenAsync(time: time);
         await engine.Secrets.RotateAsync(Request("poml-token"), new RecordingReporter(), default);
         var v1 = engine.Secrets.Reveal("poml-token").RevealString();
-        var rotated = await engine.Secrets.RotateAsync(Request("poml-token", grace: TimeSpan.FromSeconds(2)), new RecordingReporter(), default);
+        var rotated = await engine.Secrets.RotateAsync(Request("poml-token", grace: TimeSpan.FromHours(2)), new RecordingReporter(), default);
         Assert.Equal("Rotated", rotated.Outcome);
 
         // Not expired yet: nothing is removed, and the old value still works.
         Assert.Empty(await engine.Secrets.CompleteExpiredAsync(null, force: false, new RecordingReporter(), default));
         Assert.Contains($"POML_TOKEN_PREVIOUS={v1}", Env("blue"));
-        await Task.Delay(rotated.PreviousValidUntil!.Value - DateTimeOffset.UtcNow + TimeSpan.FromMilliseconds(100));
+        await EventuallyAsync("poml", "blue", v1, HttpStatusCode.OK);
+
+        // Two hours and a second later by the engine's clock, with no real wait.
+        time.Advance(TimeSpan.FromHours(2) + TimeSpan.FromSeconds(1));
+        Assert.True(rotated.PreviousValidUntil < time.GetUtcNow());
         var done = Assert.Single(await engine.Secrets.CompleteExpiredAsync(null, force: false, new RecordingReporter(), default));
 
         Assert.Equal(("poml-token", "Completed", 1, 2), (done.Name, done.Outcome, done.FromVersion, done.ToVersion));
