@@ -399,7 +399,7 @@ New-Backup -ConfigPath `$c -Verbose -Debug | Out-String -Width 300
 "@
         $run = Invoke-Child $body
         $run.Output | Should-BeLikeString '*provider-key*'
-        ($run.Output + $run.Error) | Should-BeLikeString '*SecretNotConfigured*'
+        ($run.Output + $run.Error) | Should-BeLikeString '*SecretNotFound*'
         ($run.Output + $run.Error).Contains($marker) | Should-BeFalse
         # The value did arrive where it belongs.
         (Get-Content -Raw -LiteralPath (Join-Path $script:Root 'app/settings.json')).Contains($marker) | Should-BeTrue

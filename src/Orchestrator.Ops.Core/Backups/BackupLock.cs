@@ -4,11 +4,15 @@ namespace Orchestrator.Ops.Core.Backups;
 
 /// <summary>Another backup operation holds the backup root's lock.</summary>
 public sealed class BackupLockedException(string root, string holder)
-    : Exception($"Another backup operation holds the lock on '{root}': {holder}. Wait for it to finish; nothing was changed.")
+    : Exception($"Another backup operation holds the lock on '{root}': {holder}. Wait for it to finish; nothing was changed."), IOpsError
 {
     public string Root { get; } = root;
 
     public string Holder { get; } = holder;
+
+    public OpsErrorCode Code => OpsErrorCodes.BackupLocked;
+
+    object? IOpsError.ErrorTarget => Root;
 }
 
 /// <summary>

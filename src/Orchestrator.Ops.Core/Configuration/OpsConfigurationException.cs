@@ -1,7 +1,7 @@
 namespace Orchestrator.Ops.Core.Configuration;
 
 /// <summary>A configuration that cannot be used. Names the file, the JSON path and what is wrong.</summary>
-public sealed class OpsConfigurationException : Exception
+public sealed class OpsConfigurationException : Exception, IOpsError
 {
     public OpsConfigurationException(string file, IReadOnlyList<ConfigurationProblem> problems)
         : base(BuildMessage(file, problems))
@@ -25,6 +25,19 @@ public sealed class OpsConfigurationException : Exception
     public string File { get; }
 
     public IReadOnlyList<ConfigurationProblem> Problems { get; }
+
+    public OpsErrorCode Code => Reason switch
+    {
+        ConfigurationFailure.NotFound => OpsErrorCodes.ConfigurationNotFound,
+        ConfigurationFailure.Unreadable => OpsErrorCodes.ConfigurationUnreadable,
+        _ => OpsErrorCodes.ConfigurationInvalid,
+    };
+
+    object? IOpsError.ErrorTarget => File;
+
+    public string RecommendedAction => Reason == ConfigurationFailure.Invalid
+        ? $"Run Test-OpsConfiguration -ConfigPath '{File}' to list every problem."
+        : "Pass -ConfigPath, set $env:ORCHESTRATOR_OPS_CONFIG, or run Start-OpsSandbox.";
 
     private static string BuildMessage(string file, IReadOnlyList<ConfigurationProblem> problems)
     {

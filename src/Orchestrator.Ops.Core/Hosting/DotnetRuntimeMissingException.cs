@@ -9,7 +9,7 @@ public sealed class DotnetRuntimeMissingException(
     string framework,
     string requiredVersion,
     string? dotnetRoot,
-    IReadOnlyList<string> installed) : Exception(message)
+    IReadOnlyList<string> installed) : Exception(message), IOpsError
 {
     /// <summary>The framework's name, e.g. Microsoft.AspNetCore.App.</summary>
     public string Framework { get; } = framework;
@@ -24,5 +24,9 @@ public sealed class DotnetRuntimeMissingException(
     public IReadOnlyList<string> Installed { get; } = installed;
 
     /// <summary>What to do, in a line: the commands that install the framework.</summary>
+    public OpsErrorCode Code => OpsErrorCodes.DotnetRuntimeMissing;
+
+    object? IOpsError.ErrorTarget => Framework;
+
     public string RecommendedAction { get; } = DotnetRuntimeCheck.InstallAdvice(framework, requiredVersion, dotnetRoot);
 }

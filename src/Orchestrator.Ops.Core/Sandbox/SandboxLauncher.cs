@@ -51,7 +51,7 @@ public static class SandboxLauncher
         var root = Path.GetFullPath(options.Root);
         if (GetRunning(root) is { } running)
         {
-            throw new SandboxException($"A sandbox is already running under '{root}' (process {running.ProcessId}). Use it, stop it with Stop-OpsSandbox -Root '{root}', or pass another -Root.");
+            throw new SandboxException($"A sandbox is already running under '{root}' (process {running.ProcessId}). Use it, stop it with Stop-OpsSandbox -Root '{root}', or pass another -Root.", alreadyRunning: true, root: root);
         }
 
         var dotnet = ProcessHelpers.FindDotnet();
@@ -77,7 +77,7 @@ public static class SandboxLauncher
             WorkingDirectory = root,
             What = "The sandbox",
             Timeout = options.StartTimeout,
-            Fail = message => new SandboxException(message),
+            Fail = message => new SandboxException(message, root: root),
         };
         var info = await ReadyChild.StartAsync(start, pid => ReadReadyFile(root) is { } ready && ready.ProcessId == pid ? ready : null, cancellationToken).ConfigureAwait(false);
 

@@ -26,9 +26,25 @@ public enum SecretFailure
 }
 
 /// <summary>A secret operation was refused or failed. The message names the secret, targets and checks — never a value.</summary>
-public sealed class SecretException(SecretFailure failure, string name, string message, Exception? inner = null) : Exception(message, inner)
+public sealed class SecretException(SecretFailure failure, string name, string message, Exception? inner = null) : Exception(message, inner), IOpsError
 {
     public SecretFailure Failure { get; } = failure;
 
     public string Name { get; } = name;
+
+    public OpsErrorCode Code => CodeOf(Failure);
+
+    object? IOpsError.ErrorTarget => Name;
+
+    public static OpsErrorCode CodeOf(SecretFailure failure) => failure switch
+    {
+        SecretFailure.NotConfigured => OpsErrorCodes.SecretNotFound,
+        SecretFailure.RotationInProgress => OpsErrorCodes.SecretRotationInProgress,
+        SecretFailure.RequestTokenMismatch => OpsErrorCodes.SecretRequestTokenMismatch,
+        SecretFailure.ValueRequired => OpsErrorCodes.SecretValueRequired,
+        SecretFailure.InvalidValue => OpsErrorCodes.SecretInvalidValue,
+        SecretFailure.RevertIncomplete => OpsErrorCodes.SecretRevertIncomplete,
+        SecretFailure.NoValue => OpsErrorCodes.SecretNoValue,
+        _ => throw new ArgumentOutOfRangeException(nameof(failure), failure, null),
+    };
 }

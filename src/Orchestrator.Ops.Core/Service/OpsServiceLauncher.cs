@@ -46,7 +46,8 @@ public static class OpsServiceLauncher
         {
             throw new OpsServiceException(
                 $"The monitoring service for '{config.SourcePath}' already runs (process {running.ProcessId}, {running.ApiUrl}). Use Get-OpsService, or stop it with Stop-OpsService.",
-                alreadyRunning: true);
+                alreadyRunning: true,
+                configPath: config.SourcePath);
         }
 
         var dotnet = ProcessHelpers.FindDotnet();
@@ -69,7 +70,7 @@ public static class OpsServiceLauncher
             Timeout = timeout,
             PollInterval = TimeSpan.FromMilliseconds(100),
             TimeoutHint = $"see {config.LogsFolder}.",
-            Fail = message => new OpsServiceException(message),
+            Fail = message => new OpsServiceException(message, configPath: config.SourcePath),
         };
         var info = await ReadyChild.StartAsync(start, pid => ReadReadyFile(config) is { } ready && ready.ProcessId == pid ? ready : null, cancellationToken).ConfigureAwait(false);
 

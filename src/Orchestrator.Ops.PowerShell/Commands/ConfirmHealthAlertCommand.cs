@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using Orchestrator.Ops.Core;
 using Orchestrator.Ops.Core.Alerts;
 using Orchestrator.Ops.PowerShell.Infrastructure;
 
@@ -58,7 +59,7 @@ public sealed class ConfirmHealthAlertCommand : OpsConfigCmdlet
         {
             if (alert is null)
             {
-                WriteError(new ErrorRecord(new ItemNotFoundException($"There is no alert {id}."), "AlertNotFound", ErrorCategory.ObjectNotFound, id));
+                WriteError(ErrorRecordFor(OpsErrorCodes.AlertNotFound, new ItemNotFoundException($"There is no alert {id}."), id));
             }
             else if (PassThru)
             {

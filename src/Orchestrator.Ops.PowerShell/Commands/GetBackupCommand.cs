@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using Orchestrator.Ops.Core;
 using Orchestrator.Ops.Core.Backups;
 using Orchestrator.Ops.PowerShell.Infrastructure;
 
@@ -42,7 +43,7 @@ public sealed class GetBackupCommand : OpsConfigCmdlet
         var selected = backups.Where(b => (_ids.Count == 0 || _ids.Contains(b.Id, StringComparer.Ordinal)) && (tag is null || (b.Tag is not null && tag.IsMatch(b.Tag)))).Take(Last).ToList();
         foreach (var id in _ids.Where(id => backups.All(b => b.Id != id)))
         {
-            WriteError(new ErrorRecord(new ItemNotFoundException($"There is no complete backup '{id}' under '{config.Backups.Root}'."), "BackupNotFound", ErrorCategory.ObjectNotFound, id));
+            WriteError(ErrorRecordFor(OpsErrorCodes.BackupNotFound, new ItemNotFoundException($"There is no complete backup '{id}' under '{config.Backups.Root}'."), id));
         }
 
         WriteObject(selected, enumerateCollection: true);

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using Orchestrator.Ops.Core;
 using Orchestrator.Ops.Core.Deployment;
 using Orchestrator.Ops.PowerShell.Infrastructure;
 
@@ -29,7 +30,7 @@ public sealed class GetDeploymentHistoryCommand : OpsConfigCmdlet
         var ops = RunWithEngine(config, (engine, _, ct) => engine.Deployment.GetHistoryAsync(Id, Running, Last, ct));
         if (Id is { } id && ops.Count == 0)
         {
-            WriteError(new ErrorRecord(new ItemNotFoundException($"There is no deployment operation #{id}."), "OperationNotFound", ErrorCategory.ObjectNotFound, id));
+            WriteError(ErrorRecordFor(OpsErrorCodes.OperationNotFound, new ItemNotFoundException($"There is no deployment operation #{id}."), id));
         }
 
         foreach (var o in ops)

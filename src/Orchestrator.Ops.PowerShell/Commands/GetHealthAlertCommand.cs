@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using Orchestrator.Ops.Core;
 using System.Security;
 using Orchestrator.Ops.Core.Alerts;
 using Orchestrator.Ops.Core.State;
@@ -82,7 +83,7 @@ public sealed class GetHealthAlertCommand : OpsConfigCmdlet
 
         if (byId && alerts.Count == 0)
         {
-            WriteError(new ErrorRecord(new ItemNotFoundException($"There is no alert {Id}."), "AlertNotFound", ErrorCategory.ObjectNotFound, Id));
+            WriteError(ErrorRecordFor(OpsErrorCodes.AlertNotFound, new ItemNotFoundException($"There is no alert {Id}."), Id));
             return;
         }
 

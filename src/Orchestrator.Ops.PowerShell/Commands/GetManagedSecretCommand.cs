@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using Orchestrator.Ops.Core;
 using Orchestrator.Ops.Core.Secrets;
 using Orchestrator.Ops.PowerShell.Infrastructure;
 
@@ -56,7 +57,7 @@ public sealed class GetManagedSecretCommand : SecretCmdlet
             var patterns = _names.Select(n => WildcardPattern.Get(n, WildcardOptions.IgnoreCase)).ToList();
             foreach (var n in _names.Where(n => !WildcardPattern.ContainsWildcardCharacters(n) && !all.Any(s => string.Equals(s.Name, n, StringComparison.OrdinalIgnoreCase))))
             {
-                WriteError(new ErrorRecord(new ItemNotFoundException($"There is no managed secret '{n}'. Secrets: {string.Join(", ", all.Select(s => s.Name))}."), "SecretNotFound", ErrorCategory.ObjectNotFound, n));
+                WriteError(ErrorRecordFor(OpsErrorCodes.SecretNotFound, new ItemNotFoundException($"There is no managed secret '{n}'. Secrets: {string.Join(", ", all.Select(s => s.Name))}."), n));
             }
 
             foreach (var s in all.Where(s => (patterns.Count == 0 || patterns.Any(p => p.IsMatch(s.Name))) && (!Due || s.Due)))
@@ -71,7 +72,7 @@ public sealed class GetManagedSecretCommand : SecretCmdlet
         {
             if (WildcardPattern.ContainsWildcardCharacters(n))
             {
-                WriteError(new ErrorRecord(new ArgumentException($"'{n}': a value is returned only for an exact secret name, not a pattern."), "SecretNameIsPattern", ErrorCategory.InvalidArgument, n));
+                WriteError(ErrorRecordFor(OpsErrorCodes.SecretNameIsPattern, new ArgumentException($"'{n}': a value is returned only for an exact secret name, not a pattern."), n));
                 continue;
             }
 

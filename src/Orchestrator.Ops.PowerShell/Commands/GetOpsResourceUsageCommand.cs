@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using Orchestrator.Ops.Core;
 using Orchestrator.Ops.Core.Host;
 using Orchestrator.Ops.Core.Reporting;
 using Orchestrator.Ops.PowerShell.Infrastructure;
@@ -32,9 +33,9 @@ public sealed class GetOpsResourceUsageCommand : OpsConfigCmdlet
     {
         if (SampleInterval < ResourceService.MinInterval || SampleInterval > ResourceService.MaxInterval)
         {
-            ThrowTerminatingError(new ErrorRecord(
+            ThrowTerminatingError(ErrorRecordFor(OpsErrorCodes.SampleIntervalOutOfRange,
                 new ArgumentException($"-SampleInterval {SampleInterval} is out of range; give {ResourceService.MinInterval.TotalMilliseconds:0} ms to {ResourceService.MaxInterval.TotalMinutes:0} minutes (e.g. 2s).", nameof(SampleInterval)),
-                "SampleIntervalOutOfRange", ErrorCategory.InvalidArgument, SampleInterval));
+                SampleInterval));
         }
 
         var config = LoadConfig();

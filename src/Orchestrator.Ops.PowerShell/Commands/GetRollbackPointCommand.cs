@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using Orchestrator.Ops.Core;
 using Orchestrator.Ops.Core.Deployment;
 using Orchestrator.Ops.PowerShell.Infrastructure;
 
@@ -33,7 +34,7 @@ public sealed class GetRollbackPointCommand : OpsConfigCmdlet
         var points = RunWithEngine(config, (engine, _, ct) => engine.Deployment.GetRollbackPointsAsync(_ids, Stable, Last, ct));
         foreach (var id in _ids.Where(id => points.All(p => p.Id != id)))
         {
-            WriteError(new ErrorRecord(new ItemNotFoundException($"There is no{(Stable ? " stable" : string.Empty)} rollback point #{id}."), "RollbackPointNotFound", ErrorCategory.ObjectNotFound, id));
+            WriteError(ErrorRecordFor(OpsErrorCodes.RollbackPointNotFound, new ItemNotFoundException($"There is no{(Stable ? " stable" : string.Empty)} rollback point #{id}."), id));
         }
 
         WriteObject(points, enumerateCollection: true);

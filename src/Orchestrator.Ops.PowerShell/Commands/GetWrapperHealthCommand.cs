@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using Orchestrator.Ops.Core;
 using System.Security;
 using Orchestrator.Ops.Core.Configuration;
 using Orchestrator.Ops.Core.Health;
@@ -94,7 +95,7 @@ public sealed class GetWrapperHealthCommand : OpsConfigCmdlet
         using var client = ConnectApi(Uri!, ApiKey, SkipCertificateCheck);
         if (!TryRunApi(client, (c, ct) => c.GetWrapperHealthAsync(null, Slot, ct), out var all, out var failure, OpsApiFailure.BadRequest))
         {
-            ThrowTerminatingError(RemoteNotFound("SlotNotFound", failure!, Slot!));
+            ThrowTerminatingError(RemoteNotFound(OpsErrorCodes.SlotNotFound, failure!, Slot!));
         }
 
         if (!_anyNameGiven)

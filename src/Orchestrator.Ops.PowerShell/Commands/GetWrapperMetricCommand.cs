@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using Orchestrator.Ops.Core;
 using System.Security;
 using Orchestrator.Ops.Core.Health;
 using Orchestrator.Ops.Core.Remote;
@@ -80,11 +81,11 @@ public sealed class GetWrapperMetricCommand : OpsConfigCmdlet
         }
         else if (failure!.Failure == OpsApiFailure.BadRequest && Slot is not null)
         {
-            WriteError(RemoteNotFound("SlotNotFound", failure, Slot));
+            WriteError(RemoteNotFound(OpsErrorCodes.SlotNotFound, failure, Slot));
         }
         else if (failure.Failure == OpsApiFailure.NotFound && failure.ServiceMessage?.StartsWith("Unknown wrapper", StringComparison.OrdinalIgnoreCase) == true)
         {
-            WriteError(RemoteNotFound("WrapperNotFound", failure, Name));
+            WriteError(RemoteNotFound(OpsErrorCodes.WrapperNotFound, failure, Name));
         }
         else
         {

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using Orchestrator.Ops.Core;
 using Orchestrator.Ops.Core.Deployment;
 using Orchestrator.Ops.PowerShell.Infrastructure;
 
@@ -35,7 +36,7 @@ public sealed class InvokeDeploymentCommand : OpsConfigCmdlet
     {
         if (AnalysisDuration is { } d && d < TimeSpan.Zero)
         {
-            ThrowTerminatingError(new ErrorRecord(new ArgumentException("-AnalysisDuration cannot be negative."), "AnalysisDurationInvalid", ErrorCategory.InvalidArgument, d));
+            ThrowTerminatingError(ErrorRecordFor(OpsErrorCodes.AnalysisDurationInvalid, new ArgumentException("-AnalysisDuration cannot be negative."), d));
         }
 
         var config = LoadConfig();
@@ -51,9 +52,9 @@ public sealed class InvokeDeploymentCommand : OpsConfigCmdlet
         WriteObject(result);
         if (result.Outcome != "Deployed")
         {
-            ThrowTerminatingError(new ErrorRecord(
+            ThrowTerminatingError(ErrorRecordFor(OpsErrorCodes.Get($"Deployment{result.Outcome}"),
                 new InvalidOperationException($"Deployment of {result.Version} to '{result.Slot}' {result.Outcome}: {result.Reason}"),
-                $"Deployment{result.Outcome}", ErrorCategory.InvalidResult, result.Slot));
+                result.Slot));
         }
     }
 }

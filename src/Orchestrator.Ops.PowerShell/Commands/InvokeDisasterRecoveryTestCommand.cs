@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using Orchestrator.Ops.Core;
 using Orchestrator.Ops.Core.Backups;
 using Orchestrator.Ops.PowerShell.Infrastructure;
 
@@ -25,8 +26,7 @@ public sealed class InvokeDisasterRecoveryTestCommand : OpsConfigCmdlet
         WriteObject(report);
         if (!report.Passed)
         {
-            WriteError(new ErrorRecord(new InvalidOperationException($"The disaster-recovery test with backup {report.BackupId} failed: {string.Join("; ", report.Problems)}"),
-                "DisasterRecoveryTestFailed", ErrorCategory.InvalidResult, report.BackupId));
+            WriteError(ErrorRecordFor(OpsErrorCodes.DisasterRecoveryTestFailed, new InvalidOperationException($"The disaster-recovery test with backup {report.BackupId} failed: {string.Join("; ", report.Problems)}"), report.BackupId));
         }
     }
 }

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using Orchestrator.Ops.Core;
 using Orchestrator.Ops.Core.Runbooks;
 using Orchestrator.Ops.PowerShell.Infrastructure;
 
@@ -47,9 +48,9 @@ public sealed class InvokeOpsRunbookCommand : OpsConfigCmdlet
             reportPath = GetUnresolvedProviderPathFromPSPath(Report);
             if (!Force && File.Exists(reportPath))
             {
-                ThrowTerminatingError(new ErrorRecord(
+                ThrowTerminatingError(ErrorRecordFor(OpsErrorCodes.ReportExists,
                     new IOException($"The report '{reportPath}' already exists. Pass -Force to replace it, or choose another -Report path; nothing was run."),
-                    "ReportExists", ErrorCategory.ResourceExists, reportPath));
+                    reportPath));
             }
 
             if (!ShouldProcess(reportPath, $"Write the Markdown report of {procedure}"))
@@ -60,7 +61,7 @@ public sealed class InvokeOpsRunbookCommand : OpsConfigCmdlet
 
         if (Since > DateTimeOffset.Now)
         {
-            ThrowTerminatingError(new ErrorRecord(new ArgumentException($"-Since {Since:u} is in the future; give a time in the past, or how long ago (4h)."), "SinceInvalid", ErrorCategory.InvalidArgument, Since));
+            ThrowTerminatingError(ErrorRecordFor(OpsErrorCodes.SinceInvalid, new ArgumentException($"-Since {Since:u} is in the future; give a time in the past, or how long ago (4h)."), Since));
         }
 
         var request = new RunbookRequest { Name = procedure, Since = Since };
@@ -79,10 +80,9 @@ public sealed class InvokeOpsRunbookCommand : OpsConfigCmdlet
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            ThrowTerminatingError(new ErrorRecord(ex, "ReportNotWritten", ErrorCategory.WriteError, reportPath)
-            {
-                ErrorDetails = new ErrorDetails($"The report was not written to '{reportPath}': {ex.Message}") { RecommendedAction = "Choose a -Report path in a writable folder, or add -Force to replace an existing file." },
-            });
+            ThrowTerminatingError(ErrorRecordFor(OpsErrorCodes.ReportNotWritten, ex, reportPath,
+                recommendedAction: "Choose a -Report path in a writable folder, or add -Force to replace an existing file.",
+                message: $"The report was not written to '{reportPath}': {ex.Message}"));
         }
     }
 }

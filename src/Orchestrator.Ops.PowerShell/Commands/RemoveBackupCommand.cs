@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using Orchestrator.Ops.Core;
 using Orchestrator.Ops.Core.Backups;
 using Orchestrator.Ops.PowerShell.Infrastructure;
 
@@ -52,7 +53,7 @@ public sealed class RemoveBackupCommand : OpsConfigCmdlet
             var known = service.List().Backups.ToDictionary(b => b.Id);
             foreach (var id in _ids.Where(i => !known.ContainsKey(i)))
             {
-                WriteError(new ErrorRecord(new ItemNotFoundException($"There is no complete backup '{id}' under '{config.Backups.Root}'."), "BackupNotFound", ErrorCategory.ObjectNotFound, id));
+                WriteError(ErrorRecordFor(OpsErrorCodes.BackupNotFound, new ItemNotFoundException($"There is no complete backup '{id}' under '{config.Backups.Root}'."), id));
             }
 
             decisions = _ids.Where(known.ContainsKey).Distinct().Select(i => new RetentionDecision(i, known[i].CreatedAt, false, "removed by id")).ToList();
@@ -64,7 +65,7 @@ public sealed class RemoveBackupCommand : OpsConfigCmdlet
             var (last, daily, weekly, monthly) = any is null ? (b.KeepLast, b.KeepDaily, b.KeepWeekly, b.KeepMonthly) : (KeepLast ?? 0, KeepDaily ?? 0, KeepWeekly ?? 0, KeepMonthly ?? 0);
             if (last + daily + weekly + monthly == 0)
             {
-                ThrowTerminatingError(new ErrorRecord(new ArgumentException("This policy keeps nothing; give at least one -Keep* above 0 (Remove-Backup -Id removes backups one by one)."), "RetentionKeepsNothing", ErrorCategory.InvalidArgument, null));
+                ThrowTerminatingError(ErrorRecordFor(OpsErrorCodes.RetentionKeepsNothing, new ArgumentException("This policy keeps nothing; give at least one -Keep* above 0 (Remove-Backup -Id removes backups one by one)."), null));
             }
 
             decisions = service.PlanRetention(last, daily, weekly, monthly);

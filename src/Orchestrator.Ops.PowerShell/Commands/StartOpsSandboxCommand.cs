@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using Orchestrator.Ops.Core;
 using Orchestrator.Ops.Core.Configuration;
 using Orchestrator.Ops.Core.Sandbox;
 using Orchestrator.Ops.PowerShell.Infrastructure;
@@ -41,9 +42,9 @@ public sealed class StartOpsSandboxCommand : OpsCmdlet
         var assembly = SandboxLauncher.FindSandboxAssembly(moduleFolder);
         if (assembly is null)
         {
-            ThrowTerminatingError(new ErrorRecord(
+            ThrowTerminatingError(ErrorRecordFor(OpsErrorCodes.SandboxNotFound,
                 new FileNotFoundException($"The sandbox ({SandboxLauncher.SandboxAssemblyName}) is not in '{moduleFolder}/sandbox'. Rebuild the module with ./build.ps1 Build."),
-                "SandboxNotFound", ErrorCategory.ObjectNotFound, moduleFolder));
+                moduleFolder));
         }
 
         var schema = Path.Combine(moduleFolder, "orchestrator-ops.schema.json");

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using Orchestrator.Ops.Core;
 using Orchestrator.Ops.Core.Service;
 using Orchestrator.Ops.PowerShell.Infrastructure;
 
@@ -35,9 +36,9 @@ public sealed class StartOpsServiceCommand : OpsConfigCmdlet
         var assembly = OpsServiceLauncher.FindServiceAssembly(moduleFolder);
         if (assembly is null)
         {
-            ThrowTerminatingError(new ErrorRecord(
+            ThrowTerminatingError(ErrorRecordFor(OpsErrorCodes.ServiceNotFound,
                 new FileNotFoundException($"The service ({OpsServiceLauncher.ServiceAssemblyName}) is not in '{moduleFolder}/service'. Rebuild the module with ./build.ps1 Build."),
-                "ServiceNotFound", ErrorCategory.ObjectNotFound, moduleFolder));
+                moduleFolder));
         }
 
         var info = Run((reporter, ct) => OpsServiceLauncher.StartAsync(config, assembly!, Detach, TimeSpan.FromSeconds(TimeoutSec), reporter, ct));

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using Orchestrator.Ops.Core;
 using Orchestrator.Ops.Core.Sandbox;
 using Orchestrator.Ops.PowerShell.Infrastructure;
 
@@ -20,9 +21,9 @@ public sealed class StopOpsSandboxCommand : OpsCmdlet
         var running = SandboxLauncher.GetRunning(root);
         if (running is null)
         {
-            WriteError(new ErrorRecord(
+            WriteError(ErrorRecordFor(OpsErrorCodes.SandboxNotRunning,
                 new InvalidOperationException($"No sandbox is running under '{root}'."),
-                "SandboxNotRunning", ErrorCategory.ObjectNotFound, root));
+                root));
             return;
         }
 

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using Orchestrator.Ops.Core;
 using Orchestrator.Ops.Core.Service;
 using Orchestrator.Ops.PowerShell.Infrastructure;
 
@@ -15,9 +16,9 @@ public sealed class StopOpsServiceCommand : OpsConfigCmdlet
         var running = OpsServiceLauncher.GetRunning(config);
         if (running is null)
         {
-            WriteError(new ErrorRecord(
+            WriteError(ErrorRecordFor(OpsErrorCodes.ServiceNotRunning,
                 new InvalidOperationException($"No monitoring service is running for '{config.SourcePath}'."),
-                "ServiceNotRunning", ErrorCategory.ObjectNotFound, config.SourcePath));
+                config.SourcePath));
             return;
         }
 

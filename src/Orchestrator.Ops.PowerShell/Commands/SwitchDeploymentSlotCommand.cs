@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using Orchestrator.Ops.Core;
 using Orchestrator.Ops.Core.Deployment;
 using Orchestrator.Ops.PowerShell.Infrastructure;
 
@@ -39,7 +40,7 @@ public sealed class SwitchDeploymentSlotCommand : OpsConfigCmdlet
     {
         if (AnalysisDuration is { } d && d < TimeSpan.Zero)
         {
-            ThrowTerminatingError(new ErrorRecord(new ArgumentException("-AnalysisDuration cannot be negative."), "AnalysisDurationInvalid", ErrorCategory.InvalidArgument, d));
+            ThrowTerminatingError(ErrorRecordFor(OpsErrorCodes.AnalysisDurationInvalid, new ArgumentException("-AnalysisDuration cannot be negative."), d));
         }
 
         var config = LoadConfig();
@@ -64,9 +65,9 @@ public sealed class SwitchDeploymentSlotCommand : OpsConfigCmdlet
         WriteObject(result);
         if (result.Outcome != SwitchOutcome.Switched)
         {
-            WriteError(new ErrorRecord(
+            WriteError(ErrorRecordFor(OpsErrorCodes.Get($"Switch{result.Outcome}"),
                 new InvalidOperationException($"Switch #{result.OperationId} to '{result.To}' {result.Outcome}: {result.Reason}"),
-                $"Switch{result.Outcome}", ErrorCategory.InvalidResult, result.To));
+                result.To));
         }
     }
 }

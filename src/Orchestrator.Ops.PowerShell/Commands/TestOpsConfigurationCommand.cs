@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using Orchestrator.Ops.Core;
 using Orchestrator.Ops.Core.Configuration;
 using Orchestrator.Ops.PowerShell.Infrastructure;
 
@@ -27,9 +28,9 @@ public sealed class TestOpsConfigurationCommand : OpsConfigCmdlet
             var (point, drifted) = RunWithEngine(config, (engine, _, ct) => engine.Deployment.GetDriftAsync(ct));
             if (point is null)
             {
-                WriteError(new ErrorRecord(
+                WriteError(ErrorRecordFor(OpsErrorCodes.NoStableRollbackPoint,
                     new InvalidOperationException("There is no stable rollback point to compare with yet: a switch whose analysis passes records one, New-RollbackPoint -Stable records one by hand."),
-                    "NoStableRollbackPoint", ErrorCategory.ObjectNotFound, config.SourcePath));
+                    config.SourcePath));
                 if (Quiet)
                 {
                     WriteObject(false);

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using Orchestrator.Ops.Core;
 using System.Security;
 using Orchestrator.Ops.Core.Configuration;
 using Orchestrator.Ops.Core.Secrets;
@@ -76,12 +77,12 @@ public sealed class UpdateSecretCommand : SecretCmdlet
     {
         if (GracePeriod is { } g && g < TimeSpan.Zero)
         {
-            ThrowTerminatingError(new ErrorRecord(new ArgumentException("-GracePeriod cannot be negative."), "GracePeriodInvalid", ErrorCategory.InvalidArgument, g));
+            ThrowTerminatingError(ErrorRecordFor(OpsErrorCodes.GracePeriodInvalid, new ArgumentException("-GracePeriod cannot be negative."), g));
         }
 
         if (OlderThan is { } o && o < TimeSpan.Zero)
         {
-            ThrowTerminatingError(new ErrorRecord(new ArgumentException("-OlderThan cannot be negative."), "OlderThanInvalid", ErrorCategory.InvalidArgument, o));
+            ThrowTerminatingError(ErrorRecordFor(OpsErrorCodes.OlderThanInvalid, new ArgumentException("-OlderThan cannot be negative."), o));
         }
 
         var config = LoadConfig();
@@ -202,8 +203,7 @@ public sealed class UpdateSecretCommand : SecretCmdlet
         WriteObject(result);
         if (!result.Succeeded && result.Outcome != "Due")
         {
-            WriteError(new ErrorRecord(new InvalidOperationException($"The rotation of '{result.Name}' was {result.Outcome.ToLowerInvariant()}: {result.Reason}"),
-                $"Secret{result.Outcome}", ErrorCategory.InvalidResult, result.Name));
+            WriteError(ErrorRecordFor(OpsErrorCodes.Get($"Secret{result.Outcome}"), new InvalidOperationException($"The rotation of '{result.Name}' was {result.Outcome.ToLowerInvariant()}: {result.Reason}"), result.Name));
         }
     }
 

@@ -1,11 +1,7 @@
 using System.Management.Automation;
 using Orchestrator.Ops.Core;
 using Orchestrator.Ops.Core.Configuration;
-using Orchestrator.Ops.Core.Remote;
 using Orchestrator.Ops.Core.Reporting;
-using Orchestrator.Ops.Core.Sandbox;
-using Orchestrator.Ops.Core.Service;
-using Orchestrator.Ops.Core.State;
 
 namespace Orchestrator.Ops.PowerShell.Infrastructure;
 
@@ -144,99 +140,27 @@ public abstract class OpsCmdlet : PSCmdlet, IDisposable
         Run((reporter, ct) => Core.Backups.BackupService.RunLoggedAsync(config, backups => work(backups, reporter, ct)));
 
     protected ErrorRecord ToErrorRecord(Exception ex) =>
-        ToErrorRecordOrNull(ex) ?? new ErrorRecord(ex, "UnexpectedError", ErrorCategory.NotSpecified, null);
+        ToErrorRecordOrNull(ex) ?? ErrorRecordFor(OpsErrorCodes.UnexpectedError, ex, null);
 
-    private ErrorRecord? ToErrorRecordOrNull(Exception ex) => ex switch
+    /// <summary>
+    /// The one way an ErrorRecord is made: the ErrorId and category from the condition's code in
+    /// <see cref="OpsErrorCodes"/>, the target, and the recommended action when there is one.
+    /// </summary>
+    /// <param name="message">What to show instead of the exception's message (shorter, or with more context); null keeps it.</param>
+    protected static ErrorRecord ErrorRecordFor(OpsErrorCode code, Exception ex, object? target, string? recommendedAction = null, string? message = null)
     {
-        OpsConfigurationException c => new ErrorRecord(c, c.Reason switch
-            {
-                ConfigurationFailure.NotFound => "ConfigurationNotFound",
-                ConfigurationFailure.Unreadable => "ConfigurationUnreadable",
-                _ => "ConfigurationInvalid",
-            }, c.Reason switch
-            {
-                ConfigurationFailure.NotFound => ErrorCategory.ObjectNotFound,
-                ConfigurationFailure.Unreadable => ErrorCategory.ReadError,
-                _ => ErrorCategory.InvalidData,
-            }, c.File)
+        var record = new ErrorRecord(ex, code.Id, CategoryOf(code), target);
+        if (recommendedAction is not null || message is not null)
         {
-            ErrorDetails = new ErrorDetails(c.Message)
-            {
-                RecommendedAction = c.Reason == ConfigurationFailure.Invalid
-                    ? $"Run Test-OpsConfiguration -ConfigPath '{c.File}' to list every problem."
-                    : "Pass -ConfigPath, set $env:ORCHESTRATOR_OPS_CONFIG, or run Start-OpsSandbox.",
-            },
-        },
-        StateStoreException s => new ErrorRecord(s, $"StateStore{s.Failure}", s.Failure switch
-            {
-                StateStoreFailure.Locked => ErrorCategory.ResourceBusy,
-                StateStoreFailure.Corrupt => ErrorCategory.InvalidData,
-                StateStoreFailure.TooNew => ErrorCategory.InvalidOperation,
-                _ => ErrorCategory.ResourceUnavailable,
-            }, s.Location),
-        Core.Deployment.DeploymentException d => new ErrorRecord(d, $"Deployment{d.Failure}", d.Failure switch
-            {
-                Core.Deployment.DeploymentFailure.Locked => ErrorCategory.ResourceBusy,
-                Core.Deployment.DeploymentFailure.UnknownSlot or Core.Deployment.DeploymentFailure.RollbackPointNotFound => ErrorCategory.ObjectNotFound,
-                Core.Deployment.DeploymentFailure.RollbackPointTampered => ErrorCategory.SecurityError,
-                Core.Deployment.DeploymentFailure.RouterFailed or Core.Deployment.DeploymentFailure.CommandFailed => ErrorCategory.InvalidResult,
-                _ => ErrorCategory.InvalidOperation,
-            }, d.Target),
-        Core.Backups.BackupException b => new ErrorRecord(b, $"Backup{b.Failure}", b.Failure switch
-            {
-                Core.Backups.BackupFailure.NotFound or Core.Backups.BackupFailure.SourceMissing => ErrorCategory.ObjectNotFound,
-                Core.Backups.BackupFailure.Damaged => ErrorCategory.InvalidData,
-                Core.Backups.BackupFailure.Unsafe => ErrorCategory.SecurityError,
-                Core.Backups.BackupFailure.StoreLocked => ErrorCategory.ResourceBusy,
-                _ => ErrorCategory.WriteError,
-            }, b.File ?? b.BackupId),
-        Core.Backups.BackupLockedException l => new ErrorRecord(l, "BackupLocked", ErrorCategory.ResourceBusy, l.Root),
-        SandboxException x => new ErrorRecord(x, "SandboxFailed", ErrorCategory.ResourceUnavailable, null),
-        OpsServiceException o => new ErrorRecord(o, o.AlreadyRunning ? "ServiceAlreadyRunning" : "ServiceFailed",
-            o.AlreadyRunning ? ErrorCategory.ResourceExists : ErrorCategory.ResourceUnavailable, null),
-        Core.Hosting.DotnetRuntimeMissingException rt => new ErrorRecord(rt, "DotnetRuntimeMissing", ErrorCategory.NotInstalled, rt.Framework)
-        {
-            ErrorDetails = new ErrorDetails(rt.Message) { RecommendedAction = rt.RecommendedAction },
-        },
-        OpsApiException api => new ErrorRecord(api, api.Failure switch
-            {
-                OpsApiFailure.KeyRefused => "ApiKeyRefused",
-                OpsApiFailure.NotFound => "ApiNotFound",
-                OpsApiFailure.BadRequest => "ApiBadRequest",
-                OpsApiFailure.RateLimited => "ApiRateLimited",
-                OpsApiFailure.CertificateRejected => "ApiCertificateRejected",
-                _ => "ApiUnavailable",
-            }, api.Failure switch
-            {
-                OpsApiFailure.KeyRefused => ErrorCategory.AuthenticationError,
-                OpsApiFailure.NotFound => ErrorCategory.ObjectNotFound,
-                OpsApiFailure.BadRequest => ErrorCategory.InvalidArgument,
-                OpsApiFailure.RateLimited => ErrorCategory.LimitsExceeded,
-                OpsApiFailure.CertificateRejected => ErrorCategory.SecurityError,
-                _ => ErrorCategory.ConnectionError,
-            }, api.ServiceUri),
-        Core.Secrets.SecretException se => new ErrorRecord(se, $"Secret{se.Failure}", se.Failure switch
-            {
-                Core.Secrets.SecretFailure.NotConfigured or Core.Secrets.SecretFailure.NoValue => ErrorCategory.ObjectNotFound,
-                Core.Secrets.SecretFailure.RotationInProgress => ErrorCategory.ResourceBusy,
-                Core.Secrets.SecretFailure.ValueRequired or Core.Secrets.SecretFailure.InvalidValue or Core.Secrets.SecretFailure.RequestTokenMismatch => ErrorCategory.InvalidArgument,
-                _ => ErrorCategory.WriteError,
-            }, se.Name),
-        Core.Secrets.VaultException v => new ErrorRecord(v, $"Vault{v.Failure}", v.Failure switch
-            {
-                Core.Secrets.VaultFailure.WrongKey or Core.Secrets.VaultFailure.KeyMissing or Core.Secrets.VaultFailure.InvalidKey => ErrorCategory.AuthenticationError,
-                Core.Secrets.VaultFailure.Tampered or Core.Secrets.VaultFailure.LoosePermissions => ErrorCategory.SecurityError,
-                Core.Secrets.VaultFailure.Locked => ErrorCategory.ResourceBusy,
-                Core.Secrets.VaultFailure.UnsupportedFormat => ErrorCategory.InvalidData,
-                _ => ErrorCategory.ReadError,
-            }, v.Path),
-        Core.Logs.LogException log => new ErrorRecord(log, $"Log{log.Failure}", log.Failure switch
-            {
-                Core.Logs.LogFailure.NotFound => ErrorCategory.ObjectNotFound,
-                Core.Logs.LogFailure.Unreadable => ErrorCategory.ReadError,
-                _ => ErrorCategory.InvalidArgument,
-            }, log.Target),
-        Core.Secrets.Targets.SecretTargetException t => new ErrorRecord(t, "SecretTargetFailed", ErrorCategory.WriteError, t.Target),
-        _ => null,
-    };
+            record.ErrorDetails = new ErrorDetails(message ?? ex.Message) { RecommendedAction = recommendedAction };
+        }
+
+        return record;
+    }
+
+    /// <summary>PowerShell's category for a code's: the names are the same (a test checks every one).</summary>
+    internal static ErrorCategory CategoryOf(OpsErrorCode code) => Enum.Parse<ErrorCategory>(code.Category.ToString());
+
+    private static ErrorRecord? ToErrorRecordOrNull(Exception ex) =>
+        ex is IOpsError e ? ErrorRecordFor(e.Code, ex, e.ErrorTarget, e.RecommendedAction) : null;
 }

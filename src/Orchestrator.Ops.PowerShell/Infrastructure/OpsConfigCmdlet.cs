@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using Orchestrator.Ops.Core;
 using System.Runtime.InteropServices;
 using System.Security;
 using Orchestrator.Ops.Core.Configuration;
@@ -39,14 +40,16 @@ public abstract class OpsConfigCmdlet : OpsCmdlet
     }
 
     /// <summary>The error for a wrapper name the configuration does not have.</summary>
-    protected static ErrorRecord WrapperNotFound(OpsConfig config, string name) => new(
+    protected static ErrorRecord WrapperNotFound(OpsConfig config, string name) => ErrorRecordFor(
+        OpsErrorCodes.WrapperNotFound,
         new ItemNotFoundException($"There is no wrapper '{name}' in '{config.SourcePath}'. Wrappers: {string.Join(", ", config.Wrappers.Select(w => w.Name))}."),
-        "WrapperNotFound", ErrorCategory.ObjectNotFound, name);
+        name);
 
     /// <summary>The error for a slot name the configuration does not have.</summary>
-    protected static ErrorRecord SlotNotFound(OpsConfig config, string name) => new(
+    protected static ErrorRecord SlotNotFound(OpsConfig config, string name) => ErrorRecordFor(
+        OpsErrorCodes.SlotNotFound,
         new ItemNotFoundException($"There is no slot '{name}' in '{config.SourcePath}'. Slots: {string.Join(", ", config.Slots.Select(s => s.Name))}."),
-        "SlotNotFound", ErrorCategory.ObjectNotFound, name);
+        name);
 
     /// <summary>The variable that holds the API key when -ApiKey is not given.</summary>
     public const string ApiKeyVariable = "ORCHESTRATOR_OPS_API_KEY";
@@ -59,23 +62,19 @@ public abstract class OpsConfigCmdlet : OpsCmdlet
     {
         if (ConfigPath is not null)
         {
-            ThrowTerminatingError(new ErrorRecord(
+            ThrowTerminatingError(ErrorRecordFor(OpsErrorCodes.ConfigPathWithUri,
                 new ArgumentException("-ConfigPath and -Uri do not go together: -Uri reads the monitoring service's API, -ConfigPath the local store."),
-                "ConfigPathWithUri", ErrorCategory.InvalidArgument, ConfigPath));
+                ConfigPath));
         }
 
         var key = apiKey is { Length: > 0 } ? Plain(apiKey) : Environment.GetEnvironmentVariable(ApiKeyVariable);
         if (string.IsNullOrWhiteSpace(key))
         {
-            ThrowTerminatingError(new ErrorRecord(
+            ThrowTerminatingError(ErrorRecordFor(OpsErrorCodes.ApiKeyMissing,
                 new ArgumentException($"No API key for {uri}: pass -ApiKey (a SecureString, e.g. Read-Host -AsSecureString) or set $env:{ApiKeyVariable}."),
-                "ApiKeyMissing", ErrorCategory.InvalidArgument, uri)
-            {
-                ErrorDetails = new ErrorDetails($"No API key for {uri}: pass -ApiKey or set $env:{ApiKeyVariable}.")
-                {
-                    RecommendedAction = "The key is in the service's API key file (Get-OpsService shows where) on the service's host.",
-                },
-            });
+                uri,
+                recommendedAction: "The key is in the service's API key file (Get-OpsService shows where) on the service's host.",
+                message: $"No API key for {uri}: pass -ApiKey or set $env:{ApiKeyVariable}."));
         }
 
         try
@@ -84,7 +83,7 @@ public abstract class OpsConfigCmdlet : OpsCmdlet
         }
         catch (ArgumentException ex)
         {
-            ThrowTerminatingError(new ErrorRecord(ex, "ApiUriInvalid", ErrorCategory.InvalidArgument, uri));
+            ThrowTerminatingError(ErrorRecordFor(OpsErrorCodes.ApiUriInvalid, ex, uri));
             throw; // unreachable
         }
     }
@@ -112,14 +111,16 @@ public abstract class OpsConfigCmdlet : OpsCmdlet
     }
 
     /// <summary>The error for a wrapper name the service does not know, like <see cref="WrapperNotFound(OpsConfig, string)"/>.</summary>
-    protected static ErrorRecord WrapperNotFound(Uri service, IEnumerable<string> known, string name) => new(
+    protected static ErrorRecord WrapperNotFound(Uri service, IEnumerable<string> known, string name) => ErrorRecordFor(
+        OpsErrorCodes.WrapperNotFound,
         new ItemNotFoundException($"There is no wrapper '{name}' at {service}. Wrappers: {string.Join(", ", known)}."),
-        "WrapperNotFound", ErrorCategory.ObjectNotFound, name);
+        name);
 
     /// <summary>The error for a wrapper or slot the service refused, with the service's own words (which list the known ones).</summary>
-    protected static ErrorRecord RemoteNotFound(string errorId, OpsApiException ex, string name) => new(
+    protected static ErrorRecord RemoteNotFound(OpsErrorCode code, OpsApiException ex, string name) => ErrorRecordFor(
+        code,
         new ItemNotFoundException($"{ex.ServiceMessage ?? ex.Message} ({ex.ServiceUri})", ex),
-        errorId, ErrorCategory.ObjectNotFound, name);
+        name);
 
     private static string Plain(SecureString secure)
     {

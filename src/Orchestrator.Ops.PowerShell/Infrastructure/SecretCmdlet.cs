@@ -30,10 +30,8 @@ public abstract class SecretCmdlet : OpsConfigCmdlet
             if (passphrase.Length == 0)
             {
                 // An empty passphrase would lock nothing and, on a new vault, quietly fall back to a key file.
-                ThrowTerminatingError(new ErrorRecord(
+                ThrowTerminatingError(ErrorRecordFor(OpsErrorCodes.VaultPassphraseEmpty,
                     new PSArgumentException("-VaultPassphrase is empty. Give the vault's passphrase, or leave -VaultPassphrase out to unlock it with $env:ORCHESTRATOR_OPS_VAULT_KEY or the key file named by secrets.keyFile."),
-                    "VaultPassphraseEmpty",
-                    ErrorCategory.InvalidArgument,
                     config.Secrets.VaultPath));
             }
         }
