@@ -15,6 +15,13 @@ namespace Orchestrator.Ops.Core;
 /// The engine opened on one configuration: its store, its log, its HTTP client and the capability services.
 /// Cmdlets open one per call; the service keeps one for its lifetime.
 /// </summary>
+/// <remarks>
+/// The one way into each capability: every property below is one service per engine, made on first use, sharing the
+/// engine's configuration, store, clock, log and HTTP client. Three capabilities must also work where no store can be
+/// opened (a locked or corrupt store is what an operator investigates with them), so they have a second, documented
+/// door that needs no engine: <c>LogService</c>'s constructors, <c>BackupService.RunLoggedAsync</c> and
+/// <c>ResourceService</c>'s constructor.
+/// </remarks>
 public sealed class OpsEngine : IAsyncDisposable
 {
     private readonly HttpClient _http;
@@ -36,6 +43,11 @@ public sealed class OpsEngine : IAsyncDisposable
         Alerts = new AlertService(config.Alerts, store, time, new WebhookNotifier(http, config.Alerts.Webhooks, time, log), log);
         _deployment = new Lazy<Orchestrator.Ops.Core.Deployment.DeploymentService>(() => new Orchestrator.Ops.Core.Deployment.DeploymentService(
             config, store, Health, Alerts, Orchestrator.Ops.Core.Deployment.TrafficRouterFactory.Create(config, store, http, time), http, time, log));
+        _deploymentRun = new Lazy<Orchestrator.Ops.Core.Deployment.DeploymentRun>(() => new Orchestrator.Ops.Core.Deployment.DeploymentRun(this));
+        // CPU use is a share of real elapsed time, whatever clock the engine runs on (tests run it on a fake one).
+        _resources = new Lazy<Host.ResourceService>(() => new Host.ResourceService(config, TimeProvider.System));
+        _backups = new Lazy<Backups.BackupService>(() => new Backups.BackupService(config, time, log));
+        _runbooks = new Lazy<Runbooks.RunbookService>(() => new Runbooks.RunbookService(this));
         Logs = new Orchestrator.Ops.Core.Logs.LogService(config, time);
         Secrets = new SecretService(config, store, Health, openVault,
             d => SecretTargetFactory.Create(d, config.Secrets.Strict, warn, config.OpsRoot), time, log);
@@ -54,18 +66,25 @@ public sealed class OpsEngine : IAsyncDisposable
     public Func<bool, VaultHandle> OpenVault { get; }
 
     private readonly Lazy<Orchestrator.Ops.Core.Deployment.DeploymentService> _deployment;
+    private readonly Lazy<Orchestrator.Ops.Core.Deployment.DeploymentRun> _deploymentRun;
+    private readonly Lazy<Host.ResourceService> _resources;
+    private readonly Lazy<Backups.BackupService> _backups;
+    private readonly Lazy<Runbooks.RunbookService> _runbooks;
 
     /// <summary>CPU, memory and disk use of the host and of the service process against the runbook's targets.</summary>
-    public Host.ResourceService Resources => new(Config, Time);
+    public Host.ResourceService Resources => _resources.Value;
 
     /// <summary>Backups: create, verify, restore, retention, the disaster-recovery drill.</summary>
-    public Backups.BackupService Backups => new(Config, Time, Log);
+    public Backups.BackupService Backups => _backups.Value;
 
     /// <summary>The runbook's checklists and investigations (Invoke-OpsRunbook), built on the other capabilities.</summary>
-    public Runbooks.RunbookService Runbooks => new(this);
+    public Runbooks.RunbookService Runbooks => _runbooks.Value;
 
     /// <summary>Blue-green switches, rollback points and rollbacks (the router is built on first use).</summary>
     public Orchestrator.Ops.Core.Deployment.DeploymentService Deployment => _deployment.Value;
+
+    /// <summary>The runbook's whole deployment (Invoke-Deployment): checklist, backup, deploy hook, switch, validation.</summary>
+    public Orchestrator.Ops.Core.Deployment.DeploymentRun DeploymentRun => _deploymentRun.Value;
 
     public OpsConfig Config { get; }
 

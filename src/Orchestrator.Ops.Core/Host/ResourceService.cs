@@ -29,10 +29,10 @@ public sealed class ResourceService
         _signalSampler = new HostSampler(procRoot);
     }
 
-    /// <summary>The shortest CPU sampling interval <see cref="SampleAsync"/> takes.</summary>
+    /// <summary>The shortest CPU sampling interval <see cref="SampleAsync(TimeSpan, CancellationToken)"/> takes.</summary>
     public static readonly TimeSpan MinInterval = TimeSpan.FromMilliseconds(100);
 
-    /// <summary>The longest CPU sampling interval <see cref="SampleAsync"/> takes.</summary>
+    /// <summary>The longest CPU sampling interval <see cref="SampleAsync(TimeSpan, CancellationToken)"/> takes.</summary>
     public static readonly TimeSpan MaxInterval = TimeSpan.FromMinutes(10);
 
     public double CpuTarget => Target(AlertMetric.CpuPercent, 70);
@@ -49,6 +49,21 @@ public sealed class ResourceService
     {
         var host = _signalSampler.Sample();
         return new SystemSignals(host.CpuPercent, host.MemoryPercent, configurationDrifted, DiskSample.Of(_config.OpsRoot)?.Percent);
+    }
+
+    /// <summary>Like <see cref="SampleAsync(TimeSpan, CancellationToken)"/>, saying so as progress while CPU is sampled.</summary>
+    public async Task<IReadOnlyList<ResourceUsage>> SampleAsync(TimeSpan interval, Reporting.IOpsReporter reporter, CancellationToken cancellationToken)
+    {
+        const string activity = "Measuring resource use";
+        reporter.Progress(new Reporting.OpsProgress(1, activity, $"Sampling CPU over {interval.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)} s", -1));
+        try
+        {
+            return await SampleAsync(interval, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            reporter.Progress(new Reporting.OpsProgress(1, activity, "Done", 100, Completed: true));
+        }
     }
 
     /// <summary>

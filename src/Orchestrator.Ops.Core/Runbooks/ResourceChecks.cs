@@ -73,7 +73,7 @@ internal static class ResourceChecks
     public static async Task<RunbookOutcome> ResourceUseAsync(RunbookContext ctx, CancellationToken ct)
     {
         // CPU is a busy share over real elapsed time (the kernel's counters), so this samples on the system clock.
-        var usage = await new ResourceService(ctx.Engine.Config, TimeProvider.System).SampleAsync(CpuSample, ct).ConfigureAwait(false);
+        var usage = await ctx.Engine.Resources.SampleAsync(CpuSample, ct).ConfigureAwait(false);
         var rows = usage.Select(u => new RunbookEvidence($"{u.Scope} {u.Resource}", "Percent", u.Percent, $"<= {Fmt.N(u.Target, 2)}",
             u.Status switch
             {

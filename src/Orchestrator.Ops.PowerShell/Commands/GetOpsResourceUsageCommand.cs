@@ -39,20 +39,9 @@ public sealed class GetOpsResourceUsageCommand : OpsConfigCmdlet
         }
 
         var config = LoadConfig();
+        // Not through the engine: resource use is what one checks when the store is locked, and needs no store.
         var service = new ResourceService(config, TimeProvider.System);
-        var rows = Run(async (reporter, ct) =>
-        {
-            const string activity = "Measuring resource use";
-            reporter.Progress(new OpsProgress(1, activity, $"Sampling CPU over {SampleInterval.TotalSeconds:0.###} s", -1));
-            try
-            {
-                return await service.SampleAsync(SampleInterval, ct).ConfigureAwait(false);
-            }
-            finally
-            {
-                reporter.Progress(new OpsProgress(1, activity, "Done", 100, Completed: true));
-            }
-        });
+        var rows = Run((reporter, ct) => service.SampleAsync(SampleInterval, reporter, ct));
         foreach (var row in rows)
         {
             if ((Scope is null || Scope.Contains(row.Scope, StringComparer.OrdinalIgnoreCase)) && (!OverTarget || row.Status == ResourceStatus.OverTarget))

@@ -48,7 +48,7 @@ public sealed class InvokeDeploymentCommand : OpsConfigCmdlet
         }
 
         var options = new DeploymentRunOptions { Version = Version, Slot = Slot, AnalysisDuration = AnalysisDuration, NoAutoRollback = NoAutoRollback };
-        var result = RunWithEngine(config, (engine, reporter, ct) => new DeploymentRun(engine).RunAsync(options, reporter, ct));
+        var result = RunWithEngine(config, (engine, reporter, ct) => engine.DeploymentRun.RunAsync(options, reporter, ct));
         WriteObject(result);
         if (result.Outcome != "Deployed")
         {

@@ -34,34 +34,49 @@ public sealed class InvokeRollbackCommand : OpsConfigCmdlet
     protected override void EndProcessing()
     {
         var config = LoadConfig();
-        if (ToStable)
-        {
-            _ids.Add(RunWithEngine(config, async (engine, _, ct) => (await engine.Deployment.GetLastStableAsync(ct).ConfigureAwait(false)).Id));
-        }
 
-        foreach (var id in _ids)
+        // One engine for every point: the plans, the confirmations between them and the rollbacks.
+        var engine = OpenEngine(config);
+        try
         {
-            var plan = RunWithEngine(config, async (engine, _, ct) =>
-                await engine.Deployment.PlanRollbackAsync(await engine.Deployment.GetPointAsync(id, ct).ConfigureAwait(false), ct).ConfigureAwait(false));
-            if (IsWhatIf)
+            if (ToStable)
             {
-                foreach (var f in plan.Files)
-                {
-                    ShouldProcess(f.Path, f.Action == "Unchanged" ? $"Keep (already equal to rollback point #{id})" : $"Restore from rollback point #{id} (SHA-256 {f.Sha256[..12]}…)");
-                }
-
-                ShouldProcess($"traffic router ({config.Deployment.Router.ToString().ToLowerInvariant()})",
-                    plan.CurrentSlot == plan.Point.ActiveSlot ? $"Keep slot '{plan.CurrentSlot}' active" : $"Switch traffic from '{plan.CurrentSlot}' to '{plan.Point.ActiveSlot}'");
-                continue;
+                _ids.Add(Run(async (_, ct) => (await engine.Deployment.GetLastStableAsync(ct).ConfigureAwait(false)).Id));
             }
 
-            var changes = plan.Files.Count(f => f.Action != "Unchanged");
-            if (!ShouldProcess($"rollback point #{id}", $"Restore {changes} of {plan.Files.Count} file(s) and route traffic to '{plan.Point.ActiveSlot}' (now '{plan.CurrentSlot}')"))
+            foreach (var id in _ids)
             {
-                continue;
+                RollBackTo(engine, config, id);
+            }
+        }
+        finally
+        {
+            CloseEngine(engine);
+        }
+    }
+
+    private void RollBackTo(Core.OpsEngine engine, Core.Configuration.OpsConfig config, long id)
+    {
+        var plan = Run(async (_, ct) =>
+            await engine.Deployment.PlanRollbackAsync(await engine.Deployment.GetPointAsync(id, ct).ConfigureAwait(false), ct).ConfigureAwait(false));
+        if (IsWhatIf)
+        {
+            foreach (var f in plan.Files)
+            {
+                ShouldProcess(f.Path, f.Action == "Unchanged" ? $"Keep (already equal to rollback point #{id})" : $"Restore from rollback point #{id} (SHA-256 {f.Sha256[..12]}…)");
             }
 
-            WriteObject(RunWithEngine(config, (engine, reporter, ct) => engine.Deployment.RollbackAsync(plan.Point, CommandName, reporter, ct)));
+            ShouldProcess($"traffic router ({config.Deployment.Router.ToString().ToLowerInvariant()})",
+                plan.CurrentSlot == plan.Point.ActiveSlot ? $"Keep slot '{plan.CurrentSlot}' active" : $"Switch traffic from '{plan.CurrentSlot}' to '{plan.Point.ActiveSlot}'");
+            return;
         }
+
+        var changes = plan.Files.Count(f => f.Action != "Unchanged");
+        if (!ShouldProcess($"rollback point #{id}", $"Restore {changes} of {plan.Files.Count} file(s) and route traffic to '{plan.Point.ActiveSlot}' (now '{plan.CurrentSlot}')"))
+        {
+            return;
+        }
+
+        WriteObject(Run((reporter, ct) => engine.Deployment.RollbackAsync(plan.Point, CommandName, reporter, ct)));
     }
 }

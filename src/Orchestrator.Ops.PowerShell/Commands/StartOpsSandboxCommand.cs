@@ -57,24 +57,7 @@ public sealed class StartOpsSandboxCommand : OpsCmdlet
             BenchHang = BenchHang,
             TokenDirectory = Path.Combine(root, SandboxLauncher.TokenFolderName),
         };
-        Core.IO.OwnerOnly.CreateFolder(options.TokenDirectory);
-        var info = Run((reporter, ct) => SandboxLauncher.StartAsync(options, reporter, ct));
-
-        // The wrappers refuse every request until their tokens exist: give each its first value (kept across restarts).
-        var config = OpsConfigLoader.Load(info.ConfigPath);
-        RunWithEngine(config, async (engine, reporter, ct) =>
-        {
-            foreach (var secret in config.Secrets.Items.Where(i => i.Wrappers.Count > 0))
-            {
-                var created = await engine.Secrets.ProvisionAsync(secret.Name, importExisting: false, Core.IO.Actor.Current, reporter, ct).ConfigureAwait(false);
-                if (created is not null)
-                {
-                    reporter.Verbose($"Gave '{secret.Name}' its first value (version {created.ToVersion}); {string.Join(", ", secret.Wrappers)} now require it.");
-                }
-            }
-
-            return true;
-        });
+        var info = Run((reporter, ct) => SandboxTokens.StartProvisionedAsync(options, new OpsEngineOptions { Warn = reporter.Warning }, reporter, ct));
         SessionDefaults.ConfigPath = info.ConfigPath;
         SessionDefaults.SandboxRoot = info.Root;
         WriteVerbose($"Sandbox process {info.ProcessId} is serving {info.Instances.Count} wrapper instances; '{info.ConfigPath}' is now this session's default configuration.");

@@ -38,11 +38,13 @@ public abstract class OpsCmdlet : PSCmdlet, IDisposable
     {
         var queue = new CmdletReporter();
         var reporter = wrap?.Invoke(queue) ?? queue;
+        var outer = _running;
+        _running = reporter;
         var task = Task.Run(() => work(reporter, _cts.Token), _cts.Token);
         _ = task.ContinueWith(_ => queue.Complete(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-        queue.Pump(this);
         try
         {
+            queue.Pump(this);
             return task.GetAwaiter().GetResult();
         }
         catch (OperationCanceledException) when (_cts.IsCancellationRequested)
@@ -54,7 +56,25 @@ public abstract class OpsCmdlet : PSCmdlet, IDisposable
             ThrowTerminatingError(record);
             throw; // unreachable
         }
+        finally
+        {
+            _running = outer;
+        }
     }
+
+    /// <summary>The reporter of the engine work running now, for an engine that outlives one step (see <see cref="OpenEngine"/>).</summary>
+    private volatile IOpsReporter? _running;
+
+    /// <summary>
+    /// Opens an engine for a cmdlet that works in several steps with the person in between (plan, confirm on the
+    /// pipeline thread, change): each step is a <see cref="Run{T}(Func{IOpsReporter, CancellationToken, Task{T}})"/> on
+    /// it, and the engine's warnings reach the step that is running (between steps they are in the ops log only).
+    /// Close it with <see cref="CloseEngine"/>.
+    /// </summary>
+    protected OpsEngine OpenEngine(OpsConfig config) =>
+        Run((_, ct) => OpsEngine.OpenAsync(config, new OpsEngineOptions { Warn = m => _running?.Warning(m) }, ct));
+
+    protected static void CloseEngine(OpsEngine engine) => engine.DisposeAsync().AsTask().GetAwaiter().GetResult();
 
     /// <summary>
     /// Streams what engine work yields: each item is written on the pipeline thread as it comes, between the
