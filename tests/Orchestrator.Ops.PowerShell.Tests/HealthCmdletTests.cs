@@ -150,13 +150,8 @@ public sealed class HealthCmdletTests : IClassFixture<SandboxSessionFixture>, IA
         Assert.ThrowsAny<Exception>(() => ps.EndInvoke(running));
     }
 
-    private async Task WaitForRequest(string wrapper, string slot, long baseline)
-    {
-        // The sandbox counts a request when it arrives; poll its control API with a bound.
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (DateTime.UtcNow < deadline && await _f.RequestCountAsync(wrapper, slot) <= baseline)
-        {
-            await Task.Delay(50);
-        }
-    }
+    private async Task WaitForRequest(string wrapper, string slot, long baseline) =>
+        // The sandbox counts a request when it arrives; poll its control API with a bound, failing past it.
+        await Eventually.UntilAsync(async () => await _f.RequestCountAsync(wrapper, slot) > baseline,
+            $"the probe's request reached {wrapper}/{slot}", every: TimeSpan.FromMilliseconds(50));
 }

@@ -61,17 +61,8 @@ internal static class TokenSupport
     }
 
     /// <summary>Polls <paramref name="condition"/> every 20 ms until it holds (fails after <see cref="TestSupport.Bound"/>); returns how long it took.</summary>
-    public static async Task<TimeSpan> EventuallyAsync(Func<Task<bool>> condition, string what)
-    {
-        var sw = Stopwatch.StartNew();
-        while (!await condition())
-        {
-            Assert.True(sw.Elapsed < TestSupport.Bound, $"{what}: not within {TestSupport.Bound.TotalSeconds} s");
-            await Task.Delay(20);
-        }
-
-        return sw.Elapsed;
-    }
+    public static Task<TimeSpan> EventuallyAsync(Func<Task<bool>> condition, string what) =>
+        Orchestrator.Ops.Tests.Shared.Eventually.UntilAsync(condition, what, TestSupport.Bound);
 }
 
 /// <summary>A logger factory that keeps every formatted message (and exception text), to check nothing secret is logged.</summary>

@@ -254,11 +254,8 @@ public sealed class GatewayTests(FleetFixture fleet) : IAsyncLifetime
 
         // access.log is written by a background thread and flushed each second: wait (bounded) for the three lines.
         await _service.WaitForTrafficAsync(2);
-        var access = _service.LogLines("access.log");
-        for (var deadline = DateTime.UtcNow.AddSeconds(15); access.Length < 3 && DateTime.UtcNow < deadline; access = _service.LogLines("access.log"))
-        {
-            await Task.Delay(100);
-        }
+        var access = await Eventually.ValueAsync(() => Task.FromResult(_service.LogLines("access.log")), a => a.Length >= 3,
+            "three lines in access.log", every: TimeSpan.FromMilliseconds(100));
 
         Assert.Equal(3, access.Length);
         Assert.Matches("""^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}Z \[INFO\] access 127\.0\.0\.1 "GET /routellm/v1/operation" 200 \d+(\.\d+)? wrapper=routellm slot=blue fallback=false$""", access[0]);

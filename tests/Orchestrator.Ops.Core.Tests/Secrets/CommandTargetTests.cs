@@ -75,7 +75,15 @@ public sealed class CommandTargetTests : IDisposable
     {
         Skip.If(OperatingSystem.IsWindows(), "Unix file modes and a POSIX shell: the module supports Linux only.");
 
-        Apply(Sh("exit 0"), Current, Previous);
+        // A value larger than a pipe holds: writing it meets a pipe the command closed without reading.
+        var marker = _temp.File("ran");
+        var large = "big-" + new string('v', 1 << 20);
+        // Were the write to wait for a reader, the 10 s timeout would end it and Apply would throw.
+        var target = Sh("touch \"$1\"; exec 0<&-; exit 0", 10, marker);
+
+        Apply(target, large, Previous);
+
+        Assert.True(File.Exists(marker), "the command did not run");
     }
 
     [Fact]

@@ -94,13 +94,8 @@ public sealed class SecretRotationTests : IAsyncLifetime
     /// <summary>Polls until the wrapper answers <paramref name="expected"/> for the token (it reloads its env file within ~1 s).</summary>
     private async Task EventuallyAsync(string wrapper, string slot, string? token, HttpStatusCode expected)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(5);
-        HttpStatusCode last;
-        while ((last = await CallAsync(wrapper, slot, token)) != expected && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(50);
-        }
-
+        var last = await Eventually.ValueAsync(() => CallAsync(wrapper, slot, token), s => s == expected,
+            $"{wrapper}/{slot} answered {expected}", TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(50));
         Assert.Equal(expected, last);
     }
 
@@ -296,11 +291,8 @@ public sealed class SecretRotationTests : IAsyncLifetime
         var engine = await OpenAsync(testCommand: """ "testCommand": { "command": ["sh", "-c", "cat >/dev/null; sleep 2"], "timeoutSeconds": 10 }, """);
         await engine.Secrets.RotateAsync(Request("routellm-token"), new RecordingReporter(), default);
         var slow = engine.Secrets.RotateAsync(Request("routellm-token", token: "first-one"), new RecordingReporter(), default);
-        var deadline = DateTime.UtcNow.AddSeconds(5);
-        while ((await engine.Secrets.GetRotationsAsync("routellm-token", true, 1, default)).Count == 0 && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(20);
-        }
+        await Eventually.UntilAsync(async () => (await engine.Secrets.GetRotationsAsync("routellm-token", true, 1, default)).Count > 0,
+            "the first rotation was journaled as under way");
 
         var refused = await Assert.ThrowsAsync<SecretException>(() => engine.Secrets.RotateAsync(Request("routellm-token"), new RecordingReporter(), default));
 
