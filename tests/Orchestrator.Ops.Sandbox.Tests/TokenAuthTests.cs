@@ -182,6 +182,8 @@ public class TokenAuthTests
     [Fact]
     public async Task Comments_export_quotes_and_garbage_lines_are_handled_and_nothing_secret_is_logged()
     {
+        // Read as systemd's EnvironmentFile= reads it (the parser the engine writes these files for): an "export" line
+        // names no valid variable and assigns nothing, as under systemd.
         using var tokens = new TempDir();
         var logs = new CapturingLoggerFactory();
         TokenSupport.WriteEnvText(tokens.Path, Blue,
@@ -190,23 +192,26 @@ public class TokenAuthTests
             "this line holds a leaked-secret-value but no assignment\n" +
             "=leaked-secret-value\n" +
             "1BAD=leaked-secret-value\n" +
-            "export ROUTELLM_TOKEN=\"quoted route\"\r\n" +
+            "export ROUTELLM_TOKEN=exported-secret-value\n" +
+            "ROUTELLM_TOKEN=\"quoted route\"\r\n" +
             "  POML_TOKEN = 'single quoted'  \n" +
             "EXTERNAL_TOOLS_TOKEN=plain=with=equals\n" +
-            "EXTERNAL_TOOLS_TOKEN_PREVIOUS=\"unbalanced\n");
+            "EXTERNAL_TOOLS_TOKEN_PREVIOUS=\"a \\\"quoted\\\" \\$value\"\n");
         await using var fleet = await StartAsync(tokens.Path, logs: logs);
         using var client = TestSupport.NewClient();
 
         Assert.Equal(200, await client.StatusAsync(Health(fleet, "routellm", Blue), "quoted route"));
         Assert.Equal(200, await client.StatusAsync(Health(fleet, "poml", Blue), "single quoted"));
         Assert.Equal(200, await client.StatusAsync(Health(fleet, "external-tools", Blue), "plain=with=equals"));
-        Assert.Equal(200, await client.StatusAsync(Health(fleet, "external-tools", Blue), "\"unbalanced"));
+        Assert.Equal(200, await client.StatusAsync(Health(fleet, "external-tools", Blue), "a \"quoted\" $value"));
         Assert.Equal(401, await client.StatusAsync(Health(fleet, "routellm", Blue), "\"quoted route\""));
+        Assert.Equal(401, await client.StatusAsync(Health(fleet, "routellm", Blue), "exported-secret-value"));
         Assert.Equal(401, await client.StatusAsync(Health(fleet, "routellm", Blue), "leaked-secret-value"));
 
-        var warning = Assert.Single(logs.Messages, m => m.Contains("ignored 3 line(s)", StringComparison.Ordinal));
-        Assert.Contains("line 3, 4, 5", warning, StringComparison.Ordinal);
+        var warning = Assert.Single(logs.Messages, m => m.Contains("ignored 4 line(s)", StringComparison.Ordinal));
+        Assert.Contains("line 3, 4, 5, 6", warning, StringComparison.Ordinal);
         Assert.DoesNotContain("leaked-secret-value", logs.All, StringComparison.Ordinal);
+        Assert.DoesNotContain("exported-secret-value", logs.All, StringComparison.Ordinal);
         Assert.DoesNotContain("quoted route", logs.All, StringComparison.Ordinal);
     }
 

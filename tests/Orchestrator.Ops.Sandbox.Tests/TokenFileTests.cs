@@ -9,23 +9,27 @@ public class TokenFileTests
         file.Snapshot.Values.TryGetValue(key, out var bytes) ? Encoding.UTF8.GetString(bytes) : "<unset>";
 
     [Fact]
-    public void Parse_reads_assignments_and_reports_the_lines_it_ignores()
+    public void Parse_reads_assignments_as_systemd_does_and_reports_the_lines_it_ignores()
     {
         var values = EnvFile.Parse(
-            "# comment\n; also a comment\n\nA=1\nexport B = two words \nexport\tC='3'\nD=\"4\"\nE=\"5'\nA=override\n" +
-            "no equals\n=x\n9X=1\nbad-key=1\nexport\nF=\n  G=  spaced  \r\nH=\"\"\n",
+            "# comment\n; also a comment\n\nA=1\nB = two words \nexport C=3\nD=\"4\"\nE='5 \\ $x'\nA=override\n" +
+            "no equals\n=x\n9X=1\nbad-key=1\nF=\n  G=  spaced  \r\nH=\"\"\nI=\"two\nlines\"\nJ=\"esc \\\" \\$ \\q\"\n",
             out var ignored);
 
         Assert.Equal("override", values["A"]);
         Assert.Equal("two words", values["B"]);
-        Assert.Equal("3", values["C"]);
+        Assert.False(values.ContainsKey("C"));
         Assert.Equal("4", values["D"]);
-        Assert.Equal("\"5'", values["E"]);
+        Assert.Equal("5 \\ $x", values["E"]);
         Assert.Equal(string.Empty, values["F"]);
         Assert.Equal("spaced", values["G"]);
         Assert.Equal(string.Empty, values["H"]);
-        Assert.Equal(8, values.Count);
-        Assert.Equal(new[] { 10, 11, 12, 13, 14 }, ignored);
+        Assert.Equal("two\nlines", values["I"]);
+        Assert.Equal("esc \" $ \\q", values["J"]);
+        Assert.Equal(9, values.Count);
+
+        // "export C=3", no '=', an empty name, a name starting with a digit, a name with '-'.
+        Assert.Equal(new[] { 6, 10, 11, 12, 13 }, ignored);
     }
 
     [Theory]

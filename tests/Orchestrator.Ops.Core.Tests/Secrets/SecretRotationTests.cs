@@ -210,6 +210,23 @@ public sealed class SecretRotationTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_value_with_the_characters_env_files_quote_is_read_by_the_consumer_as_it_was_given()
+    {
+        // Quotes, '$', a backslash and a backtick: written quoted and escaped into each slot's env file, and read back by
+        // the wrappers with the same parser, so they accept exactly this value and the engine verifies it.
+        const string value = "tok\"en'with$HOME\\and`tick";
+        var engine = await OpenAsync();
+
+        var result = await engine.Secrets.RotateAsync(Request("routellm-token", value: value), new RecordingReporter(), default);
+
+        Assert.Equal("Created", result.Outcome);
+        Assert.Contains("ROUTELLM_TOKEN=\"tok\\\"en'with\\$HOME\\\\and\\`tick\"", Env("blue"));
+        await EventuallyAsync("routellm", "blue", value, HttpStatusCode.OK);
+        await EventuallyAsync("routellm", "green", value, HttpStatusCode.OK);
+        Assert.Equal(HttpStatusCode.Unauthorized, await CallAsync("routellm", "blue", value.Replace("\\", string.Empty, StringComparison.Ordinal)));
+    }
+
+    [Fact]
     public async Task A_failing_test_command_reverts_every_target_and_discards_pending()
     {
         var engine = await OpenAsync(testCommand: """ "testCommand": { "command": ["sh", "-c", "cat >/dev/null; echo refused >&2; exit 3"], "timeoutSeconds": 10 }, """);
