@@ -70,10 +70,10 @@ public static partial class OpsConfigLoader
                 Known(item, rat, "name", "severity", "metric", "below", "threshold", "forSeconds");
                 var name = RequiredString(item, rat, "name");
                 var severity = RequiredString(item, rat, "severity") is { } sv
-                    ? Enum.TryParse<Alerts.AlertSeverity>(sv, ignoreCase: true, out var sev) ? sev : Bad<Alerts.AlertSeverity>($"{rat}.severity", $"'{sv}' is not a severity; use warning or critical")
+                    ? Named<Alerts.AlertSeverity>(sv) ?? Bad<Alerts.AlertSeverity>($"{rat}.severity", $"'{sv}' is not a severity; use warning or critical")
                     : (Alerts.AlertSeverity?)null;
                 var metric = RequiredString(item, rat, "metric") is { } mv
-                    ? Enum.TryParse<Alerts.AlertMetric>(mv, ignoreCase: true, out var met) && !int.TryParse(mv, out _) ? met : Bad<Alerts.AlertMetric>($"{rat}.metric", $"'{mv}' is not a metric; use {string.Join(", ", Enum.GetNames<Alerts.AlertMetric>().Select(n => char.ToLowerInvariant(n[0]) + n[1..]))}")
+                    ? Named<Alerts.AlertMetric>(mv) ?? Bad<Alerts.AlertMetric>($"{rat}.metric", $"'{mv}' is not a metric; use {string.Join(", ", Enum.GetNames<Alerts.AlertMetric>().Select(ConfigName))}")
                     : (Alerts.AlertMetric?)null;
                 if (!item.TryGetProperty("threshold", out _))
                 {
@@ -95,6 +95,17 @@ public static partial class OpsConfigLoader
 
             return rules;
         }
+
+        /// <summary>
+        /// The member whose configuration name (its name with a lower-case first letter: warning, errorRate) is exactly
+        /// <paramref name="text"/>, as the schema lists them; not a number, another case or a comma-separated list, which
+        /// Enum.TryParse would take.
+        /// </summary>
+        private static T? Named<T>(string text)
+            where T : struct, Enum =>
+            Enum.GetValues<T>().Where(v => ConfigName(v.ToString()) == text).Select(v => (T?)v).FirstOrDefault();
+
+        private static string ConfigName(string memberName) => char.ToLowerInvariant(memberName[0]) + memberName[1..];
 
         private T? Bad<T>(string jsonPath, string message)
             where T : struct

@@ -55,9 +55,10 @@ public static partial class OpsConfigLoader
                     var i = 0;
                     foreach (var c in codesElement.EnumerateArray())
                     {
-                        if (c.ValueKind == JsonValueKind.Number && c.TryGetInt32(out var code) && code is >= 100 and <= 599)
+                        // A whole number however written (200, 200.0, 2e2), as for every other integer setting.
+                        if (c.ValueKind == JsonValueKind.Number && c.TryGetDouble(out var code) && Math.Floor(code) == code && code is >= 100 and <= 599)
                         {
-                            codes.Add(code);
+                            codes.Add((int)code);
                         }
                         else
                         {

@@ -157,14 +157,15 @@ public static partial class OpsConfigLoader
                     continue;
                 }
 
-                if (owners.TryGetValue(wrapper, out var owner))
+                if (result.Contains(wrapper))
                 {
-                    Problem(wat, $"'{wrapper}' is already authenticated by the secret '{owner}'; a wrapper has one secret");
+                    Problem(wat, $"'{wrapper}' is listed twice");
                     continue;
                 }
 
-                if (result.Contains(wrapper))
+                if (owners.TryGetValue(wrapper, out var owner))
                 {
+                    Problem(wat, $"'{wrapper}' is already authenticated by the secret '{owner}'; a wrapper has one secret");
                     continue;
                 }
 
