@@ -40,7 +40,7 @@ public sealed class BackupService
     public BackupService(OpsConfig config, TimeProvider time, ILogger log)
     {
         var backupLog = log.ForCategory("backup");
-        var store = new StoreCopier(config.Store, backupLog);
+        var store = new StoreCopier(config.Store, time, backupLog);
         _config = config;
         _paths = new BackupPaths(config);
         _catalog = new BackupCatalog(config.Backups.Root);

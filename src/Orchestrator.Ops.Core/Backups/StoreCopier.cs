@@ -1,19 +1,49 @@
-using System.Diagnostics;
 using System.Globalization;
 using Microsoft.Data.Sqlite;
 using Orchestrator.Ops.Core.Configuration;
+using Polly;
+using Polly.Retry;
 using Serilog;
 
 namespace Orchestrator.Ops.Core.Backups;
 
 /// <summary>
 /// The live state store as backups see it: copied out (a snapshot) and back in (a restore) through SQLite's online
-/// backup API, never a raw copy, waiting out another process's brief locks; and the deployment lock's holder, read
-/// straight from the store file without opening the engine's store.
+/// backup API, never a raw copy, waiting out another process's brief locks through a Polly retry on the injected
+/// clock; and the deployment lock's holder, read straight from the store file without opening the engine's store.
 /// </summary>
-internal sealed class StoreCopier(StoreSettings settings, ILogger log)
+internal sealed class StoreCopier
 {
-    private readonly StoreSettings _store = settings;
+    private static readonly ResiliencePropertyKey<long> StartedKey = new("backup.store-copy.started");
+
+    private readonly StoreSettings _store;
+    private readonly TimeProvider _time;
+    private readonly ResiliencePipeline _waitOutLocks;
+
+    public StoreCopier(StoreSettings store, TimeProvider time, ILogger log)
+    {
+        _store = store;
+        _time = time;
+
+        // Each refused step is tried again from the start after 20 ms, 40 ms, ... at most 250 ms, until the store's busy
+        // timeout has passed since the first attempt; the step refused then is the one that fails the copy.
+        _waitOutLocks = new ResiliencePipelineBuilder { TimeProvider = time }
+            .AddRetry(new RetryStrategyOptions
+            {
+                MaxRetryAttempts = int.MaxValue,
+                BackoffType = DelayBackoffType.Constant,
+                UseJitter = false,
+                ShouldHandle = args => ValueTask.FromResult(IsLocked(args.Outcome.Exception)
+                    && _time.GetElapsedTime(args.Context.Properties.GetValue(StartedKey, 0L)) < _store.BusyTimeout),
+                DelayGenerator = args => ValueTask.FromResult<TimeSpan?>(TimeSpan.FromMilliseconds(Math.Min(20 * (args.AttemptNumber + 1), 250))),
+                OnRetry = args =>
+                {
+                    log.Debug("The store was locked during its backup copy (attempt {Attempt}); trying again", args.AttemptNumber + 1);
+                    return default;
+                },
+            })
+            .Build();
+    }
 
     /// <summary>Copies the live store at <paramref name="source"/> into a new owner-only file at <paramref name="destination"/>.</summary>
     public void Snapshot(string backupId, string source, string destination, CancellationToken ct)
@@ -77,28 +107,20 @@ internal sealed class StoreCopier(StoreSettings settings, ILogger log)
             pragma.ExecuteNonQuery();
         }
 
-        var clock = Stopwatch.StartNew();
-        for (var attempt = 1; ; attempt++)
+        var context = ResilienceContextPool.Shared.Get(ct);
+        try
         {
-            try
-            {
-                src.BackupDatabase(dst);
-                return;
-            }
-            catch (SqliteException ex) when (IsLocked(ex))
-            {
-                if (clock.Elapsed >= bound)
-                {
-                    throw new BackupException(BackupFailure.StoreLocked, backupId, store,
-                        $"Backup '{backupId}': the state store '{store}' stayed locked by another process for more than {bound.TotalSeconds:0.#} s (store.busyTimeoutMs) while it was being copied; try again, or stop what holds it.", ex);
-                }
-
-                log.Debug("The store was locked during its backup copy (attempt {Attempt}); trying again", attempt);
-                if (ct.WaitHandle.WaitOne(TimeSpan.FromMilliseconds(Math.Min(20 * attempt, 250))))
-                {
-                    ct.ThrowIfCancellationRequested();
-                }
-            }
+            context.Properties.Set(StartedKey, _time.GetTimestamp());
+            _waitOutLocks.Execute(static (_, pair) => pair.src.BackupDatabase(pair.dst), context, (src, dst));
+        }
+        catch (SqliteException ex) when (IsLocked(ex))
+        {
+            throw new BackupException(BackupFailure.StoreLocked, backupId, store,
+                $"Backup '{backupId}': the state store '{store}' stayed locked by another process for more than {bound.TotalSeconds:0.#} s (store.busyTimeoutMs) while it was being copied; try again, or stop what holds it.", ex);
+        }
+        finally
+        {
+            ResilienceContextPool.Shared.Return(context);
         }
     }
 
