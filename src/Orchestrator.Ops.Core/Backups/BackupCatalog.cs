@@ -5,15 +5,15 @@ namespace Orchestrator.Ops.Core.Backups;
 /// <summary>What the backup root holds: the complete backups (their manifests are the registry), the unreadable ones, and whether a backup still checks out.</summary>
 internal sealed class BackupCatalog(string root)
 {
-    /// <summary>Complete backups, newest first, and the ids whose manifest could not be read.</summary>
-    public (IReadOnlyList<Backup> Backups, IReadOnlyList<BackupListing> Unreadable) List()
+    /// <summary>Complete backups, newest first, and the ids whose manifest could not be read; stops between manifests when cancelled.</summary>
+    public (IReadOnlyList<Backup> Backups, IReadOnlyList<BackupListing> Unreadable) List(CancellationToken cancellationToken = default)
     {
         if (!Directory.Exists(root))
         {
             return ([], []);
         }
 
-        var listings = BackupArchive.List(root);
+        var listings = BackupArchive.List(root, cancellationToken);
         var good = listings.Where(l => l.Manifest is not null).Select(l => Backup.From(l.Manifest!, BackupArchive.ArchivePath(root, l.Manifest!), verified: null)).ToList();
         return (good, listings.Where(l => l.Manifest is null).ToList());
     }

@@ -13,8 +13,8 @@ namespace Orchestrator.Ops.Core.Backups;
 /// New-Backup, Restore-Backup and Remove-Backup hold the root's lock.
 /// <para>
 /// A thin facade: <see cref="BackupCreator"/> makes backups, <see cref="BackupRestorer"/> restores them (with the
-/// journaled in-place swap), <see cref="BackupRetention"/> decides retention (pure), <see cref="BackupRemoval"/>
-/// removes, <see cref="BackupDrill"/> runs the disaster-recovery drill; <see cref="BackupCatalog"/> lists,
+/// journaled in-place swap), <see cref="BackupRetention"/> decides retention (pure) and <see cref="BackupRemoval"/>
+/// plans and removes, <see cref="BackupDrill"/> runs the disaster-recovery drill; <see cref="BackupCatalog"/> lists,
 /// <see cref="BackupPaths"/> maps live files to entries and <see cref="StoreCopier"/> copies the live store.
 /// </para>
 /// </summary>
@@ -47,7 +47,7 @@ public sealed class BackupService
         _journal = new RestoreJournal(config.Backups.Root);
         _creator = new BackupCreator(config, _paths, store, _journal, time, backupLog);
         _restorer = new BackupRestorer(config, _paths, store, _journal, _creator, time, backupLog);
-        _removal = new BackupRemoval(config.Backups.Root, backupLog);
+        _removal = new BackupRemoval(config.Backups.Root, _catalog, backupLog);
         _drill = new BackupDrill(config, _paths, _catalog, backupLog);
     }
 
@@ -74,7 +74,8 @@ public sealed class BackupService
         _creator.CreateAsync(description, tag, extraPaths, reporter, cancellationToken);
 
     /// <summary>Complete backups, newest first, and the ids whose manifest could not be read.</summary>
-    public (IReadOnlyList<Backup> Backups, IReadOnlyList<BackupListing> Unreadable) List() => _catalog.List();
+    public (IReadOnlyList<Backup> Backups, IReadOnlyList<BackupListing> Unreadable) List(CancellationToken cancellationToken = default) =>
+        _catalog.List(cancellationToken);
 
     public Backup Get(string id) => _catalog.Get(id);
 
@@ -104,6 +105,18 @@ public sealed class BackupService
     /// </summary>
     public IReadOnlyList<RetentionDecision> PlanRetention(int keepLast, int keepDaily, int keepWeekly, int keepMonthly) =>
         BackupRetention.Plan(List().Backups, new RetentionPolicy(keepLast, keepDaily, keepWeekly, keepMonthly));
+
+    /// <summary>The retention policy for Remove-Backup's counts: the configured one when none is given, else exactly those given (the rest 0).</summary>
+    public RetentionPolicy RetentionPolicyFor(int? keepLast, int? keepDaily, int? keepWeekly, int? keepMonthly) =>
+        RetentionPolicy.Resolve(_config.Backups, keepLast, keepDaily, keepWeekly, keepMonthly);
+
+    /// <summary>What removing these backups by id would remove, and which ids name no complete backup.</summary>
+    public BackupRemovalPlan PlanRemoval(IReadOnlyList<string> ids, CancellationToken cancellationToken) =>
+        _removal.PlanById(ids, cancellationToken);
+
+    /// <summary>What applying <paramref name="policy"/> would keep and remove, and why.</summary>
+    public BackupRemovalPlan PlanRemoval(RetentionPolicy policy, CancellationToken cancellationToken) =>
+        _removal.PlanByPolicy(policy, cancellationToken);
 
     /// <summary>Deletes backups (manifest first, so a half-deleted one is never listed), under the lock.</summary>
     public IReadOnlyList<string> Remove(IReadOnlyList<string> ids) => _removal.Remove(ids);

@@ -1,11 +1,12 @@
 using System.Globalization;
 using Orchestrator.Ops.Core.Backups;
+using Orchestrator.Ops.Core.Configuration;
 
 namespace Orchestrator.Ops.Core.Tests.Backups;
 
 /// <summary>
 /// Retention as the pure function it is: keep-last, the newest per UTC day, ISO week and month counted over the periods
-/// that have backups, the reasons, the order and the ties.
+/// that have backups, the reasons, the order, the ties, and the policy Remove-Backup resolves from its counts.
 /// </summary>
 public sealed class BackupRetentionTests
 {
@@ -194,6 +195,7 @@ public sealed class BackupRetentionTests
     {
         var none = new RetentionPolicy(0, 0, 0, 0);
 
+        Assert.True(none.KeepsNothing);
         Assert.All(Plan(none, TwiceADay(2)), d => Assert.Equal((false, "not kept by the policy"), (d.Keep, d.Reason)));
     }
 
@@ -210,8 +212,46 @@ public sealed class BackupRetentionTests
 
         var plan = Plan(policy, backups);
 
+        Assert.False(policy.KeepsNothing);
         Assert.Equal("only-this-week", plan[0].Id);
         Assert.True(plan[0].Keep);
         Assert.True(Assert.Single(Plan(policy, At("alone", "2026-11-01T09:00:00Z"))).Keep);
+    }
+
+    [Fact]
+    public void The_configured_policy_is_the_settings_counts()
+    {
+        var settings = new BackupSettings { Root = "/backups", KeepLast = 2, KeepDaily = 7, KeepWeekly = 4, KeepMonthly = 12 };
+
+        Assert.Equal(new RetentionPolicy(2, 7, 4, 12), RetentionPolicy.From(settings));
+        Assert.Equal(new RetentionPolicy(0, 7, 0, 0), RetentionPolicy.From(new BackupSettings { Root = "/backups" })); // the runbook's 7 days
+    }
+
+    [Fact]
+    public void Without_counts_the_configured_policy_applies()
+    {
+        var settings = new BackupSettings { Root = "/backups", KeepLast = 2, KeepDaily = 7, KeepWeekly = 4, KeepMonthly = 12 };
+
+        Assert.Equal(RetentionPolicy.From(settings), RetentionPolicy.Resolve(settings, null, null, null, null));
+    }
+
+    [Theory]
+    [InlineData(1, null, null, null, 1, 0, 0, 0)]
+    [InlineData(null, 3, null, 6, 0, 3, 0, 6)]
+    [InlineData(null, null, 0, null, 0, 0, 0, 0)]
+    public void Given_counts_replace_the_configured_policy_and_the_rest_are_zero(int? last, int? daily, int? weekly, int? monthly, int eLast, int eDaily, int eWeekly, int eMonthly)
+    {
+        var settings = new BackupSettings { Root = "/backups", KeepLast = 2, KeepDaily = 7, KeepWeekly = 4, KeepMonthly = 12 };
+
+        Assert.Equal(new RetentionPolicy(eLast, eDaily, eWeekly, eMonthly), RetentionPolicy.Resolve(settings, last, daily, weekly, monthly));
+    }
+
+    [Fact]
+    public void Counts_that_are_all_zero_keep_nothing_even_when_the_configuration_keeps_some()
+    {
+        var settings = new BackupSettings { Root = "/backups", KeepDaily = 7 };
+
+        Assert.True(RetentionPolicy.Resolve(settings, 0, null, null, null).KeepsNothing);
+        Assert.False(RetentionPolicy.Resolve(settings, null, null, null, null).KeepsNothing);
     }
 }

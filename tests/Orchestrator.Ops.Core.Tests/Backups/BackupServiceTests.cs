@@ -314,6 +314,47 @@ public sealed class BackupServiceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Removal_by_id_plans_each_complete_backup_once_and_names_the_unknown_ids()
+    {
+        var a = await Backups.CreateAsync("a", null, [], NullReporter.Instance, default);
+        _time.Advance(TimeSpan.FromHours(1));
+        var b = await Backups.CreateAsync("b", null, [], NullReporter.Instance, default);
+
+        var plan = Backups.PlanRemoval([b.Id, "20260101-000000-abcdef", a.Id, b.Id, "20260101-000000-abcdef"], default);
+
+        Assert.Equal([(b.Id, b.CreatedAt, false, "removed by id"), (a.Id, a.CreatedAt, false, "removed by id")],
+            plan.Decisions.Select(d => (d.Id, d.CreatedAt, d.Keep, d.Reason)));
+        Assert.Equal(["20260101-000000-abcdef", "20260101-000000-abcdef"], plan.NotFound);
+        Assert.Equal(2, Backups.List().Backups.Count); // planning removes nothing
+    }
+
+    [Fact]
+    public async Task Removal_by_policy_uses_the_configured_policy_unless_counts_are_given()
+    {
+        // The configured policy (backups.keepDaily, the runbook's 7 days) keeps both backups of two days; -KeepLast 1 alone keeps one.
+        var older = await Backups.CreateAsync(null, null, [], NullReporter.Instance, default);
+        _time.Advance(TimeSpan.FromDays(1));
+        var newer = await Backups.CreateAsync(null, null, [], NullReporter.Instance, default);
+
+        var configured = Backups.RetentionPolicyFor(null, null, null, null);
+        Assert.Equal(RetentionPolicy.From(_engine.Config.Backups), configured);
+        Assert.All(Backups.PlanRemoval(configured, default).Decisions, d => Assert.Equal("kept: daily", d.Reason));
+
+        var plan = Backups.PlanRemoval(Backups.RetentionPolicyFor(1, null, null, null), default);
+        Assert.Empty(plan.NotFound);
+        Assert.Equal([(newer.Id, true, "kept: last"), (older.Id, false, "not kept by the policy")], plan.Decisions.Select(d => (d.Id, d.Keep, d.Reason)));
+    }
+
+    [Fact]
+    public async Task Planning_a_removal_stops_when_cancelled()
+    {
+        await Backups.CreateAsync(null, null, [], NullReporter.Instance, default);
+
+        Assert.Throws<OperationCanceledException>(() => Backups.PlanRemoval(RetentionPolicy.From(_engine.Config.Backups), new CancellationToken(canceled: true)));
+        Assert.Throws<OperationCanceledException>(() => Backups.PlanRemoval(["x"], new CancellationToken(canceled: true)));
+    }
+
+    [Fact]
     public async Task The_drill_restores_into_scratch_checks_the_store_compares_with_live_and_cleans_up()
     {
         var b = await Backups.CreateAsync(null, null, [], NullReporter.Instance, default);
