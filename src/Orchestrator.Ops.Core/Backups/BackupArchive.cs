@@ -110,7 +110,8 @@ public static partial class BackupArchive
     }
 
     /// <summary>The backups in <paramref name="root"/>, newest first. Only ids with a manifest count; temporary files are ignored.</summary>
-    public static IReadOnlyList<BackupListing> List(string root)
+    /// <param name="cancellationToken">Checked before each manifest is read.</param>
+    public static IReadOnlyList<BackupListing> List(string root, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(root);
         root = Path.GetFullPath(root);
@@ -122,6 +123,7 @@ public static partial class BackupArchive
         var found = new List<(BackupListing Listing, DateTimeOffset When)>();
         foreach (var path in Directory.EnumerateFiles(root, "*" + BackupNames.ManifestSuffix))
         {
+            cancellationToken.ThrowIfCancellationRequested();
             var name = Path.GetFileName(path);
             var id = name[..^BackupNames.ManifestSuffix.Length];
             if (!BackupNames.IsValidId(id))

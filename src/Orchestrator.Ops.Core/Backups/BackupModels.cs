@@ -94,3 +94,8 @@ public sealed record DisasterRecoveryReport
 
 /// <summary>A backup retention would keep or delete, and why.</summary>
 public sealed record RetentionDecision(string Id, DateTimeOffset CreatedAt, bool Keep, string Reason);
+
+/// <summary>What Remove-Backup would remove: a decision for each backup concerned, and the ids asked for that are no complete backup.</summary>
+/// <param name="Decisions">Newest first for a policy; in the order asked for by id. Those with Keep false are removed.</param>
+/// <param name="NotFound">Ids given that name no complete backup (each as often as it was given).</param>
+public sealed record BackupRemovalPlan(IReadOnlyList<RetentionDecision> Decisions, IReadOnlyList<string> NotFound);

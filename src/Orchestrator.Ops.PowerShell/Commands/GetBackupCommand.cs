@@ -5,7 +5,10 @@ using Orchestrator.Ops.PowerShell.Infrastructure;
 
 namespace Orchestrator.Ops.PowerShell.Commands;
 
-/// <summary>Lists complete backups, newest first. A backup whose manifest cannot be read is reported as a warning.</summary>
+/// <summary>
+/// Lists complete backups, newest first, reading the manifests off the pipeline thread (Ctrl+C stops it). A backup whose
+/// manifest cannot be read is reported as a warning.
+/// </summary>
 [Cmdlet(VerbsCommon.Get, "Backup")]
 [OutputType(typeof(Backup))]
 public sealed class GetBackupCommand : OpsConfigCmdlet
@@ -33,7 +36,7 @@ public sealed class GetBackupCommand : OpsConfigCmdlet
     {
         var config = LoadConfig();
         var service = BackupService.ForReading(config);
-        var (backups, unreadable) = service.List();
+        var (backups, unreadable) = Run((_, ct) => Task.FromResult(service.List(ct)));
         foreach (var u in unreadable)
         {
             WriteWarning($"Backup {u.Id} is not listed: {u.Problem}");

@@ -5,7 +5,11 @@ using Orchestrator.Ops.PowerShell.Infrastructure;
 
 namespace Orchestrator.Ops.PowerShell.Commands;
 
-/// <summary>Removes backups by id, or applies a retention policy (the configured one by default: the runbook's 7 days).</summary>
+/// <summary>
+/// Removes backups by id, or applies a retention policy (the configured one by default: the runbook's 7 days). The
+/// engine resolves the policy and lists and plans off the pipeline thread (Ctrl+C stops it); each removal is confirmed
+/// here (-WhatIf, -Confirm), then removed under the backup root's lock.
+/// </summary>
 [Cmdlet(VerbsCommon.Remove, "Backup", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = "Policy")]
 [OutputType(typeof(RetentionDecision))]
 public sealed class RemoveBackupCommand : OpsConfigCmdlet
@@ -47,32 +51,28 @@ public sealed class RemoveBackupCommand : OpsConfigCmdlet
     {
         var config = LoadConfig();
         var service = BackupService.ForReading(config);
-        IReadOnlyList<RetentionDecision> decisions;
+        BackupRemovalPlan plan;
         if (ParameterSetName == "Id")
         {
-            var known = service.List().Backups.ToDictionary(b => b.Id);
-            foreach (var id in _ids.Where(i => !known.ContainsKey(i)))
+            plan = Run((_, ct) => Task.FromResult(service.PlanRemoval(_ids, ct)));
+            foreach (var id in plan.NotFound)
             {
                 WriteError(ErrorRecordFor(OpsErrorCodes.BackupNotFound, new ItemNotFoundException($"There is no complete backup '{id}' under '{config.Backups.Root}'."), id));
             }
-
-            decisions = _ids.Where(known.ContainsKey).Distinct().Select(i => new RetentionDecision(i, known[i].CreatedAt, false, "removed by id")).ToList();
         }
         else
         {
-            var b = config.Backups;
-            var any = KeepLast ?? KeepDaily ?? KeepWeekly ?? KeepMonthly;
-            var (last, daily, weekly, monthly) = any is null ? (b.KeepLast, b.KeepDaily, b.KeepWeekly, b.KeepMonthly) : (KeepLast ?? 0, KeepDaily ?? 0, KeepWeekly ?? 0, KeepMonthly ?? 0);
-            if (last + daily + weekly + monthly == 0)
+            var policy = service.RetentionPolicyFor(KeepLast, KeepDaily, KeepWeekly, KeepMonthly);
+            if (policy.KeepsNothing)
             {
                 ThrowTerminatingError(ErrorRecordFor(OpsErrorCodes.RetentionKeepsNothing, new ArgumentException("This policy keeps nothing; give at least one -Keep* above 0 (Remove-Backup -Id removes backups one by one)."), null));
             }
 
-            decisions = service.PlanRetention(last, daily, weekly, monthly);
+            plan = Run((_, ct) => Task.FromResult(service.PlanRemoval(policy, ct)));
         }
 
         var remove = new List<string>();
-        foreach (var d in decisions)
+        foreach (var d in plan.Decisions)
         {
             if (!d.Keep && ShouldProcess($"backup {d.Id} ({d.CreatedAt:u})", $"Remove ({d.Reason})"))
             {
@@ -91,7 +91,7 @@ public sealed class RemoveBackupCommand : OpsConfigCmdlet
 
         if (PassThru)
         {
-            WriteObject(decisions, enumerateCollection: true);
+            WriteObject(plan.Decisions, enumerateCollection: true);
         }
     }
 }

@@ -180,6 +180,12 @@ public sealed class BackupServiceTests : IAsyncLifetime
         Assert.Equal(2, Backups.List().Backups.Count);
     }
 
+    /// <summary>
+    /// A service on the real clock, for the tests where another connection holds the store for real milliseconds: the
+    /// wait for the store is measured and paced on the service's clock, and the fake one only moves when a test moves it.
+    /// </summary>
+    private BackupService OnRealClock(OpsConfig config) => new(config, TimeProvider.System, _engine.Log);
+
     [Fact]
     public async Task A_backup_waits_out_another_process_holding_the_store_for_a_moment()
     {
@@ -191,7 +197,7 @@ public sealed class BackupServiceTests : IAsyncLifetime
             holder.Dispose();
         });
 
-        var b = await Backups.CreateAsync(null, null, [], NullReporter.Instance, default);
+        var b = await OnRealClock(_engine.Config).CreateAsync(null, null, [], NullReporter.Instance, default);
         await release;
 
         Assert.True(b.Verified);
@@ -207,13 +213,51 @@ public sealed class BackupServiceTests : IAsyncLifetime
     [Fact]
     public async Task A_store_held_past_its_busy_timeout_fails_the_backup_clearly_and_leaves_nothing()
     {
-        var impatient = new BackupService(_engine.Config with { Store = _engine.Config.Store with { BusyTimeout = TimeSpan.FromMilliseconds(300) } }, _time, _engine.Log);
+        var impatient = OnRealClock(_engine.Config with { Store = _engine.Config.Store with { BusyTimeout = TimeSpan.FromMilliseconds(300) } });
         using var holder = HoldStoreExclusively();
 
         var e = await Assert.ThrowsAsync<BackupException>(() => impatient.CreateAsync(null, null, [], NullReporter.Instance, default));
 
         Assert.Equal(BackupFailure.StoreLocked, e.Failure);
         Assert.Contains("stayed locked", e.Message, StringComparison.Ordinal);
+        Assert.Empty(impatient.List().Backups);
+        Assert.Empty(Directory.EnumerateFiles(impatient.Root, "*snapshot*", SearchOption.AllDirectories));
+    }
+
+    [Fact]
+    public async Task The_wait_for_a_held_store_runs_on_the_services_clock()
+    {
+        // SQLite's own busy handler waits 200 ms of real time per attempt; the bound and the pauses between attempts are
+        // on the fake clock, so however long the store stays held in real time, the backup fails only once that clock
+        // has moved past the busy timeout.
+        var impatient = new BackupService(_engine.Config with { Store = _engine.Config.Store with { BusyTimeout = TimeSpan.FromMilliseconds(200) } }, _time, _engine.Log);
+        using var holder = HoldStoreExclusively();
+
+        var backup = Task.Run(() => impatient.CreateAsync(null, null, [], NullReporter.Instance, default));
+        await Task.Delay(1000);
+        Assert.False(backup.IsCompleted, "the backup gave up before its clock passed the busy timeout");
+        _time.Advance(TimeSpan.FromSeconds(1));
+
+        var e = await Assert.ThrowsAsync<BackupException>(() => backup);
+        Assert.Equal(BackupFailure.StoreLocked, e.Failure);
+        Assert.Contains("stayed locked by another process for more than 0.2 s (store.busyTimeoutMs)", e.Message, StringComparison.Ordinal);
+        Assert.IsType<SqliteException>(e.InnerException);
+        Assert.Empty(impatient.List().Backups);
+        Assert.Empty(Directory.EnumerateFiles(impatient.Root, "*snapshot*", SearchOption.AllDirectories));
+    }
+
+    [Fact]
+    public async Task A_backup_waiting_for_a_held_store_stops_when_cancelled_and_leaves_nothing()
+    {
+        using var holder = HoldStoreExclusively();
+        using var cts = new CancellationTokenSource();
+        var impatient = new BackupService(_engine.Config with { Store = _engine.Config.Store with { BusyTimeout = TimeSpan.FromMilliseconds(100) } }, _time, _engine.Log);
+
+        var backup = Task.Run(() => impatient.CreateAsync(null, null, [], NullReporter.Instance, cts.Token));
+        await Task.Delay(500); // past the first refused attempt: the backup waits on its (fake) clock
+        await cts.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => backup);
         Assert.Empty(impatient.List().Backups);
         Assert.Empty(Directory.EnumerateFiles(impatient.Root, "*snapshot*", SearchOption.AllDirectories));
     }
@@ -267,6 +311,47 @@ public sealed class BackupServiceTests : IAsyncLifetime
 
         Backups.Remove(plan.Where(d => !d.Keep).Select(d => d.Id).ToList());
         Assert.Equal(kept, Backups.List().Backups.Select(b => b.Id));
+    }
+
+    [Fact]
+    public async Task Removal_by_id_plans_each_complete_backup_once_and_names_the_unknown_ids()
+    {
+        var a = await Backups.CreateAsync("a", null, [], NullReporter.Instance, default);
+        _time.Advance(TimeSpan.FromHours(1));
+        var b = await Backups.CreateAsync("b", null, [], NullReporter.Instance, default);
+
+        var plan = Backups.PlanRemoval([b.Id, "20260101-000000-abcdef", a.Id, b.Id, "20260101-000000-abcdef"], default);
+
+        Assert.Equal([(b.Id, b.CreatedAt, false, "removed by id"), (a.Id, a.CreatedAt, false, "removed by id")],
+            plan.Decisions.Select(d => (d.Id, d.CreatedAt, d.Keep, d.Reason)));
+        Assert.Equal(["20260101-000000-abcdef", "20260101-000000-abcdef"], plan.NotFound);
+        Assert.Equal(2, Backups.List().Backups.Count); // planning removes nothing
+    }
+
+    [Fact]
+    public async Task Removal_by_policy_uses_the_configured_policy_unless_counts_are_given()
+    {
+        // The configured policy (backups.keepDaily, the runbook's 7 days) keeps both backups of two days; -KeepLast 1 alone keeps one.
+        var older = await Backups.CreateAsync(null, null, [], NullReporter.Instance, default);
+        _time.Advance(TimeSpan.FromDays(1));
+        var newer = await Backups.CreateAsync(null, null, [], NullReporter.Instance, default);
+
+        var configured = Backups.RetentionPolicyFor(null, null, null, null);
+        Assert.Equal(RetentionPolicy.From(_engine.Config.Backups), configured);
+        Assert.All(Backups.PlanRemoval(configured, default).Decisions, d => Assert.Equal("kept: daily", d.Reason));
+
+        var plan = Backups.PlanRemoval(Backups.RetentionPolicyFor(1, null, null, null), default);
+        Assert.Empty(plan.NotFound);
+        Assert.Equal([(newer.Id, true, "kept: last"), (older.Id, false, "not kept by the policy")], plan.Decisions.Select(d => (d.Id, d.Keep, d.Reason)));
+    }
+
+    [Fact]
+    public async Task Planning_a_removal_stops_when_cancelled()
+    {
+        await Backups.CreateAsync(null, null, [], NullReporter.Instance, default);
+
+        Assert.Throws<OperationCanceledException>(() => Backups.PlanRemoval(RetentionPolicy.From(_engine.Config.Backups), new CancellationToken(canceled: true)));
+        Assert.Throws<OperationCanceledException>(() => Backups.PlanRemoval(["x"], new CancellationToken(canceled: true)));
     }
 
     [Fact]
