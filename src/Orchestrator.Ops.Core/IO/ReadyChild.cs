@@ -66,6 +66,19 @@ public static class ReadyChild
                 cancellationToken.ThrowIfCancellationRequested();
                 if (process.HasExited)
                 {
+                    // The exit is seen before the last of its output is read: this wait drains both streams (bounded, in
+                    // case something the child started still holds them).
+                    using (var drain = new CancellationTokenSource(TimeSpan.FromSeconds(5)))
+                    {
+                        try
+                        {
+                            await process.WaitForExitAsync(drain.Token).ConfigureAwait(false);
+                        }
+                        catch (OperationCanceledException) when (drain.IsCancellationRequested)
+                        {
+                        }
+                    }
+
                     var said = stderr.ToString().Trim();
                     throw start.Fail($"{start.What} exited with code {process.ExitCode} before it was ready.{(said.Length > 0 ? " It said: " + said : string.Empty)}");
                 }
