@@ -26,8 +26,8 @@ public sealed record SecretRotationResult
 {
     public required string Name { get; init; }
 
-    /// <summary>Rotated, Created (a first value), Reverted (a failure undone), Refused, Completed (a previous value removed), Due (an external secret needing a value).</summary>
-    public required string Outcome { get; init; }
+    /// <summary>Rotated, Created (a first value), Reverted (a failure undone), Refused, Completed (a previous value removed), Failed, Due (an external secret needing a value).</summary>
+    public required SecretRotationOutcome Outcome { get; init; }
 
     public int? FromVersion { get; init; }
 
@@ -47,7 +47,7 @@ public sealed record SecretRotationResult
 
     public TimeSpan Duration { get; init; }
 
-    public bool Succeeded => Outcome is "Rotated" or "Created" or "Completed";
+    public bool Succeeded => Outcome is SecretRotationOutcome.Rotated or SecretRotationOutcome.Created or SecretRotationOutcome.Completed;
 }
 
 /// <summary>A managed secret's metadata: what Get-ManagedSecret shows. Never the value.</summary>

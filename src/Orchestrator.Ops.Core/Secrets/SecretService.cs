@@ -192,7 +192,7 @@ public sealed class SecretService
                 if (secret?.WithLabel(VaultLabels.Pending) is not null)
                 {
                     // A Pending version no journal entry owns (a journal restored from an older backup): refuse rather than guess.
-                    await _store.Secrets.EndRotationAsync(token, SecretRotationState.Reverted, "Refused", "another rotation's Pending version is in the vault", null, null, cancellationToken).ConfigureAwait(false);
+                    await _store.Secrets.EndRotationAsync(token, SecretRotationState.Reverted, nameof(SecretRotationOutcome.Refused), "another rotation's Pending version is in the vault", null, null, cancellationToken).ConfigureAwait(false);
                     throw InProgress(definition.Name, null, null, null);
                 }
             }
@@ -285,7 +285,7 @@ public sealed class SecretService
                 results.Add(new SecretRotationResult
                 {
                     Name = definition.Name,
-                    Outcome = "Failed",
+                    Outcome = SecretRotationOutcome.Failed,
                     FromVersion = previous.Version,
                     ToVersion = secret.Current.Version,
                     Targets = targetResults,
@@ -311,7 +311,7 @@ public sealed class SecretService
             results.Add(new SecretRotationResult
             {
                 Name = definition.Name,
-                Outcome = "Completed",
+                Outcome = SecretRotationOutcome.Completed,
                 FromVersion = previous.Version,
                 ToVersion = secret.Current.Version,
                 Targets = targetResults,
@@ -479,8 +479,8 @@ public sealed class SecretService
 
         // The previous value of any earlier rotation was replaced on the targets by this rotation's set step.
         await _store.Secrets.MarkPreviousRemovedAsync(name, _time.GetUtcNow(), CancellationToken.None).ConfigureAwait(false);
-        var outcome = fromVersion is null ? "Created" : "Rotated";
-        await _store.Secrets.EndRotationAsync(record.RequestToken, SecretRotationState.Succeeded, outcome, null, until, Serialize(targetResults, checks), CancellationToken.None).ConfigureAwait(false);
+        var outcome = fromVersion is null ? SecretRotationOutcome.Created : SecretRotationOutcome.Rotated;
+        await _store.Secrets.EndRotationAsync(record.RequestToken, SecretRotationState.Succeeded, outcome.ToString(), null, until, Serialize(targetResults, checks), CancellationToken.None).ConfigureAwait(false);
         _log.Information("Rotation {RequestToken} of {Secret}: version {Version} is current; previous valid until {ValidUntil}",
             record.RequestToken, name, toVersion, until?.ToString("o") ?? "-");
         reporter.Progress(new OpsProgress(ProgressId, $"Rotating '{name}'", "done", 100, Completed: true));
@@ -555,7 +555,7 @@ public sealed class SecretService
         }
 
         targetResults.AddRange(revertResults);
-        await _store.Secrets.EndRotationAsync(token, SecretRotationState.Reverted, "Reverted", reason, null, Serialize(targetResults, checks), CancellationToken.None).ConfigureAwait(false);
+        await _store.Secrets.EndRotationAsync(token, SecretRotationState.Reverted, nameof(SecretRotationOutcome.Reverted), reason, null, Serialize(targetResults, checks), CancellationToken.None).ConfigureAwait(false);
         reporter.Progress(new OpsProgress(ProgressId, $"Rotating '{name}'", "reverted", 100, Completed: true));
         if (rethrowCancellation is not null)
         {
@@ -565,7 +565,7 @@ public sealed class SecretService
         return new SecretRotationResult
         {
             Name = name,
-            Outcome = "Reverted",
+            Outcome = SecretRotationOutcome.Reverted,
             FromVersion = current?.Version,
             ToVersion = record.ToVersion,
             Targets = targetResults,
@@ -861,7 +861,7 @@ public sealed class SecretService
         return new SecretRotationResult
         {
             Name = r.Name,
-            Outcome = r.Outcome ?? r.State.ToString(),
+            Outcome = OutcomeOf(r),
             FromVersion = r.FromVersion,
             ToVersion = r.ToVersion,
             Targets = saved?.Targets ?? [],
@@ -872,6 +872,15 @@ public sealed class SecretService
             Duration = duration,
         };
     }
+
+    /// <summary>
+    /// The outcome the journal recorded. An ended entry always has one; should it be missing or unknown, the state
+    /// stands in (a success of a secret that had no version before is its creation).
+    /// </summary>
+    private static SecretRotationOutcome OutcomeOf(SecretRotationRecord r) =>
+        Enum.TryParse<SecretRotationOutcome>(r.Outcome, out var outcome) && Enum.IsDefined(outcome) ? outcome
+        : r.State == SecretRotationState.Succeeded ? (r.FromVersion is null ? SecretRotationOutcome.Created : SecretRotationOutcome.Rotated)
+        : SecretRotationOutcome.Reverted;
 
     private sealed record JournalResult(List<SecretTargetResult> Targets, List<SecretCheckResult> Checks);
 }

@@ -164,7 +164,7 @@ public sealed class UpdateSecretCommand : SecretCmdlet
                 WriteObject(new SecretRotationResult
                 {
                     Name = definition.Name,
-                    Outcome = "Due",
+                    Outcome = SecretRotationOutcome.Due,
                     FromVersion = info.CurrentVersion,
                     Reason = info.CurrentVersion is null ? "it has no value yet" : $"it is {info.Age?.TotalDays:0.#} days old (limit {limit.TotalDays:0.#}); its value must come from its issuer",
                 });
@@ -200,9 +200,9 @@ public sealed class UpdateSecretCommand : SecretCmdlet
     private void Emit(SecretRotationResult result)
     {
         WriteObject(result);
-        if (!result.Succeeded && result.Outcome != "Due")
+        if (!result.Succeeded && result.Outcome != SecretRotationOutcome.Due)
         {
-            WriteError(new ErrorRecord(new InvalidOperationException($"The rotation of '{result.Name}' was {result.Outcome.ToLowerInvariant()}: {result.Reason}"),
+            WriteError(new ErrorRecord(new InvalidOperationException($"The rotation of '{result.Name}' was {result.Outcome.ToString().ToLowerInvariant()}: {result.Reason}"),
                 $"Secret{result.Outcome}", ErrorCategory.InvalidResult, result.Name));
         }
     }
