@@ -16,6 +16,28 @@ internal sealed class SecretConsumerVerifier(OpsConfig config, HealthService hea
     /// <summary>How long a consumer that still rejects the new value is asked again (it may be reloading).</summary>
     internal static TimeSpan Patience { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>What <see cref="VerifyAsync"/> would check for <paramref name="definition"/>, for a confirmation prompt.</summary>
+    public static IReadOnlyList<string> Describe(OpsConfig config, ManagedSecretDefinition definition)
+    {
+        var checks = new List<string>();
+        if (definition.Wrappers.Count > 0)
+        {
+            checks.Add($"probes of {string.Join(", ", definition.Wrappers)} in slots {string.Join(", ", config.Slots.Select(s => s.Name))}");
+        }
+
+        if (definition.IsServiceApiKey)
+        {
+            checks.Add("the monitoring service's authentication");
+        }
+
+        if (definition.TestCommand is not null)
+        {
+            checks.Add($"test command {definition.TestCommand.Display}");
+        }
+
+        return checks;
+    }
+
     /// <summary>
     /// Runs every check of <paramref name="value"/>, adding one row each to <paramref name="checks"/> (a Skipped row when
     /// nothing consumes the secret). Returns the first failure's description, or null when none failed.

@@ -1,3 +1,5 @@
+using Orchestrator.Ops.Core.Configuration;
+
 namespace Orchestrator.Ops.Core.Secrets;
 
 /// <summary>How one step's item went.</summary>
@@ -104,4 +106,19 @@ public sealed record SecretRotationRequest
 
     /// <summary>Who asked (user@host), recorded on the version and the journal.</summary>
     public required string RequestedBy { get; init; }
+}
+
+/// <summary>A configured secret that is due for rotation, as Update-Secret -All works through them.</summary>
+public sealed record SecretDueRotation
+{
+    public required ManagedSecretDefinition Definition { get; init; }
+
+    /// <summary>
+    /// Null when the engine rotates it (its value is generated). Otherwise the result to report instead, with Outcome
+    /// Due: an external secret's new value must come from its issuer, so nothing is changed.
+    /// </summary>
+    public SecretRotationResult? Due { get; init; }
+
+    /// <summary>With <see cref="Due"/>: the warning saying how to rotate it by hand.</summary>
+    public string? Warning { get; init; }
 }

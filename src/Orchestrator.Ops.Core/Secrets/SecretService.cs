@@ -113,6 +113,44 @@ public sealed class SecretService
             .ToList();
     }
 
+    /// <summary>
+    /// The due secrets (see <see cref="GetDueAsync"/>) as Update-Secret -All works through them: a generated one is to
+    /// be rotated; an external one comes with its Due result and a warning, since its value must come from its issuer.
+    /// </summary>
+    public async Task<IReadOnlyList<SecretDueRotation>> PlanDueAsync(TimeSpan? olderThan, CancellationToken cancellationToken) =>
+        (await GetDueAsync(olderThan, cancellationToken).ConfigureAwait(false))
+        .Select(d => d.Definition.Source == SecretSource.External ? DueFromOutside(d.Definition, d.Info, d.Limit) : new SecretDueRotation { Definition = d.Definition })
+        .ToList();
+
+    private static SecretDueRotation DueFromOutside(ManagedSecretDefinition definition, ManagedSecretInfo info, TimeSpan limit) => new()
+    {
+        Definition = definition,
+        Due = new SecretRotationResult
+        {
+            Name = definition.Name,
+            Outcome = SecretRotationOutcome.Due,
+            FromVersion = info.CurrentVersion,
+            Reason = info.CurrentVersion is null ? "it has no value yet" : $"it is {info.Age?.TotalDays:0.#} days old (limit {limit.TotalDays:0.#}); its value must come from its issuer",
+        },
+        Warning = $"'{definition.Name}' is due, but its value comes from outside: rotate it with Update-Secret -Name {definition.Name} -Value <SecureString>.",
+    };
+
+    /// <summary>
+    /// What rotating <paramref name="definition"/> does, for a confirmation prompt: the targets it writes, the checks of
+    /// the new value, and how long the previous value stays valid.
+    /// </summary>
+    /// <param name="valueGiven">A value comes with the request (-Value); otherwise one is generated.</param>
+    /// <param name="gracePeriod">The grace period asked for; null takes the secret's or the configured one.</param>
+    public static string DescribeRotation(OpsConfig config, ManagedSecretDefinition definition, bool valueGiven, TimeSpan? gracePeriod)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(definition);
+        var checks = SecretConsumerVerifier.Describe(config, definition);
+        var value = valueGiven ? "the value given" : "a generated value";
+        var grace = SecretGracePeriods.For(config.Secrets, definition, gracePeriod);
+        return $"Rotate secret '{definition.Name}' to {value}: write {string.Join("; ", definition.Targets.Select(t => t.Display))}; verify {(checks.Count == 0 ? "nothing (no consumer configured)" : string.Join(", ", checks))}; keep the previous value valid for {grace}.";
+    }
+
     /// <summary>The Current value of <paramref name="name"/>; the caller decides how it leaves the process.</summary>
     public SecretValue Reveal(string name)
     {
