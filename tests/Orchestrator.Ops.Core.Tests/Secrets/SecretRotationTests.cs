@@ -337,6 +337,33 @@ public sealed class SecretRotationTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_due_plan_rotates_generated_secrets_and_hands_back_an_external_one_as_due()
+    {
+        var engine = await OpenAsync(extraItem: "," + """
+                  { "name": "provider-key", "source": "external", "targets": [ { "type": "file", "path": "provider.key" } ] }
+            """);
+        await engine.Secrets.RotateAsync(Request("poml-token"), new RecordingReporter(), default);
+
+        var plan = await engine.Secrets.PlanDueAsync(null, default);
+
+        Assert.DoesNotContain(plan, p => p.Definition.Name == "poml-token");
+        var routellm = Assert.Single(plan, p => p.Definition.Name == "routellm-token");
+        Assert.Equal((null, null), (routellm.Due, routellm.Warning));
+        var external = Assert.Single(plan, p => p.Definition.Name == "provider-key");
+        Assert.Equal(("provider-key", SecretRotationOutcome.Due, null, "it has no value yet"), (external.Due!.Name, external.Due.Outcome, external.Due.FromVersion, external.Due.Reason));
+        Assert.False(external.Due.Succeeded);
+        Assert.Equal("'provider-key' is due, but its value comes from outside: rotate it with Update-Secret -Name provider-key -Value <SecureString>.", external.Warning);
+
+        // Older than nothing: everything is due, and an external secret with a value says how old it is.
+        await engine.Secrets.RotateAsync(Request("provider-key", value: "sk-issued-elsewhere-123456"), new RecordingReporter(), default);
+        plan = await engine.Secrets.PlanDueAsync(TimeSpan.Zero, default);
+        Assert.Null(Assert.Single(plan, p => p.Definition.Name == "poml-token").Due);
+        var aged = Assert.Single(plan, p => p.Definition.Name == "provider-key").Due!;
+        Assert.Equal(1, aged.FromVersion);
+        Assert.Equal("it is 0 days old (limit 0); its value must come from its issuer", aged.Reason);
+    }
+
+    [Fact]
     public async Task A_wrong_vault_key_is_refused_and_nothing_is_written()
     {
         var engine = await OpenAsync();
