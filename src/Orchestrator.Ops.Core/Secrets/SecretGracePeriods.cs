@@ -81,39 +81,32 @@ internal sealed class SecretGracePeriods(SecretSettings settings, RotationVault 
     private async Task<SecretRotationResult> CompleteAsync(ManagedSecretDefinition definition, SecretVersion current, SecretVersion previous, IOpsReporter reporter, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
-        reporter.Progress(new OpsProgress(SecretService.ProgressId, $"Completing '{definition.Name}'", "removing the previous value from the targets", 50));
         var targetResults = new List<SecretTargetResult>();
+        SecretRotationResult Result(SecretRotationOutcome outcome, string reason) => new()
+        {
+            Name = definition.Name,
+            Outcome = outcome,
+            FromVersion = previous.Version,
+            ToVersion = current.Version,
+            Targets = targetResults,
+            Reason = reason,
+            Duration = clock.Elapsed,
+        };
+
+        reporter.Progress(new OpsProgress(SecretService.ProgressId, $"Completing '{definition.Name}'", "removing the previous value from the targets", 50));
         try
         {
             await writer.WriteAsync(definition, current.Value, null, "remove previous", targetResults, cancellationToken).ConfigureAwait(false);
         }
         catch (SecretTargetException e)
         {
-            return new SecretRotationResult
-            {
-                Name = definition.Name,
-                Outcome = SecretRotationOutcome.Failed,
-                FromVersion = previous.Version,
-                ToVersion = current.Version,
-                Targets = targetResults,
-                Reason = $"The previous value could not be removed from {e.Target}: {e.Message} It stays in the vault; run Update-Secret -CompleteExpired again.",
-                Duration = clock.Elapsed,
-            };
+            return Result(SecretRotationOutcome.Failed, $"The previous value could not be removed from {e.Target}: {e.Message} It stays in the vault; run Update-Secret -CompleteExpired again.");
         }
 
         vault.RemovePrevious(definition.Name);
         await journal.MarkPreviousRemovedAsync(definition.Name, cancellationToken).ConfigureAwait(false);
         log.Information("Removed previous version {Version} of {Secret} from {Targets} target(s)", previous.Version, definition.Name, targetResults.Count);
         reporter.Progress(new OpsProgress(SecretService.ProgressId, $"Completing '{definition.Name}'", "done", 100, Completed: true));
-        return new SecretRotationResult
-        {
-            Name = definition.Name,
-            Outcome = SecretRotationOutcome.Completed,
-            FromVersion = previous.Version,
-            ToVersion = current.Version,
-            Targets = targetResults,
-            Reason = $"previous version {previous.Version} removed from the targets and the vault",
-            Duration = clock.Elapsed,
-        };
+        return Result(SecretRotationOutcome.Completed, $"previous version {previous.Version} removed from the targets and the vault");
     }
 }

@@ -18,7 +18,34 @@ internal sealed class SecretTargetWriter(SecretSettings settings, Func<SecretTar
     /// (a null previous removes the one a target held). Each row is recorded under <paramref name="action"/>.
     /// </summary>
     /// <exception cref="SecretTargetException">A target could not be written; its Fail row is in the trail, the targets after it were not tried.</exception>
-    public async Task WriteAsync(ManagedSecretDefinition definition, SecretValue current, SecretValue? previous, string action, List<SecretTargetResult> results, CancellationToken cancellationToken)
+    public Task WriteAsync(ManagedSecretDefinition definition, SecretValue current, SecretValue? previous, string action, List<SecretTargetResult> results, CancellationToken cancellationToken) =>
+        ApplyEachAsync(definition, current, previous, action, previous is null ? "current value only" : "current value, previous beside it", null, results, cancellationToken);
+
+    /// <summary>
+    /// Puts the current value (and a still valid previous one) back on every target. A target that cannot be written is
+    /// tolerated only when it provably does not hold <paramref name="pending"/>: it is one of <paramref name="untouched"/>
+    /// (this run never wrote it), or it reads back as something else. A command cannot be read back.
+    /// </summary>
+    /// <exception cref="SecretTargetException">A target that may hold the pending value could not be written back.</exception>
+    public Task RevertAsync(ManagedSecretDefinition definition, SecretValue current, SecretValue? previous, SecretValue? pending,
+        IReadOnlySet<string> untouched, List<SecretTargetResult> results, CancellationToken cancellationToken) =>
+        ApplyEachAsync(definition, current, previous, "revert", "current value back", (d, target) =>
+        {
+            if (untouched.Contains(target.Display))
+            {
+                return true;
+            }
+
+            var holds = d.Kind == SecretTargetKind.Command ? null : SafeRead(target);
+            return d.Kind != SecretTargetKind.Command && (holds is null || pending is null || !holds.ValueEquals(pending));
+        }, results, cancellationToken);
+
+    /// <summary>
+    /// Applies the values to each target in turn under the lock, a Pass row each. A target that cannot be written gets a
+    /// Warn row when <paramref name="neverGotNewValue"/> says so, and otherwise a Fail row and stops the run.
+    /// </summary>
+    private async Task ApplyEachAsync(ManagedSecretDefinition definition, SecretValue current, SecretValue? previous, string action, string passed,
+        Func<SecretTargetDefinition, ISecretTarget, bool>? neverGotNewValue, List<SecretTargetResult> results, CancellationToken cancellationToken)
     {
         using var held = Lock($"{action} {definition.Name}");
         foreach (var d in definition.Targets)
@@ -28,47 +55,17 @@ internal sealed class SecretTargetWriter(SecretSettings settings, Func<SecretTar
             try
             {
                 await target.ApplyAsync(current, previous, cancellationToken).ConfigureAwait(false);
-                results.Add(new SecretTargetResult(target.Display, action, SecretCheckStatus.Pass, previous is null ? "current value only" : "current value, previous beside it"));
+                results.Add(new SecretTargetResult(target.Display, action, SecretCheckStatus.Pass, passed));
             }
             catch (SecretTargetException e)
             {
-                results.Add(new SecretTargetResult(target.Display, action, SecretCheckStatus.Fail, e.Message));
-                throw;
-            }
-        }
-    }
-
-    /// <summary>
-    /// Puts the current value (and a still valid previous one) back on every target. A target that cannot be written is
-    /// tolerated only when it provably does not hold <paramref name="pending"/>: it is one of <paramref name="untouched"/>
-    /// (this run never wrote it), or it reads back as something else. A command cannot be read back.
-    /// </summary>
-    /// <exception cref="SecretTargetException">A target that may hold the pending value could not be written back.</exception>
-    public async Task RevertAsync(ManagedSecretDefinition definition, SecretValue current, SecretValue? previous, SecretValue? pending,
-        IReadOnlySet<string> untouched, List<SecretTargetResult> results, CancellationToken cancellationToken)
-    {
-        using var held = Lock($"revert {definition.Name}");
-        foreach (var d in definition.Targets)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            var target = targets(d);
-            try
-            {
-                await target.ApplyAsync(current, previous, cancellationToken).ConfigureAwait(false);
-                results.Add(new SecretTargetResult(target.Display, "revert", SecretCheckStatus.Pass, "current value back"));
-            }
-            catch (SecretTargetException e)
-            {
-                var readable = d.Kind != SecretTargetKind.Command;
-                var holds = readable ? SafeRead(target) : null;
-                var unchanged = untouched.Contains(target.Display) || (readable && (holds is null || pending is null || !holds.ValueEquals(pending)));
-                if (!unchanged)
+                if (neverGotNewValue?.Invoke(d, target) != true)
                 {
-                    results.Add(new SecretTargetResult(target.Display, "revert", SecretCheckStatus.Fail, e.Message));
+                    results.Add(new SecretTargetResult(target.Display, action, SecretCheckStatus.Fail, e.Message));
                     throw;
                 }
 
-                results.Add(new SecretTargetResult(target.Display, "revert", SecretCheckStatus.Warn, $"not writable, but it never got the new value: {e.Message}"));
+                results.Add(new SecretTargetResult(target.Display, action, SecretCheckStatus.Warn, $"not writable, but it never got the new value: {e.Message}"));
             }
         }
     }
