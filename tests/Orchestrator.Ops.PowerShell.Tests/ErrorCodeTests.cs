@@ -85,7 +85,9 @@ public sealed partial class ErrorCodeTests
             Assert.Equal(OpsErrorCategory.InvalidResult, OpsErrorCodes.Get($"Deployment{o}").Category);
         }
 
-        foreach (var o in new[] { "Failed", "Reverted" })
+        // Update-Secret writes an error for every outcome but success and Due.
+        var succeeded = new[] { SecretRotationOutcome.Created, SecretRotationOutcome.Rotated, SecretRotationOutcome.Completed, SecretRotationOutcome.Due };
+        foreach (var o in Enum.GetValues<SecretRotationOutcome>().Except(succeeded))
         {
             Assert.Equal(OpsErrorCategory.InvalidResult, OpsErrorCodes.Get($"Secret{o}").Category);
         }

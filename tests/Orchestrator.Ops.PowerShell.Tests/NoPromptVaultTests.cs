@@ -84,7 +84,7 @@ public sealed class NoPromptVaultTests : IDisposable
         // -VaultPassphrase on the first write locks the new vault with it: no key file is made beside it.
         var created = Run("Update-Secret -ConfigPath ./ops.json -Name db-password -VaultPassphrase (ConvertTo-SecureString $Passphrase -AsPlainText -Force) -Confirm:$false");
         Assert.True(created.Succeeded, created.Describe());
-        Assert.Equal("Created", ((SecretRotationResult)Assert.Single(created.Output).BaseObject).Outcome);
+        Assert.Equal(SecretRotationOutcome.Created, ((SecretRotationResult)Assert.Single(created.Output).BaseObject).Outcome);
         Assert.False(File.Exists(KeyFile));
         Assert.Contains("\"kdf\":\"PBKDF2-SHA256\"", System.Text.Encoding.ASCII.GetString(File.ReadAllBytes(VaultPath)), StringComparison.Ordinal);
 

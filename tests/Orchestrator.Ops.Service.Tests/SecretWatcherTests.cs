@@ -40,7 +40,7 @@ public sealed class SecretWatcherTests(FleetFixture fleet) : IAsyncLifetime
         var secrets = _svc.Engine.Secrets;
         await secrets.RotateAsync(new SecretRotationRequest { Name = "app-token", RequestedBy = "test" }, NullReporter.Instance, default);
         var rotated = await secrets.RotateAsync(new SecretRotationRequest { Name = "app-token", RequestedBy = "test", GracePeriod = TimeSpan.FromMinutes(1) }, NullReporter.Instance, default);
-        Assert.Equal("Rotated", rotated.Outcome);
+        Assert.Equal(SecretRotationOutcome.Rotated, rotated.Outcome);
         var previous = Path.Combine(_svc.Config.OpsRoot, "app.token.previous");
         Assert.True(File.Exists(previous));
 

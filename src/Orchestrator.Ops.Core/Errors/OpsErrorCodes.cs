@@ -89,6 +89,7 @@ public static class OpsErrorCodes
     public static readonly OpsErrorCode SecretRevertIncomplete = C(nameof(SecretRevertIncomplete), OpsErrorCategory.WriteError);
     public static readonly OpsErrorCode SecretReverted = C(nameof(SecretReverted), OpsErrorCategory.InvalidResult);
     public static readonly OpsErrorCode SecretFailed = C(nameof(SecretFailed), OpsErrorCategory.InvalidResult);
+    public static readonly OpsErrorCode SecretRefused = C(nameof(SecretRefused), OpsErrorCategory.InvalidResult);
     public static readonly OpsErrorCode SecretTargetFailed = C(nameof(SecretTargetFailed), OpsErrorCategory.WriteError);
     public static readonly OpsErrorCode GracePeriodInvalid = C(nameof(GracePeriodInvalid), OpsErrorCategory.InvalidArgument);
     public static readonly OpsErrorCode OlderThanInvalid = C(nameof(OlderThanInvalid), OpsErrorCategory.InvalidArgument);

@@ -1,3 +1,5 @@
+using Orchestrator.Ops.Core.Configuration;
+
 namespace Orchestrator.Ops.Core.Secrets;
 
 /// <summary>How one step's item went.</summary>
@@ -26,8 +28,8 @@ public sealed record SecretRotationResult
 {
     public required string Name { get; init; }
 
-    /// <summary>Rotated, Created (a first value), Reverted (a failure undone), Refused, Completed (a previous value removed), Due (an external secret needing a value).</summary>
-    public required string Outcome { get; init; }
+    /// <summary>Rotated, Created (a first value), Reverted (a failure undone), Refused, Completed (a previous value removed), Failed, Due (an external secret needing a value).</summary>
+    public required SecretRotationOutcome Outcome { get; init; }
 
     public int? FromVersion { get; init; }
 
@@ -47,7 +49,7 @@ public sealed record SecretRotationResult
 
     public TimeSpan Duration { get; init; }
 
-    public bool Succeeded => Outcome is "Rotated" or "Created" or "Completed";
+    public bool Succeeded => Outcome is SecretRotationOutcome.Rotated or SecretRotationOutcome.Created or SecretRotationOutcome.Completed;
 }
 
 /// <summary>A managed secret's metadata: what Get-ManagedSecret shows. Never the value.</summary>
@@ -104,4 +106,19 @@ public sealed record SecretRotationRequest
 
     /// <summary>Who asked (user@host), recorded on the version and the journal.</summary>
     public required string RequestedBy { get; init; }
+}
+
+/// <summary>A configured secret that is due for rotation, as Update-Secret -All works through them.</summary>
+public sealed record SecretDueRotation
+{
+    public required ManagedSecretDefinition Definition { get; init; }
+
+    /// <summary>
+    /// Null when the engine rotates it (its value is generated). Otherwise the result to report instead, with Outcome
+    /// Due: an external secret's new value must come from its issuer, so nothing is changed.
+    /// </summary>
+    public SecretRotationResult? Due { get; init; }
+
+    /// <summary>With <see cref="Due"/>: the warning saying how to rotate it by hand.</summary>
+    public string? Warning { get; init; }
 }

@@ -115,7 +115,7 @@ public sealed class UpdateSecretCommand : SecretCmdlet
 
     private void Rotate(OpsConfig config, Core.OpsEngineOptions options, ManagedSecretDefinition definition, SecureString? value)
     {
-        var what = Describe(definition, config);
+        var what = SecretService.DescribeRotation(config, definition, valueGiven: Value is not null, GracePeriod);
         if (!ShouldProcess(what, what, "Update-Secret"))
         {
             return;
@@ -154,25 +154,23 @@ public sealed class UpdateSecretCommand : SecretCmdlet
 
     private void RotateDue(OpsConfig config, Core.OpsEngineOptions options)
     {
-        var due = RunWithEngine(config, options, (engine, _, ct) => engine.Secrets.GetDueAsync(OlderThan, ct));
+        var due = RunWithEngine(config, options, (engine, _, ct) => engine.Secrets.PlanDueAsync(OlderThan, ct));
         FlushWarnings();
         WriteVerbose($"{due.Count} of {config.Secrets.Items.Count} secret(s) due.");
-        foreach (var (definition, info, limit) in due)
+        foreach (var item in due)
         {
-            if (definition.Source == SecretSource.External)
+            if (item.Due is { } result)
             {
-                WriteWarning($"'{definition.Name}' is due, but its value comes from outside: rotate it with Update-Secret -Name {definition.Name} -Value <SecureString>.");
-                WriteObject(new SecretRotationResult
+                if (item.Warning is { } warning)
                 {
-                    Name = definition.Name,
-                    Outcome = "Due",
-                    FromVersion = info.CurrentVersion,
-                    Reason = info.CurrentVersion is null ? "it has no value yet" : $"it is {info.Age?.TotalDays:0.#} days old (limit {limit.TotalDays:0.#}); its value must come from its issuer",
-                });
+                    WriteWarning(warning);
+                }
+
+                WriteObject(result);
                 continue;
             }
 
-            Rotate(config, options, definition, null);
+            Rotate(config, options, item.Definition, null);
         }
     }
 
@@ -201,32 +199,10 @@ public sealed class UpdateSecretCommand : SecretCmdlet
     private void Emit(SecretRotationResult result)
     {
         WriteObject(result);
-        if (!result.Succeeded && result.Outcome != "Due")
+        if (!result.Succeeded && result.Outcome != SecretRotationOutcome.Due)
         {
-            WriteError(ErrorRecordFor(OpsErrorCodes.Get($"Secret{result.Outcome}"), new InvalidOperationException($"The rotation of '{result.Name}' was {result.Outcome.ToLowerInvariant()}: {result.Reason}"), result.Name));
+            WriteError(ErrorRecordFor(OpsErrorCodes.Get($"Secret{result.Outcome}"),
+                new InvalidOperationException($"The rotation of '{result.Name}' was {result.Outcome.ToString().ToLowerInvariant()}: {result.Reason}"), result.Name));
         }
-    }
-
-    private string Describe(ManagedSecretDefinition d, OpsConfig config)
-    {
-        var checks = new List<string>();
-        if (d.Wrappers.Count > 0)
-        {
-            checks.Add($"probes of {string.Join(", ", d.Wrappers)} in slots {string.Join(", ", config.Slots.Select(s => s.Name))}");
-        }
-
-        if (d.IsServiceApiKey)
-        {
-            checks.Add("the monitoring service's authentication");
-        }
-
-        if (d.TestCommand is not null)
-        {
-            checks.Add($"test command {d.TestCommand.Display}");
-        }
-
-        var value = Value is not null ? "the value given" : "a generated value";
-        var grace = GracePeriod ?? d.GracePeriod ?? config.Secrets.GracePeriod;
-        return $"Rotate secret '{d.Name}' to {value}: write {string.Join("; ", d.Targets.Select(t => t.Display))}; verify {(checks.Count == 0 ? "nothing (no consumer configured)" : string.Join(", ", checks))}; keep the previous value valid for {grace}.";
     }
 }

@@ -109,7 +109,7 @@ public sealed class SecretRotationTests : IAsyncLifetime
 
         var result = await engine.Secrets.RotateAsync(Request("routellm-token"), new RecordingReporter(), default);
 
-        Assert.Equal("Created", result.Outcome);
+        Assert.Equal(SecretRotationOutcome.Created, result.Outcome);
         Assert.Null(result.FromVersion);
         Assert.Equal(1, result.ToVersion);
         Assert.Null(result.PreviousValidUntil);
@@ -143,7 +143,7 @@ public sealed class SecretRotationTests : IAsyncLifetime
 
         var result = await engine.Secrets.RotateAsync(Request("routellm-token"), new RecordingReporter(), default);
 
-        Assert.Equal("Rotated", result.Outcome);
+        Assert.Equal(SecretRotationOutcome.Rotated, result.Outcome);
         Assert.Equal((1, 2), (result.FromVersion, result.ToVersion));
         Assert.InRange(result.PreviousValidUntil!.Value, before.AddHours(1).AddSeconds(-1), DateTimeOffset.UtcNow.AddHours(1).AddSeconds(1));
         Assert.Contains(result.Checks, c => c.Check == "probe routellm/blue" && c.Status == SecretCheckStatus.Pass);
@@ -171,7 +171,7 @@ public sealed class SecretRotationTests : IAsyncLifetime
 
         // The same request token again is idempotent: it reports the rotation and makes no new version.
         var again = await engine.Secrets.RotateAsync(Request("routellm-token", token: result.RequestToken), new RecordingReporter(), default);
-        Assert.Equal(("Rotated", 2), (again.Outcome, again.ToVersion));
+        Assert.Equal((SecretRotationOutcome.Rotated, 2), (again.Outcome, again.ToVersion));
         Assert.Equal(v2, engine.Secrets.Reveal("routellm-token").RevealString());
     }
 
@@ -183,7 +183,7 @@ public sealed class SecretRotationTests : IAsyncLifetime
         await engine.Secrets.RotateAsync(Request("poml-token"), new RecordingReporter(), default);
         var v1 = engine.Secrets.Reveal("poml-token").RevealString();
         var rotated = await engine.Secrets.RotateAsync(Request("poml-token", grace: TimeSpan.FromHours(2)), new RecordingReporter(), default);
-        Assert.Equal("Rotated", rotated.Outcome);
+        Assert.Equal(SecretRotationOutcome.Rotated, rotated.Outcome);
 
         // Not expired yet: nothing is removed, and the old value still works.
         Assert.Empty(await engine.Secrets.CompleteExpiredAsync(null, force: false, new RecordingReporter(), default));
@@ -195,7 +195,7 @@ public sealed class SecretRotationTests : IAsyncLifetime
         Assert.True(rotated.PreviousValidUntil < time.GetUtcNow());
         var done = Assert.Single(await engine.Secrets.CompleteExpiredAsync(null, force: false, new RecordingReporter(), default));
 
-        Assert.Equal(("poml-token", "Completed", 1, 2), (done.Name, done.Outcome, done.FromVersion, done.ToVersion));
+        Assert.Equal(("poml-token", SecretRotationOutcome.Completed, 1, 2), (done.Name, done.Outcome, done.FromVersion, done.ToVersion));
         Assert.DoesNotContain("POML_TOKEN_PREVIOUS", Env("blue"));
         Assert.DoesNotContain("POML_TOKEN_PREVIOUS", Env("green"));
         await EventuallyAsync("poml", "blue", v1, HttpStatusCode.Unauthorized);
@@ -219,7 +219,7 @@ public sealed class SecretRotationTests : IAsyncLifetime
 
         var result = await engine.Secrets.RotateAsync(Request("routellm-token", value: value), new RecordingReporter(), default);
 
-        Assert.Equal("Created", result.Outcome);
+        Assert.Equal(SecretRotationOutcome.Created, result.Outcome);
         Assert.Contains("ROUTELLM_TOKEN=\"tok\\\"en'with\\$HOME\\\\and\\`tick\"", Env("blue"));
         await EventuallyAsync("routellm", "blue", value, HttpStatusCode.OK);
         await EventuallyAsync("routellm", "green", value, HttpStatusCode.OK);
@@ -231,13 +231,13 @@ public sealed class SecretRotationTests : IAsyncLifetime
     {
         var engine = await OpenAsync(testCommand: """ "testCommand": { "command": ["sh", "-c", "cat >/dev/null; echo refused >&2; exit 3"], "timeoutSeconds": 10 }, """);
         var first = await engine.Secrets.RotateAsync(Request("routellm-token"), new RecordingReporter(), default);
-        Assert.Equal("Created", first.Outcome); // a first value has nothing to go back to
+        Assert.Equal(SecretRotationOutcome.Created, first.Outcome); // a first value has nothing to go back to
         var v1 = engine.Secrets.Reveal("routellm-token").RevealString();
         var blueBefore = Env("blue");
 
         var result = await engine.Secrets.RotateAsync(Request("routellm-token", value: "recognizable-rotation-value-9c2e"), new RecordingReporter(), default);
 
-        Assert.Equal("Reverted", result.Outcome);
+        Assert.Equal(SecretRotationOutcome.Reverted, result.Outcome);
         Assert.Contains("test command", result.Reason);
         Assert.Contains(result.Checks, c => c.Check.StartsWith("test command", StringComparison.Ordinal) && c.Status == SecretCheckStatus.Fail);
         Assert.Contains(result.Targets, t => t.Action == "revert" && t.Status == SecretCheckStatus.Pass);
@@ -268,7 +268,7 @@ public sealed class SecretRotationTests : IAsyncLifetime
 
         var result = await engine.Secrets.RotateAsync(Request("routellm-token"), new RecordingReporter(), default);
 
-        Assert.Equal("Reverted", result.Outcome);
+        Assert.Equal(SecretRotationOutcome.Reverted, result.Outcome);
         Assert.InRange(clock.Elapsed, TimeSpan.Zero, TimeSpan.FromSeconds(20));
         Assert.Contains("test command", result.Reason);
         Assert.Equal(v1, engine.Secrets.Reveal("routellm-token").RevealString());
@@ -288,7 +288,7 @@ public sealed class SecretRotationTests : IAsyncLifetime
         var reporter = new RecordingReporter();
         File.Delete(blocked);
         var first = await engine.Secrets.RotateAsync(Request("app-token"), reporter, default);
-        Assert.Equal("Created", first.Outcome);
+        Assert.Equal(SecretRotationOutcome.Created, first.Outcome);
         var v1 = engine.Secrets.Reveal("app-token").RevealString();
         File.Delete(Path.Combine(_dir.Path, "not-a-folder", "token"));
         Directory.Delete(Path.Combine(_dir.Path, "not-a-folder"));
@@ -296,7 +296,7 @@ public sealed class SecretRotationTests : IAsyncLifetime
 
         var result = await engine.Secrets.RotateAsync(Request("app-token"), reporter, default);
 
-        Assert.Equal("Reverted", result.Outcome);
+        Assert.Equal(SecretRotationOutcome.Reverted, result.Outcome);
         Assert.Contains("not-a-folder", result.Reason);
         Assert.Contains($"APP_TOKEN={v1}", File.ReadAllText(Path.Combine(_dir.Path, "secrets", "app.env")));
         Assert.Equal(v1, engine.Secrets.Reveal("app-token").RevealString());
@@ -315,7 +315,7 @@ public sealed class SecretRotationTests : IAsyncLifetime
 
         Assert.Equal(SecretFailure.RotationInProgress, refused.Failure);
         Assert.Contains("first-one", refused.Message);
-        Assert.Equal("Rotated", (await slow).Outcome);
+        Assert.Equal(SecretRotationOutcome.Rotated, (await slow).Outcome);
     }
 
     [Fact]
@@ -336,13 +336,40 @@ public sealed class SecretRotationTests : IAsyncLifetime
         Assert.False(File.Exists(Path.Combine(_dir.Path, "provider.key")));
 
         var given = await engine.Secrets.RotateAsync(Request("provider-key", value: "sk-issued-elsewhere-123456"), new RecordingReporter(), default);
-        Assert.Equal("Created", given.Outcome);
+        Assert.Equal(SecretRotationOutcome.Created, given.Outcome);
         Assert.Equal("sk-issued-elsewhere-123456", File.ReadAllText(Path.Combine(_dir.Path, "provider.key")).TrimEnd('\n'));
         var skipped = Assert.Single(given.Checks);
         Assert.Equal(SecretCheckStatus.Skipped, skipped.Status);
 
         var mismatch = await Assert.ThrowsAsync<SecretException>(() => engine.Secrets.RotateAsync(Request("poml-token", token: given.RequestToken), new RecordingReporter(), default));
         Assert.Equal(SecretFailure.RequestTokenMismatch, mismatch.Failure);
+    }
+
+    [Fact]
+    public async Task The_due_plan_rotates_generated_secrets_and_hands_back_an_external_one_as_due()
+    {
+        var engine = await OpenAsync(extraItem: "," + """
+                  { "name": "provider-key", "source": "external", "targets": [ { "type": "file", "path": "provider.key" } ] }
+            """);
+        await engine.Secrets.RotateAsync(Request("poml-token"), new RecordingReporter(), default);
+
+        var plan = await engine.Secrets.PlanDueAsync(null, default);
+
+        Assert.DoesNotContain(plan, p => p.Definition.Name == "poml-token");
+        var routellm = Assert.Single(plan, p => p.Definition.Name == "routellm-token");
+        Assert.Equal((null, null), (routellm.Due, routellm.Warning));
+        var external = Assert.Single(plan, p => p.Definition.Name == "provider-key");
+        Assert.Equal(("provider-key", SecretRotationOutcome.Due, null, "it has no value yet"), (external.Due!.Name, external.Due.Outcome, external.Due.FromVersion, external.Due.Reason));
+        Assert.False(external.Due.Succeeded);
+        Assert.Equal("'provider-key' is due, but its value comes from outside: rotate it with Update-Secret -Name provider-key -Value <SecureString>.", external.Warning);
+
+        // Older than nothing: everything is due, and an external secret with a value says how old it is.
+        await engine.Secrets.RotateAsync(Request("provider-key", value: "sk-issued-elsewhere-123456"), new RecordingReporter(), default);
+        plan = await engine.Secrets.PlanDueAsync(TimeSpan.Zero, default);
+        Assert.Null(Assert.Single(plan, p => p.Definition.Name == "poml-token").Due);
+        var aged = Assert.Single(plan, p => p.Definition.Name == "provider-key").Due!;
+        Assert.Equal(1, aged.FromVersion);
+        Assert.Equal("it is 0 days old (limit 0); its value must come from its issuer", aged.Reason);
     }
 
     [Fact]
