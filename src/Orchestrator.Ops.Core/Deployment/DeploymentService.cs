@@ -11,20 +11,6 @@ using Serilog;
 
 namespace Orchestrator.Ops.Core.Deployment;
 
-/// <summary>Options of one switch (the cmdlet's switches; defaults from the config).</summary>
-public sealed record SwitchOptions
-{
-    public TimeSpan? AnalysisDuration { get; init; }
-    public bool SkipHealthGate { get; init; }
-    public bool NoAutoRollback { get; init; }
-
-    /// <summary>Return after the switch; the service carries the analysis on and records its outcome.</summary>
-    public bool NoWait { get; init; }
-
-    /// <summary>What started it, for the lock holder and history (e.g. Switch-DeploymentSlot, Invoke-Deployment).</summary>
-    public string Command { get; init; } = "Switch-DeploymentSlot";
-}
-
 /// <summary>
 /// The deployment capability: blue-green switches with a pre-switch gate and metric-gated post-switch analysis,
 /// rollback points and rollbacks. Every state change takes the deployment lock and journals each step in the store
@@ -44,6 +30,7 @@ public sealed class DeploymentService
     private readonly HttpClient _http;
     private readonly TimeProvider _time;
     private readonly ILogger _log;
+    private readonly SlotOverview _slots;
 
     public DeploymentService(OpsConfig config, IStateStore store, HealthService health, AlertService alerts, ITrafficRouter router, HttpClient http, TimeProvider time, ILogger log)
     {
@@ -55,6 +42,7 @@ public sealed class DeploymentService
         _http = http;
         _time = time;
         _log = log.ForCategory("deployment");
+        _slots = new SlotOverview(config, store, health);
     }
 
     public ITrafficRouter Router => _router;
@@ -62,52 +50,8 @@ public sealed class DeploymentService
     // ---------------------------------------------------------------- slots
 
     /// <summary>Every slot with its live versions and health, and when it last became active.</summary>
-    public async Task<IReadOnlyList<DeploymentSlot>> GetSlotsAsync(IOpsReporter reporter, CancellationToken cancellationToken)
-    {
-        var active = await _health.GetActiveSlotAsync(cancellationToken).ConfigureAwait(false);
-        var health = await _health.GetWrapperHealthAsync(null, null, live: true, reporter, cancellationToken).ConfigureAwait(false);
-        var history = await _store.Deployment.GetOperationsAsync(null, false, 1000, cancellationToken).ConfigureAwait(false);
-        var result = new List<DeploymentSlot>();
-        foreach (var slot in _config.Slots)
-        {
-            var wrappers = health.Where(h => h.Slot == slot.Name).ToList();
-            var versions = wrappers.ToDictionary(w => w.Name, w => w.Version);
-            var distinct = versions.Values.Where(v => v is not null).Distinct(StringComparer.Ordinal).ToList();
-            var last = history.FirstOrDefault(o => o.ToSlot == slot.Name && o.Outcome is "Switched" or "RolledBack" && BecameActive(o, slot.Name));
-            result.Add(new DeploymentSlot
-            {
-                Name = slot.Name,
-                Active = string.Equals(slot.Name, active, StringComparison.OrdinalIgnoreCase),
-                Version = distinct.Count == 0 ? null : string.Join(", ", distinct),
-                Versions = versions,
-                Health = Worst(wrappers.Select(w => w.Status)),
-                Urls = slot.BaseUrls,
-                LastSwitchedAt = last?.EndedAt,
-                LastSwitchedBy = last?.StartedBy,
-            });
-        }
-
-        return result;
-    }
-
-    private static bool BecameActive(DeploymentOperation o, string slot) =>
-        o.Kind == DeploymentOperationKind.Rollback ? o.Outcome == "RolledBack" && o.ToSlot == slot : o.Outcome == "Switched" && o.ToSlot == slot;
-
-    private static HealthStatus Worst(IEnumerable<HealthStatus> statuses)
-    {
-        var list = statuses.ToList();
-        if (list.Count == 0)
-        {
-            return HealthStatus.Unknown;
-        }
-
-        if (list.All(s => s == HealthStatus.Unknown))
-        {
-            return HealthStatus.Unknown;
-        }
-
-        return list.Where(s => s != HealthStatus.Unknown).Max();
-    }
+    public Task<IReadOnlyList<DeploymentSlot>> GetSlotsAsync(IOpsReporter reporter, CancellationToken cancellationToken) =>
+        _slots.GetSlotsAsync(reporter, cancellationToken);
 
     // ---------------------------------------------------------------- lock
 
