@@ -31,6 +31,11 @@ public sealed class DeploymentService
     private readonly TimeProvider _time;
     private readonly ILogger _log;
     private readonly SlotOverview _slots;
+    private readonly TrafficSwitch _traffic;
+    private readonly RollbackPoints _points;
+    private readonly DeploymentJournal _journal;
+    private readonly DeploymentRecovery _recovery;
+    private readonly DeploymentLock _lock;
 
     public DeploymentService(OpsConfig config, IStateStore store, HealthService health, AlertService alerts, ITrafficRouter router, HttpClient http, TimeProvider time, ILogger log)
     {
@@ -43,6 +48,11 @@ public sealed class DeploymentService
         _time = time;
         _log = log.ForCategory("deployment");
         _slots = new SlotOverview(config, store, health);
+        _traffic = new TrafficSwitch(router, store, config);
+        _points = new RollbackPoints(config, store, health, time, _log);
+        _journal = new DeploymentJournal(store, config.OpsRoot, _log);
+        _recovery = new DeploymentRecovery(config, store, _traffic, _points, _log);
+        _lock = new DeploymentLock(store, _recovery, time, _log);
     }
 
     public ITrafficRouter Router => _router;
@@ -53,98 +63,14 @@ public sealed class DeploymentService
     public Task<IReadOnlyList<DeploymentSlot>> GetSlotsAsync(IOpsReporter reporter, CancellationToken cancellationToken) =>
         _slots.GetSlotsAsync(reporter, cancellationToken);
 
-    // ---------------------------------------------------------------- lock
+    // ---------------------------------------------------------------- lock and journal with recovery
 
     /// <summary>
     /// Takes the deployment lock, or throws <see cref="DeploymentFailure.Locked"/> naming the holder at once.
     /// A holder whose process died on this host is taken over after its interrupted operation is recovered.
     /// </summary>
-    public async Task<DeploymentLockHolder> AcquireLockAsync(string command, IOpsReporter reporter, CancellationToken cancellationToken)
-    {
-        var me = new DeploymentLockHolder(Guid.NewGuid().ToString("N"), $"{Actor.Current} (pid {Environment.ProcessId}, {command})", Environment.MachineName,
-            Environment.ProcessId, _time.GetUtcNow(), null);
-        var (acquired, current, takenOver) = await _store.Deployment.TryAcquireLockAsync(me, IsStale, cancellationToken).ConfigureAwait(false);
-        if (!acquired)
-        {
-            throw LockedError(current);
-        }
-
-        if (takenOver is not null)
-        {
-            reporter.Warning($"The previous holder of the deployment lock ({takenOver.Holder}) is gone; recovering its operation first.");
-            _log.Warning("Took over the deployment lock from {Holder}, whose process is gone", takenOver.Holder);
-            if (takenOver.OperationId is { } opId)
-            {
-                await RecoverAsync(opId, me, reporter, cancellationToken).ConfigureAwait(false);
-            }
-        }
-
-        // Also recover any operation left running without a lock (a crash between the lock and the journal can't do
-        // that, but a store restored from a backup can).
-        foreach (var orphan in await _store.Deployment.GetOperationsAsync(null, runningOnly: true, 100, cancellationToken).ConfigureAwait(false))
-        {
-            if (!orphan.HandedOff)
-            {
-                await RecoverAsync(orphan.Id, me, reporter, cancellationToken).ConfigureAwait(false);
-            }
-        }
-
-        return me;
-    }
-
-    private static DeploymentException LockedError(DeploymentLockHolder current)
-    {
-        var op = current.OperationId is { } id ? $" for operation #{id}" : string.Empty;
-        return new DeploymentException(DeploymentFailure.Locked,
-            $"Another deployment operation holds the lock: {current.Holder}, since {current.AcquiredAt:u}{op}. Wait for it to finish (Get-DeploymentHistory -Running shows it); nothing was changed.")
-        { Target = current.Holder };
-    }
-
-    private bool IsStale(DeploymentLockHolder h)
-    {
-        if (h.ProcessId == 0)
-        {
-            // Handed to the service, which has not picked it up: stale once the analysis should long have ended.
-            return false;
-        }
-
-        return string.Equals(h.Host, Environment.MachineName, StringComparison.OrdinalIgnoreCase) && !ProcessHelpers.IsAlive(h.ProcessId);
-    }
-
-    private async Task ReleaseAsync(DeploymentLockHolder me) =>
-        await _store.Deployment.ReleaseLockAsync(me.Token, CancellationToken.None).ConfigureAwait(false);
-
-    private async Task StepAsync(long id, DeploymentStep step, CancellationToken ct, long? rollbackPointId = null)
-    {
-        await _store.Deployment.SetStepAsync(id, step, ct, rollbackPointId).ConfigureAwait(false);
-        _log.Information("operation #{Id} step {Step}", id, step.ToString());
-        if (TestHooks.IsAsked(step.ToString()))
-        {
-            await Task.Run(() => TestHooks.PauseIfAsked(step.ToString(), Path.Combine(_config.OpsRoot, "deployment")), CancellationToken.None).ConfigureAwait(false);
-        }
-    }
-
-    /// <summary>Journals a new operation at step Started and names it in the lock the caller holds.</summary>
-    private async Task<(long Id, DeploymentLockHolder Holder)> BeginAsync(DeploymentOperationKind kind, SlotDefinition from, SlotDefinition to, long? pointId,
-        DeploymentLockHolder me, DateTimeOffset started, CancellationToken ct)
-    {
-        var id = await _store.Deployment.AddOperationAsync(new DeploymentOperation
-        {
-            Kind = kind,
-            FromSlot = from.Name,
-            ToSlot = to.Name,
-            RollbackPointId = pointId,
-            Step = DeploymentStep.Started,
-            State = DeploymentOperationState.Running,
-            StartedAt = started,
-            StartedBy = Actor.Current,
-        }, ct).ConfigureAwait(false);
-        me = me with { OperationId = id };
-        await _store.Deployment.UpdateLockAsync(me.Token, me, ct).ConfigureAwait(false);
-        return (id, me);
-    }
-
-    // ---------------------------------------------------------------- recovery
+    public Task<DeploymentLockHolder> AcquireLockAsync(string command, IOpsReporter reporter, CancellationToken cancellationToken) =>
+        _lock.AcquireAsync(command, reporter, cancellationToken);
 
     /// <summary>
     /// Returns an interrupted operation to a consistent state. A switch that had not reached the router is ended as
@@ -152,147 +78,26 @@ public sealed class DeploymentService
     /// slot — the last state known good — and is ended as Aborted. A rollback is resumed (restoring files and routing is
     /// idempotent) and ended as RolledBack. The history keeps the row, marked Recovered.
     /// </summary>
-    public async Task RecoverAsync(long operationId, DeploymentLockHolder me, IOpsReporter reporter, CancellationToken cancellationToken)
-    {
-        var op = (await _store.Deployment.GetOperationsAsync(operationId, false, 1, cancellationToken).ConfigureAwait(false)).FirstOrDefault();
-        if (op is null || op.State != DeploymentOperationState.Running)
-        {
-            return;
-        }
-
-        await _store.Deployment.UpdateLockAsync(me.Token, me with { OperationId = op.Id }, cancellationToken).ConfigureAwait(false);
-        string outcome;
-        string reason;
-        if (op.Kind == DeploymentOperationKind.Switch)
-        {
-            if (op.Step is DeploymentStep.Started or DeploymentStep.RollbackPointCreated or DeploymentStep.Gated || op.FromSlot is null)
-            {
-                outcome = nameof(SwitchOutcome.Aborted);
-                reason = $"interrupted at step {op.Step} (its process ended); nothing had been switched";
-            }
-            else
-            {
-                var from = _config.FindSlot(op.FromSlot) ?? throw new DeploymentException(DeploymentFailure.UnknownSlot, $"Operation #{op.Id} switched from '{op.FromSlot}', which is no longer configured; fix the config before recovering.");
-                var to = _config.FindSlot(op.ToSlot) ?? from;
-                await RouteAsync(to, from, CancellationToken.None).ConfigureAwait(false);
-                outcome = nameof(SwitchOutcome.Aborted);
-                reason = $"interrupted at step {op.Step} (its process ended); traffic returned to '{from.Name}', the last slot known good";
-            }
-        }
-        else
-        {
-            if (op.Step == DeploymentStep.Started || op.RollbackPointId is null)
-            {
-                outcome = nameof(SwitchOutcome.Aborted);
-                reason = $"interrupted at step {op.Step} (its process ended); nothing had been changed";
-            }
-            else
-            {
-                var point = await GetPointAsync(op.RollbackPointId.Value, cancellationToken).ConfigureAwait(false);
-                foreach (var f in point.Files)
-                {
-                    RollbackPointFiles.Restore(f);
-                }
-
-                var from = _config.FindSlot(op.FromSlot ?? point.ActiveSlot) ?? _config.Slots[0];
-                var to = _config.FindSlot(point.ActiveSlot) ?? throw new DeploymentException(DeploymentFailure.UnknownSlot, $"Rollback point #{point.Id} names slot '{point.ActiveSlot}', which is no longer configured.");
-                await RouteAsync(from, to, CancellationToken.None).ConfigureAwait(false);
-                outcome = "RolledBack";
-                reason = $"resumed after an interruption at step {op.Step}: files restored and traffic on '{to.Name}'";
-            }
-        }
-
-        await _store.Deployment.EndOperationAsync(op.Id, DeploymentOperationState.Recovered, outcome, reason, null, CancellationToken.None).ConfigureAwait(false);
-        reporter.Warning($"Recovered operation #{op.Id} ({op.Kind} {op.FromSlot} → {op.ToSlot}): {reason}.");
-        _log.Warning("Recovered operation #{Id} ({Kind} {From} -> {To}): {Reason}", op.Id, op.Kind.ToString(), op.FromSlot, op.ToSlot, reason);
-    }
-
-    /// <summary>Makes the router and the store route to <paramref name="to"/>.</summary>
-    private async Task<RouterSwitchOutcome> RouteAsync(SlotDefinition from, SlotDefinition to, CancellationToken ct)
-    {
-        var outcome = await _router.SwitchAsync(new RouterSwitchRequest(from, to, _config.Wrappers), ct).ConfigureAwait(false);
-        try
-        {
-            await _store.Settings.SetAsync(HealthService.ActiveSlotKey, to.Name, ct).ConfigureAwait(false);
-        }
-        catch (StateStoreException)
-        {
-            // The store is the record the gateway and Get-DeploymentSlot read; put the router back so both agree.
-            await _router.SwitchAsync(new RouterSwitchRequest(to, from, _config.Wrappers), CancellationToken.None).ConfigureAwait(false);
-            throw;
-        }
-
-        return outcome;
-    }
+    public Task RecoverAsync(long operationId, DeploymentLockHolder me, IOpsReporter reporter, CancellationToken cancellationToken) =>
+        _recovery.RecoverAsync(operationId, me, reporter, cancellationToken);
 
     // ---------------------------------------------------------------- rollback points
 
     /// <summary>Snapshots the active slot, each slot's versions (probed now) and the configured files.</summary>
-    public async Task<RollbackPoint> CreateRollbackPointAsync(string? description, bool stable, string source, IOpsReporter reporter, CancellationToken cancellationToken)
-    {
-        var active = await _health.GetActiveSlotAsync(cancellationToken).ConfigureAwait(false);
-        var versions = await ProbeVersionsAsync(reporter, cancellationToken).ConfigureAwait(false);
-        var now = _time.GetUtcNow();
-        var folderName = $"{now:yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..8]}";
-        var files = RollbackPointFiles.Capture(_config.OpsRoot, folderName, RollbackFilePaths());
-        var point = new RollbackPoint
-        {
-            CreatedAt = now,
-            CreatedBy = Actor.Current,
-            Description = description,
-            Stable = stable,
-            StableAt = stable ? now : null,
-            ActiveSlot = active,
-            Versions = versions,
-            Files = files,
-            Folder = Path.Combine(RollbackPointFiles.Root(_config.OpsRoot), folderName),
-            Source = source,
-        };
-        var id = await _store.Deployment.AddRollbackPointAsync(point, cancellationToken).ConfigureAwait(false);
-        point = point with { Id = id };
-        RollbackPointFiles.WriteManifest(point);
-        _log.Information("Rollback point #{Id} created ({Source}): slot {Slot}, {Files} file(s){Stable}", id, source, active, files.Count, stable ? ", stable" : string.Empty);
-        return point;
-    }
+    public Task<RollbackPoint> CreateRollbackPointAsync(string? description, bool stable, string source, IOpsReporter reporter, CancellationToken cancellationToken) =>
+        _points.CreateAsync(description, stable, source, reporter, cancellationToken);
 
     /// <summary>The files a rollback point captures: the ops config and deployment.rollbackFiles.</summary>
-    public IReadOnlyList<string> RollbackFilePaths() => [_config.SourcePath, .. _config.Deployment.RollbackFiles];
+    public IReadOnlyList<string> RollbackFilePaths() => _points.FilePaths();
 
-    public async Task<RollbackPoint> GetPointAsync(long id, CancellationToken cancellationToken) =>
-        (await _store.Deployment.GetRollbackPointsAsync(id, false, 1, cancellationToken).ConfigureAwait(false)).FirstOrDefault()
-        ?? throw new DeploymentException(DeploymentFailure.RollbackPointNotFound, $"There is no rollback point #{id}. Get-RollbackPoint lists them.") { Target = id.ToString(CultureInfo.InvariantCulture) };
+    public Task<RollbackPoint> GetPointAsync(long id, CancellationToken cancellationToken) => _points.GetAsync(id, cancellationToken);
 
     /// <summary>Rollback points newest first: the given ids (missing ones left out), or the newest <paramref name="last"/>; only stable ones if asked.</summary>
-    public async Task<IReadOnlyList<RollbackPoint>> GetRollbackPointsAsync(IReadOnlyCollection<long> ids, bool stableOnly, int last, CancellationToken cancellationToken)
-    {
-        if (ids.Count == 0)
-        {
-            return await _store.Deployment.GetRollbackPointsAsync(null, stableOnly, last, cancellationToken).ConfigureAwait(false);
-        }
-
-        var list = new List<RollbackPoint>();
-        foreach (var id in ids.Distinct())
-        {
-            list.AddRange(await _store.Deployment.GetRollbackPointsAsync(id, stableOnly, 1, cancellationToken).ConfigureAwait(false));
-        }
-
-        return list.OrderByDescending(p => p.Id).Take(last).ToList();
-    }
+    public Task<IReadOnlyList<RollbackPoint>> GetRollbackPointsAsync(IReadOnlyCollection<long> ids, bool stableOnly, int last, CancellationToken cancellationToken) =>
+        _points.ListAsync(ids, stableOnly, last, cancellationToken);
 
     /// <summary>The newest stable rollback point, or a clear error when there is none.</summary>
-    public async Task<RollbackPoint> GetLastStableAsync(CancellationToken cancellationToken) =>
-        (await _store.Deployment.GetRollbackPointsAsync(null, true, 1, cancellationToken).ConfigureAwait(false)).FirstOrDefault()
-        ?? throw new DeploymentException(DeploymentFailure.RollbackPointNotFound,
-            "There is no stable rollback point yet. A switch whose analysis passes records one; New-RollbackPoint -Stable records one by hand.");
-
-    private async Task<IReadOnlyDictionary<string, IReadOnlyDictionary<string, string?>>> ProbeVersionsAsync(IOpsReporter reporter, CancellationToken ct)
-    {
-        var pairs = (from s in _config.Slots from w in _config.Wrappers select (w, s)).ToList();
-        var records = await _health.ProbeAsync(pairs, reporter, ct).ConfigureAwait(false);
-        return _config.Slots.ToDictionary(
-            s => s.Name,
-            s => (IReadOnlyDictionary<string, string?>)_config.Wrappers.ToDictionary(w => w.Name, w => records.FirstOrDefault(r => r.Wrapper == w.Name && r.Slot == s.Name)?.Version));
-    }
+    public Task<RollbackPoint> GetLastStableAsync(CancellationToken cancellationToken) => _points.GetLastStableAsync(cancellationToken);
 
     // ---------------------------------------------------------------- switch
 
@@ -300,11 +105,7 @@ public sealed class DeploymentService
     public async Task<(SlotDefinition From, SlotDefinition To, string Router, IReadOnlyList<string> Gates)> PlanSwitchAsync(string slot, SwitchOptions options, CancellationToken cancellationToken)
     {
         var to = _config.FindSlot(slot) ?? throw UnknownSlot(slot);
-        var holder = await _store.Deployment.GetLockAsync(cancellationToken).ConfigureAwait(false);
-        if (holder is not null && !IsStale(holder))
-        {
-            throw LockedError(holder);
-        }
+        var holder = await _lock.ThrowIfHeldAsync(cancellationToken).ConfigureAwait(false);
 
         var fromName = await _health.GetActiveSlotAsync(cancellationToken).ConfigureAwait(false);
         var from = _config.FindSlot(fromName)!;
@@ -320,7 +121,7 @@ public sealed class DeploymentService
         var gates = options.SkipHealthGate
             ? (IReadOnlyList<string>)["health gate skipped (-SkipHealthGate)"]
             : _config.Wrappers.Select(w => $"{w.Name}: warm-up GET {Join(to.UrlOf(w.Name)!, d.WarmupPath)} (accepts {string.Join("/", d.WarmupStatusCodes)}, {d.WarmupAttempts} attempt(s)), then a live probe").ToList();
-        return (from, to, _router.DescribeSwitch(new RouterSwitchRequest(from, to, _config.Wrappers)), gates);
+        return (from, to, _traffic.Describe(from, to), gates);
     }
 
     private DeploymentException UnknownSlot(string slot) =>
@@ -337,7 +138,7 @@ public sealed class DeploymentService
         var clock = Stopwatch.StartNew();
         var (_, to, _, _) = await PlanSwitchAsync(slot, options, cancellationToken).ConfigureAwait(false);
         SlotDefinition from;
-        var me = await AcquireLockAsync(options.Command, reporter, cancellationToken).ConfigureAwait(false);
+        var me = await _lock.AcquireAsync(options.Command, reporter, cancellationToken).ConfigureAwait(false);
         var released = false;
         long id = 0;
         try
@@ -349,16 +150,16 @@ public sealed class DeploymentService
                 throw new DeploymentException(DeploymentFailure.InvalidRequest, $"Slot '{to.Name}' is already active; nothing to switch.") { Target = to.Name };
             }
 
-            (id, me) = await BeginAsync(DeploymentOperationKind.Switch, from, to, null, me, started, cancellationToken).ConfigureAwait(false);
+            (id, me) = await _journal.BeginAsync(DeploymentOperationKind.Switch, from, to, null, me, started, cancellationToken).ConfigureAwait(false);
             _log.Information("Switch #{Id} {From} -> {To} started by {Who}", id, from.Name, to.Name, Actor.Current);
 
             var result = new DeploymentSwitchResult { OperationId = id, From = from.Name, To = to.Name, Outcome = SwitchOutcome.Aborted, StartedAt = started, Router = _router.Kind.ToString().ToLowerInvariant() };
 
             // 2. rollback point of the state before the switch
             reporter.Progress(new OpsProgress(1, $"Switch {from.Name} → {to.Name}", "Creating the rollback point", 5));
-            var point = await CreateRollbackPointAsync($"before switch #{id} {from.Name} → {to.Name}", stable: false, "switch", reporter, cancellationToken).ConfigureAwait(false);
+            var point = await _points.CreateAsync($"before switch #{id} {from.Name} → {to.Name}", stable: false, "switch", reporter, cancellationToken).ConfigureAwait(false);
             result = result with { RollbackPointId = point.Id };
-            await StepAsync(id, DeploymentStep.RollbackPointCreated, cancellationToken, point.Id).ConfigureAwait(false);
+            await _journal.StepAsync(id, DeploymentStep.RollbackPointCreated, cancellationToken, point.Id).ConfigureAwait(false);
 
             // 3. gate
             if (!options.SkipHealthGate)
@@ -373,15 +174,15 @@ public sealed class DeploymentService
                 }
             }
 
-            await StepAsync(id, DeploymentStep.Gated, cancellationToken).ConfigureAwait(false);
+            await _journal.StepAsync(id, DeploymentStep.Gated, cancellationToken).ConfigureAwait(false);
 
             // 4. router. From here on a cancellation does not interrupt the router: it either switches or restores.
             reporter.Progress(new OpsProgress(1, $"Switch {from.Name} → {to.Name}", $"Switching the {result.Router} router", 30));
-            await StepAsync(id, DeploymentStep.Switching, CancellationToken.None).ConfigureAwait(false);
+            await _journal.StepAsync(id, DeploymentStep.Switching, CancellationToken.None).ConfigureAwait(false);
             RouterSwitchOutcome routed;
             try
             {
-                routed = await RouteAsync(from, to, CancellationToken.None).ConfigureAwait(false);
+                routed = await _traffic.RouteAsync(from, to, CancellationToken.None).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is DeploymentException or StateStoreException)
             {
@@ -390,23 +191,22 @@ public sealed class DeploymentService
 
             var switchedAt = _time.GetUtcNow();
             result = result with { RouterDetail = routed.Detail, SwitchedAt = switchedAt };
-            await StepAsync(id, DeploymentStep.Switched, CancellationToken.None).ConfigureAwait(false);
+            await _journal.StepAsync(id, DeploymentStep.Switched, CancellationToken.None).ConfigureAwait(false);
             _log.Information("Switch #{Id}: router {Router} now sends new traffic to {To}: {Detail}", id, result.Router, to.Name, routed.Detail);
 
             // 5. analysis
             var duration = options.AnalysisDuration ?? _config.Deployment.AnalysisDuration;
             if (duration <= TimeSpan.Zero)
             {
-                var stableNow = await CreateRollbackPointAsync($"stable after switch #{id} to {to.Name} (no analysis)", stable: true, "stable", reporter, CancellationToken.None).ConfigureAwait(false);
+                var stableNow = await _points.CreateAsync($"stable after switch #{id} to {to.Name} (no analysis)", stable: true, "stable", reporter, CancellationToken.None).ConfigureAwait(false);
                 return await EndAsync(result with { Outcome = SwitchOutcome.Switched, AnalysisVerdict = AnalysisVerdict.Skipped, StablePointId = stableNow.Id, Reason = "no analysis was asked for (duration 0)" }, clock, DeploymentOperationState.Completed).ConfigureAwait(false);
             }
 
             var until = switchedAt + duration;
-            await _store.Deployment.SetStepAsync(id, DeploymentStep.Analysing, CancellationToken.None, analysisUntil: until).ConfigureAwait(false);
-            await StepAsync(id, DeploymentStep.Analysing, CancellationToken.None).ConfigureAwait(false);
+            await _journal.BeginAnalysisAsync(id, until).ConfigureAwait(false);
             if (options.NoWait)
             {
-                await HandOffAsync(id, me, result, CancellationToken.None).ConfigureAwait(false);
+                await _journal.HandOffAsync(id, me, result, CancellationToken.None).ConfigureAwait(false);
                 released = true;
                 reporter.Verbose($"Switch #{id}: the service carries the analysis on until {until:u}; Get-DeploymentHistory -Id {id} shows its outcome.");
                 return result with { Outcome = SwitchOutcome.Switched, AnalysisVerdict = AnalysisVerdict.HandedOff, Duration = clock.Elapsed, Reason = $"analysis handed to the service until {until:u}" };
@@ -419,7 +219,7 @@ public sealed class DeploymentService
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
                 // Ctrl+C: ask nothing; the service decides.
-                await HandOffAsync(id, me, result, CancellationToken.None).ConfigureAwait(false);
+                await _journal.HandOffAsync(id, me, result, CancellationToken.None).ConfigureAwait(false);
                 released = true;
                 _log.Information("Switch #{Id}: analysis handed to the service after a cancellation", id);
                 throw;
@@ -437,7 +237,7 @@ public sealed class DeploymentService
         {
             if (!released)
             {
-                await ReleaseAsync(me).ConfigureAwait(false);
+                await _lock.ReleaseAsync(me).ConfigureAwait(false);
             }
         }
 
@@ -456,9 +256,9 @@ public sealed class DeploymentService
         var fail = result.AnalysisVerdict == AnalysisVerdict.Fail || (result.AnalysisVerdict == AnalysisVerdict.Inconclusive && policy == InconclusivePolicy.Fail);
         if (fail && !noAutoRollback)
         {
-            await StepAsync(id, DeploymentStep.RollingBack, CancellationToken.None).ConfigureAwait(false);
+            await _journal.StepAsync(id, DeploymentStep.RollingBack, CancellationToken.None).ConfigureAwait(false);
             reporter.Progress(new OpsProgress(1, $"Switch {from.Name} → {to.Name}", $"Analysis failed; switching back to {from.Name}", 95));
-            await RouteAsync(to, from, CancellationToken.None).ConfigureAwait(false);
+            await _traffic.RouteAsync(to, from, CancellationToken.None).ConfigureAwait(false);
             var why = result.AnalysisVerdict == AnalysisVerdict.Inconclusive
                 ? "the analysis saw no traffic and deployment.onInconclusive is 'fail'"
                 : "analysis failed: " + Describe(result.Analysis.Where(m => m.Verdict == AnalysisVerdict.Fail));
@@ -476,7 +276,7 @@ public sealed class DeploymentService
         }
         else
         {
-            var stable = await CreateRollbackPointAsync($"stable after switch #{id} to {to.Name}", stable: true, "stable", reporter, CancellationToken.None).ConfigureAwait(false);
+            var stable = await _points.CreateAsync($"stable after switch #{id} to {to.Name}", stable: true, "stable", reporter, CancellationToken.None).ConfigureAwait(false);
             result = result with
             {
                 Outcome = SwitchOutcome.Switched,
@@ -510,13 +310,6 @@ public sealed class DeploymentService
         string.Join("; ", failures.Take(6).Select(m => $"{m.Wrapper} {m.Metric} {Format(m.Value)} (needs {m.Comparison} {Format(m.Threshold)}) in round {m.Round}"));
 
     private static string Format(double? v) => v?.ToString("0.##", CultureInfo.InvariantCulture) ?? "n/a";
-
-    private async Task HandOffAsync(long id, DeploymentLockHolder me, DeploymentSwitchResult partial, CancellationToken ct)
-    {
-        await _store.Deployment.SetStepAsync(id, DeploymentStep.Analysing, ct, handedOff: true).ConfigureAwait(false);
-        await _store.Deployment.SaveProgressAsync(id, JsonSerializer.Serialize(partial), ct).ConfigureAwait(false);
-        await _store.Deployment.UpdateLockAsync(me.Token, me with { Holder = $"the service's analysis of switch #{id} (handed off by {Actor.Current})", ProcessId = 0 }, ct).ConfigureAwait(false);
-    }
 
     // ---------------------------------------------------------------- gate
 
@@ -702,14 +495,7 @@ public sealed class DeploymentService
     /// </summary>
     public async Task<DeploymentSwitchResult?> ContinueHandedOffAsync(DeploymentOperation op, IOpsReporter reporter, CancellationToken cancellationToken)
     {
-        var holder = await _store.Deployment.GetLockAsync(cancellationToken).ConfigureAwait(false);
-        if (holder is null || holder.ProcessId != 0 || holder.OperationId != op.Id)
-        {
-            return null;
-        }
-
-        var me = holder with { Token = Guid.NewGuid().ToString("N"), Holder = $"the service (pid {Environment.ProcessId}) analysing switch #{op.Id}", Host = Environment.MachineName, ProcessId = Environment.ProcessId };
-        if (!await _store.Deployment.UpdateLockAsync(holder.Token, me, cancellationToken).ConfigureAwait(false))
+        if (await _lock.TakeHandedOffAsync(op, cancellationToken).ConfigureAwait(false) is not { } me)
         {
             return null;
         }
@@ -730,7 +516,7 @@ public sealed class DeploymentService
         }
         finally
         {
-            await ReleaseAsync(me).ConfigureAwait(false);
+            await _lock.ReleaseAsync(me).ConfigureAwait(false);
         }
     }
 
@@ -763,18 +549,18 @@ public sealed class DeploymentService
         var started = _time.GetUtcNow();
         var clock = Stopwatch.StartNew();
         await PlanRollbackAsync(point, cancellationToken).ConfigureAwait(false);
-        var me = await AcquireLockAsync(command, reporter, cancellationToken).ConfigureAwait(false);
+        var me = await _lock.AcquireAsync(command, reporter, cancellationToken).ConfigureAwait(false);
         try
         {
             var current = await _health.GetActiveSlotAsync(cancellationToken).ConfigureAwait(false);
             var from = _config.FindSlot(current)!;
             var to = _config.FindSlot(point.ActiveSlot)!;
             long id;
-            (id, me) = await BeginAsync(DeploymentOperationKind.Rollback, from, to, point.Id, me, started, cancellationToken).ConfigureAwait(false);
+            (id, me) = await _journal.BeginAsync(DeploymentOperationKind.Rollback, from, to, point.Id, me, started, cancellationToken).ConfigureAwait(false);
             _log.Information("Rollback #{Id} to point #{Point} (slot {To}) started by {Who}", id, point.Id, to.Name, Actor.Current);
 
             // From the first file on, the rollback completes even if cancelled: half a rollback helps nobody.
-            await StepAsync(id, DeploymentStep.RestoringFiles, CancellationToken.None).ConfigureAwait(false);
+            await _journal.StepAsync(id, DeploymentStep.RestoringFiles, CancellationToken.None).ConfigureAwait(false);
             var files = new List<RestoredFile>();
             var i = 0;
             foreach (var f in point.Files)
@@ -783,11 +569,11 @@ public sealed class DeploymentService
                 files.Add(RollbackPointFiles.Restore(f));
             }
 
-            await StepAsync(id, DeploymentStep.Switching, CancellationToken.None).ConfigureAwait(false);
+            await _journal.StepAsync(id, DeploymentStep.Switching, CancellationToken.None).ConfigureAwait(false);
             reporter.Progress(new OpsProgress(1, $"Rollback to point #{point.Id}", $"Routing traffic to {to.Name}", 65));
-            await RouteAsync(from, to, CancellationToken.None).ConfigureAwait(false);
+            await _traffic.RouteAsync(from, to, CancellationToken.None).ConfigureAwait(false);
 
-            await StepAsync(id, DeploymentStep.Verifying, CancellationToken.None).ConfigureAwait(false);
+            await _journal.StepAsync(id, DeploymentStep.Verifying, CancellationToken.None).ConfigureAwait(false);
             reporter.Progress(new OpsProgress(1, $"Rollback to point #{point.Id}", $"Verifying {to.Name}", 85));
             var health = await _health.GetWrapperHealthAsync(null, to.Name, live: true, NullReporter.Instance, CancellationToken.None).ConfigureAwait(false);
             var differences = health
@@ -815,7 +601,7 @@ public sealed class DeploymentService
         }
         finally
         {
-            await ReleaseAsync(me).ConfigureAwait(false);
+            await _lock.ReleaseAsync(me).ConfigureAwait(false);
         }
     }
 
@@ -823,18 +609,7 @@ public sealed class DeploymentService
     /// If the deployment lock is held by a process that died on this host, recovers its operation and frees the lock.
     /// The service calls this periodically so a crashed switch does not wait for the next command. Returns whether it did.
     /// </summary>
-    public async Task<bool> RecoverAbandonedAsync(IOpsReporter reporter, CancellationToken cancellationToken)
-    {
-        var holder = await _store.Deployment.GetLockAsync(cancellationToken).ConfigureAwait(false);
-        if (holder is null || !IsStale(holder))
-        {
-            return false;
-        }
-
-        var me = await AcquireLockAsync("the service's recovery", reporter, cancellationToken).ConfigureAwait(false);
-        await ReleaseAsync(me).ConfigureAwait(false);
-        return true;
-    }
+    public Task<bool> RecoverAbandonedAsync(IOpsReporter reporter, CancellationToken cancellationToken) => _lock.RecoverAbandonedAsync(reporter, cancellationToken);
 
     /// <summary>
     /// Automatic rollback outside a switch (deployment.autoRollback): within deployment.autoRollbackWindowMinutes of
@@ -894,37 +669,7 @@ public sealed class DeploymentService
     /// Configuration drift: each configured file (the ops config and deployment.rollbackFiles) compared with the newest
     /// stable rollback point — Changed, Missing, or NotInPoint (configured since). Null point: there is no stable point yet.
     /// </summary>
-    public async Task<(RollbackPoint? Point, IReadOnlyList<FileDrift> Drifted)> GetDriftAsync(CancellationToken cancellationToken)
-    {
-        var point = (await _store.Deployment.GetRollbackPointsAsync(null, true, 1, cancellationToken).ConfigureAwait(false)).FirstOrDefault();
-        if (point is null)
-        {
-            return (null, []);
-        }
-
-        var drifted = new List<FileDrift>();
-        foreach (var path in RollbackFilePaths())
-        {
-            var recorded = point.Files.FirstOrDefault(f => string.Equals(f.Path, path, StringComparison.Ordinal));
-            string? actual = null;
-            try
-            {
-                actual = File.Exists(path) ? RollbackPointFiles.Hash(await File.ReadAllBytesAsync(path, cancellationToken).ConfigureAwait(false)) : null;
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                actual = null;
-            }
-
-            var status = recorded is null ? "NotInPoint" : actual is null ? "Missing" : actual != recorded.Sha256 ? "Changed" : null;
-            if (status is not null)
-            {
-                drifted.Add(new FileDrift(path, status, recorded?.Sha256, actual, point.Id, point.CreatedAt));
-            }
-        }
-
-        return (point, drifted);
-    }
+    public Task<(RollbackPoint? Point, IReadOnlyList<FileDrift> Drifted)> GetDriftAsync(CancellationToken cancellationToken) => _points.GetDriftAsync(cancellationToken);
 
     /// <summary>The history, newest first.</summary>
     public Task<IReadOnlyList<DeploymentOperation>> GetHistoryAsync(long? id, bool runningOnly, int limit, CancellationToken cancellationToken) =>
