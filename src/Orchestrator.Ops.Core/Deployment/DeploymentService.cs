@@ -36,6 +36,8 @@ public sealed class DeploymentService
     private readonly DeploymentJournal _journal;
     private readonly DeploymentRecovery _recovery;
     private readonly DeploymentLock _lock;
+    private readonly SwitchGate _gate;
+    private readonly SwitchAnalysis _analysis;
 
     public DeploymentService(OpsConfig config, IStateStore store, HealthService health, AlertService alerts, ITrafficRouter router, HttpClient http, TimeProvider time, ILogger log)
     {
@@ -53,6 +55,8 @@ public sealed class DeploymentService
         _journal = new DeploymentJournal(store, config.OpsRoot, _log);
         _recovery = new DeploymentRecovery(config, store, _traffic, _points, _log);
         _lock = new DeploymentLock(store, _recovery, time, _log);
+        _gate = new SwitchGate(config, health, new SlotWarmup(config.Deployment, http, time));
+        _analysis = new SwitchAnalysis(config, store, health, time);
     }
 
     public ITrafficRouter Router => _router;
@@ -117,10 +121,7 @@ public sealed class DeploymentService
             throw new DeploymentException(DeploymentFailure.InvalidRequest, $"Slot '{to.Name}' is already active; nothing to switch.") { Target = to.Name };
         }
 
-        var d = _config.Deployment;
-        var gates = options.SkipHealthGate
-            ? (IReadOnlyList<string>)["health gate skipped (-SkipHealthGate)"]
-            : _config.Wrappers.Select(w => $"{w.Name}: warm-up GET {Join(to.UrlOf(w.Name)!, d.WarmupPath)} (accepts {string.Join("/", d.WarmupStatusCodes)}, {d.WarmupAttempts} attempt(s)), then a live probe").ToList();
+        var gates = options.SkipHealthGate ? ["health gate skipped (-SkipHealthGate)"] : _gate.Describe(to);
         return (from, to, _traffic.Describe(from, to), gates);
     }
 
@@ -164,7 +165,7 @@ public sealed class DeploymentService
             // 3. gate
             if (!options.SkipHealthGate)
             {
-                var gates = await GateAsync(to, reporter, cancellationToken).ConfigureAwait(false);
+                var gates = await _gate.CheckAsync(to, reporter, cancellationToken).ConfigureAwait(false);
                 result = result with { GateResults = gates };
                 var failed = gates.Where(g => !g.Passed).ToList();
                 if (failed.Count > 0)
@@ -214,7 +215,7 @@ public sealed class DeploymentService
 
             try
             {
-                result = await AnalyseAsync(result, to, switchedAt, until, options.NoAutoRollback, reporter, cancellationToken).ConfigureAwait(false);
+                result = await _analysis.AnalyseAsync(result, to, switchedAt, until, options.NoAutoRollback, reporter, cancellationToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
@@ -261,13 +262,13 @@ public sealed class DeploymentService
             await _traffic.RouteAsync(to, from, CancellationToken.None).ConfigureAwait(false);
             var why = result.AnalysisVerdict == AnalysisVerdict.Inconclusive
                 ? "the analysis saw no traffic and deployment.onInconclusive is 'fail'"
-                : "analysis failed: " + Describe(result.Analysis.Where(m => m.Verdict == AnalysisVerdict.Fail));
+                : "analysis failed: " + AnalysisRules.Describe(result.Analysis.Where(m => m.Verdict == AnalysisVerdict.Fail));
             result = result with { Outcome = SwitchOutcome.RolledBack, Reason = $"{why}; traffic switched back to '{from.Name}'" };
             await RaiseAsync($"switch-{id}", to.Name, $"Switch #{id} to '{to.Name}' rolled back: {why}", result.FailedMeasurements, CancellationToken.None).ConfigureAwait(false);
         }
         else if (fail)
         {
-            result = result with { Outcome = SwitchOutcome.Switched, Reason = "analysis failed but -NoAutoRollback kept the new slot: " + Describe(result.Analysis.Where(m => m.Verdict == AnalysisVerdict.Fail)) };
+            result = result with { Outcome = SwitchOutcome.Switched, Reason = "analysis failed but -NoAutoRollback kept the new slot: " + AnalysisRules.Describe(result.Analysis.Where(m => m.Verdict == AnalysisVerdict.Fail)) };
             await RaiseAsync($"switch-{id}", to.Name, $"Switch #{id} to '{to.Name}' failed its analysis and was kept (-NoAutoRollback)", result.FailedMeasurements, CancellationToken.None).ConfigureAwait(false);
         }
         else if (result.AnalysisVerdict == AnalysisVerdict.Inconclusive && policy == InconclusivePolicy.Wait)
@@ -306,188 +307,22 @@ public sealed class DeploymentService
         }
     }
 
-    private static string Describe(IEnumerable<AnalysisMeasurement> failures) =>
-        string.Join("; ", failures.Take(6).Select(m => $"{m.Wrapper} {m.Metric} {Format(m.Value)} (needs {m.Comparison} {Format(m.Threshold)}) in round {m.Round}"));
-
-    private static string Format(double? v) => v?.ToString("0.##", CultureInfo.InvariantCulture) ?? "n/a";
-
     // ---------------------------------------------------------------- gate
 
     /// <summary>The pre-switch gate: every wrapper of the slot answers its warm-up path with an accepted code, then passes a live probe.</summary>
-    public async Task<IReadOnlyList<GateResult>> GateAsync(SlotDefinition slot, IOpsReporter reporter, CancellationToken cancellationToken)
-    {
-        var results = new List<GateResult>();
-        var warmups = await Task.WhenAll(_config.Wrappers.Select(w => WarmUpAsync(w, slot, cancellationToken))).ConfigureAwait(false);
-        results.AddRange(warmups);
-        reporter.Progress(new OpsProgress(1, $"Gate for slot {slot.Name}", $"warm-up: {warmups.Count(g => g.Passed)}/{warmups.Length} passed", 15));
-        var ready = _config.Wrappers.Where(w => warmups.Single(g => g.Wrapper == w.Name).Passed).Select(w => (w, slot)).ToList();
-        if (ready.Count > 0)
-        {
-            var probes = await _health.ProbeAsync(ready, reporter, cancellationToken).ConfigureAwait(false);
-            foreach (var p in probes)
-            {
-                results.Add(new GateResult(p.Wrapper, slot.Name, "Probe", !p.IsFailure, p.Attempts, p.StatusCode, p.DurationMs,
-                    p.IsFailure ? $"probe failed: {p.ErrorMessage}" : $"{p.Status.ToString().ToLowerInvariant()} in {Format(p.DurationMs)} ms, version {p.Version ?? "?"}"));
-            }
-        }
-
-        reporter.Progress(new OpsProgress(1, $"Gate for slot {slot.Name}", $"{results.Count(g => g.Passed)}/{results.Count} checks passed", 25));
-        return results;
-    }
-
-    private async Task<GateResult> WarmUpAsync(WrapperDefinition wrapper, SlotDefinition slot, CancellationToken ct)
-    {
-        var d = _config.Deployment;
-        var url = new Uri(Join(slot.UrlOf(wrapper.Name)!, d.WarmupPath));
-        string detail = "not attempted";
-        int? code = null;
-        var clock = Stopwatch.StartNew();
-        for (var attempt = 1; attempt <= d.WarmupAttempts; attempt++)
-        {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            timeout.CancelAfter(d.WarmupTimeout);
-            try
-            {
-                using var response = await _http.GetAsync(url, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
-                code = (int)response.StatusCode;
-                if (d.WarmupStatusCodes.Contains(code.Value))
-                {
-                    return new GateResult(wrapper.Name, slot.Name, "Warmup", true, attempt, code, clock.Elapsed.TotalMilliseconds, $"GET {url.AbsolutePath} answered {code}");
-                }
-
-                detail = $"GET {url.AbsolutePath} answered {code}, not one of {string.Join("/", d.WarmupStatusCodes)}";
-            }
-            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
-            {
-                detail = $"GET {url.AbsolutePath} did not answer within {d.WarmupTimeout.TotalSeconds:0.##} s";
-            }
-            catch (HttpRequestException ex)
-            {
-                detail = $"GET {url.AbsolutePath} failed: {ex.Message}";
-            }
-
-            if (attempt < d.WarmupAttempts)
-            {
-                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(2000, 100 * Math.Pow(2, attempt - 1))), _time, ct).ConfigureAwait(false);
-            }
-        }
-
-        return new GateResult(wrapper.Name, slot.Name, "Warmup", false, d.WarmupAttempts, code, clock.Elapsed.TotalMilliseconds, $"{detail} (after {d.WarmupAttempts} attempt(s))");
-    }
-
-    private static string Join(Uri baseUrl, string path) => baseUrl.AbsoluteUri.TrimEnd('/') + path;
+    public Task<IReadOnlyList<GateResult>> GateAsync(SlotDefinition slot, IOpsReporter reporter, CancellationToken cancellationToken) =>
+        _gate.CheckAsync(slot, reporter, cancellationToken);
 
     // ---------------------------------------------------------------- analysis
 
     /// <summary>
     /// Post-switch analysis: every interval until <paramref name="until"/>, probe the new slot and measure, per
-    /// wrapper, the recent gateway traffic (success rate, error rate, P95 against the runbook's thresholds; see <see cref="TrafficWindow"/>)
-    /// and the health score since the switch (probes and traffic). Traffic metrics of an interval with no requests are
+    /// wrapper, the recent gateway traffic (success rate, error rate, P95 against the runbook's thresholds) and the
+    /// health score since the switch (probes and traffic). Traffic metrics of an interval with no requests are
     /// Inconclusive. More failed rounds than the failure limit ends it early as Fail.
     /// </summary>
-    public async Task<DeploymentSwitchResult> AnalyseAsync(DeploymentSwitchResult result, SlotDefinition slot, DateTimeOffset switchedAt, DateTimeOffset until, bool noAutoRollback, IOpsReporter reporter, CancellationToken cancellationToken)
-    {
-        var d = _config.Deployment;
-        var t = _config.Thresholds;
-        var measurements = result.Analysis.ToList();
-        var failedRounds = result.FailedMeasurements;
-        var round = measurements.Count == 0 ? 0 : measurements.Max(m => m.Round);
-        var sawTraffic = measurements.Any(m => m.Metric == "SuccessRate" && m.Verdict != AnalysisVerdict.Inconclusive);
-        var extended = false;
-        var duration = until - switchedAt;
-        while (true)
-        {
-            var now = _time.GetUtcNow();
-            var wait = TimeSpan.FromTicks(Math.Min(d.AnalysisInterval.Ticks, Math.Max(0, (until - now).Ticks)));
-            if (wait > TimeSpan.Zero)
-            {
-                await Task.Delay(wait, _time, cancellationToken).ConfigureAwait(false);
-            }
-
-            round++;
-            now = _time.GetUtcNow();
-            var pairs = _config.Wrappers.Select(w => (w, slot)).ToList();
-            await _health.ProbeAsync(pairs, NullReporter.Instance, cancellationToken).ConfigureAwait(false);
-            var roundFailed = false;
-            foreach (var w in _config.Wrappers)
-            {
-                var traffic = await _health.GetWindowStatsAsync(w.Name, slot.Name, Max(switchedAt, now - TrafficWindow(d)), now, OperationSource.Traffic, cancellationToken).ConfigureAwait(false);
-                var since = await _health.GetWindowStatsAsync(w.Name, slot.Name, switchedAt, now, null, cancellationToken).ConfigureAwait(false);
-                var score = HealthScorer.Assess(since, t, _config.HealthChecks.MinimumSamples);
-                var hasTraffic = traffic.Total > 0;
-                sawTraffic |= hasTraffic;
-                AnalysisMeasurement M(string metric, double? value, double threshold, bool atLeast, int samples, bool judged) =>
-                    new(round, now, w.Name, metric, value, threshold, atLeast ? ">=" : "<=",
-                        !judged || value is null ? AnalysisVerdict.Inconclusive : (atLeast ? value >= threshold : value <= threshold) ? AnalysisVerdict.Pass : AnalysisVerdict.Fail,
-                        samples);
-                var round_ = new[]
-                {
-                    M("SuccessRate", traffic.SuccessRate, t.MinSuccessRatePercent, true, traffic.Total, hasTraffic),
-                    M("ErrorRate", traffic.ErrorRate, t.MaxErrorRatePercent, false, traffic.Total, hasTraffic),
-                    M("ResponseTimeP95", traffic.P95Ms, t.MaxResponseMs, false, traffic.Total, hasTraffic),
-                    M("HealthScore", score.Score, t.HealthCriticalPercent, true, since.Total, score.Score is not null),
-                };
-                measurements.AddRange(round_);
-                roundFailed |= round_.Any(m => m.Verdict == AnalysisVerdict.Fail);
-            }
-
-            if (roundFailed)
-            {
-                failedRounds++;
-            }
-
-            var latest = measurements.Where(m => m.Round == round).ToList();
-            var pct = (int)Math.Clamp(30 + (65.0 * (now - switchedAt).Ticks / Math.Max(1, duration.Ticks)), 30, 95);
-            reporter.Progress(new OpsProgress(1, $"Analysing slot {slot.Name}", $"round {round}: {Summary(latest)}; failed rounds {failedRounds}/{d.FailureLimit + 1} allowed-1", pct));
-            await _store.Deployment.SaveProgressAsync(result.OperationId,
-                JsonSerializer.Serialize(result with { Analysis = measurements, FailedMeasurements = failedRounds }), CancellationToken.None).ConfigureAwait(false);
-
-            if (failedRounds > d.FailureLimit && !noAutoRollback)
-            {
-                return result with { Analysis = measurements, FailedMeasurements = failedRounds, AnalysisVerdict = AnalysisVerdict.Fail };
-            }
-
-            if (now >= until)
-            {
-                if (!sawTraffic && d.OnInconclusive == InconclusivePolicy.Wait && !extended)
-                {
-                    extended = true;
-                    until = now + duration;
-                    reporter.Warning($"No traffic reached slot '{slot.Name}' during the analysis; waiting up to {duration.TotalSeconds:0} s more (deployment.onInconclusive = wait).");
-                    continue;
-                }
-
-                var verdict = failedRounds > d.FailureLimit ? AnalysisVerdict.Fail : sawTraffic ? AnalysisVerdict.Pass : AnalysisVerdict.Inconclusive;
-                return result with { Analysis = measurements, FailedMeasurements = failedRounds, AnalysisVerdict = verdict };
-            }
-
-            if (extended && sawTraffic)
-            {
-                // The wait found traffic: one judged round is enough to conclude.
-                var verdict = failedRounds > d.FailureLimit ? AnalysisVerdict.Fail : AnalysisVerdict.Pass;
-                return result with { Analysis = measurements, FailedMeasurements = failedRounds, AnalysisVerdict = verdict };
-            }
-        }
-    }
-
-    /// <summary>
-    /// The traffic a round judges: the last interval, but at least the last 5 s, since the gateway writes its traffic
-    /// to the store a moment after it happens; a request may so count in two short rounds, never in none.
-    /// </summary>
-    private static TimeSpan TrafficWindow(DeploymentSettings d) => TimeSpan.FromTicks(Math.Max(d.AnalysisInterval.Ticks, TimeSpan.FromSeconds(5).Ticks));
-
-    private static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
-
-    private static string Summary(IReadOnlyList<AnalysisMeasurement> round)
-    {
-        string Avg(string metric, string unit)
-        {
-            var v = round.Where(m => m.Metric == metric && m.Value is not null).Select(m => m.Value!.Value).ToList();
-            return v.Count == 0 ? $"{metric} n/a" : $"{metric} {(metric == "SuccessRate" || metric == "HealthScore" ? v.Min() : v.Max()):0.##}{unit}";
-        }
-
-        return $"{Avg("SuccessRate", " %")}, {Avg("ErrorRate", " %")}, {Avg("ResponseTimeP95", " ms")}, {Avg("HealthScore", string.Empty)}, {round.Where(m => m.Metric == "SuccessRate").Sum(m => m.Samples)} request(s)";
-    }
+    public Task<DeploymentSwitchResult> AnalyseAsync(DeploymentSwitchResult result, SlotDefinition slot, DateTimeOffset switchedAt, DateTimeOffset until, bool noAutoRollback, IOpsReporter reporter, CancellationToken cancellationToken) =>
+        _analysis.AnalyseAsync(result, slot, switchedAt, until, noAutoRollback, reporter, cancellationToken);
 
     /// <summary>
     /// Continues a switch's analysis that its command handed off (-NoWait or Ctrl+C), then keeps or rolls back like
@@ -510,7 +345,7 @@ public sealed class DeploymentService
             var switchedAt = partial.SwitchedAt ?? op.UpdatedAt;
             var until = op.AnalysisUntil ?? _time.GetUtcNow();
             var clock = Stopwatch.StartNew();
-            var analysed = await AnalyseAsync(partial, to, switchedAt, until, noAutoRollback: false, reporter, cancellationToken).ConfigureAwait(false);
+            var analysed = await _analysis.AnalyseAsync(partial, to, switchedAt, until, noAutoRollback: false, reporter, cancellationToken).ConfigureAwait(false);
             var decided = await DecideAsync(op.Id, analysed, from, to, noAutoRollback: false, reporter, clock).ConfigureAwait(false);
             return decided with { Duration = _time.GetUtcNow() - op.StartedAt };
         }
