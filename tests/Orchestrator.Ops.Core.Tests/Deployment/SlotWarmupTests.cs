@@ -7,15 +7,16 @@ using Orchestrator.Ops.Core.Deployment;
 namespace Orchestrator.Ops.Core.Tests.Deployment;
 
 /// <summary>
-/// The gate's warm-up on its own, against a scripted HTTP handler and a fake clock: the Polly retries wait exactly
-/// 100 ms doubling up to 2 s on the engine's clock, stop at the first accepted answer, and say what the last attempt saw.
+/// The gate's warm-up on its own, against a scripted HTTP handler and a fake clock that announces each timer set on
+/// it: the retries wait 100 ms doubling up to 2 s on the engine's clock, stop at the first accepted answer, and say
+/// what the last attempt saw.
 /// </summary>
 public sealed class SlotWarmupTests
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
     private static readonly WrapperDefinition Wrapper = new("routellm", WrapperKind.RouteLlm, "/health", "/v1/chat");
     private static readonly SlotDefinition Green = new("green", new Dictionary<string, Uri> { ["routellm"] = new("http://green.invalid:8101/") });
-    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 27, 10, 15, 0, TimeSpan.Zero));
+    private readonly WatchedClock _time = new();
 
     private static DeploymentSettings Settings(int attempts, double timeoutSeconds = 5) => new()
     {
@@ -34,19 +35,18 @@ public sealed class SlotWarmupTests
         var warmup = new SlotWarmup(Settings(attempts: 7), http, _time);
 
         var running = warmup.WarmUpAsync(Wrapper, Green, default);
-
-        int[] expectedMs = [100, 200, 400, 800, 1600, 2000];
-        await handler.NextAsync();
-        foreach (var ms in expectedMs)
+        var delays = new List<TimeSpan>();
+        for (var retry = 1; retry <= 6; retry++)
         {
-            // One tick short of the delay, no attempt is made; the tick brings it.
-            _time.Advance(TimeSpan.FromMilliseconds(ms) - TimeSpan.FromTicks(1));
-            Assert.False(await handler.HasNextWithinAsync(TimeSpan.FromMilliseconds(200)), $"an attempt came before the {ms} ms delay ended");
-            _time.Advance(TimeSpan.FromTicks(1));
-            await handler.NextAsync();
+            var due = await _time.NextTimerAsync();
+            Assert.Equal(retry, handler.Requests);
+            delays.Add(due);
+            _time.Advance(due);
         }
 
         var r = await running.WaitAsync(Bound);
+        Assert.Equal(new[] { 100, 200, 400, 800, 1600, 2000 }.Select(ms => TimeSpan.FromMilliseconds(ms)), delays);
+        Assert.False(_time.SetAnotherTimer, "no delay after the last attempt");
         Assert.False(r.Passed);
         Assert.Equal(("routellm", "green", "Warmup", 7, 503), (r.Wrapper, r.Slot, r.Check, r.Attempts, r.StatusCode));
         Assert.Equal("GET /ping answered 503, not one of 200/204 (after 7 attempt(s))", r.Detail);
@@ -62,18 +62,15 @@ public sealed class SlotWarmupTests
         var warmup = new SlotWarmup(Settings(attempts: 5), http, _time);
 
         var running = warmup.WarmUpAsync(Wrapper, Green, default);
-        await handler.NextAsync();
-        _time.Advance(TimeSpan.FromMilliseconds(100));
-        await handler.NextAsync();
-        _time.Advance(TimeSpan.FromMilliseconds(200));
-        await handler.NextAsync();
+        _time.Advance(await _time.NextTimerAsync());
+        _time.Advance(await _time.NextTimerAsync());
 
         var r = await running.WaitAsync(Bound);
         Assert.True(r.Passed);
         Assert.Equal((3, 204), (r.Attempts, r.StatusCode));
         Assert.Equal("GET /ping answered 204", r.Detail);
-        _time.Advance(TimeSpan.FromSeconds(10));
-        Assert.False(await handler.HasNextWithinAsync(TimeSpan.FromMilliseconds(200)), "no attempt after the accepted one");
+        Assert.Equal(3, handler.Requests);
+        Assert.False(_time.SetAnotherTimer, "no delay after the accepted answer");
     }
 
     [Fact]
@@ -85,14 +82,14 @@ public sealed class SlotWarmupTests
             var r = await new SlotWarmup(Settings(attempts: 1), http, _time).WarmUpAsync(Wrapper, Green, default).WaitAsync(Bound);
             Assert.Equal((false, 1, 500), (r.Passed, r.Attempts, r.StatusCode));
             Assert.Equal(1, once.Requests);
+            Assert.False(_time.SetAnotherTimer);
         }
 
-        // The second attempt hangs past the (real-time) attempt timeout.
+        // The second attempt hangs past the attempt timeout (real time, 50 ms).
         using var handler = new Scripted(n => n == 1 ? HttpStatusCode.ServiceUnavailable : null);
         using var client = new HttpClient(handler);
         var running = new SlotWarmup(Settings(attempts: 2, timeoutSeconds: 0.05), client, _time).WarmUpAsync(Wrapper, Green, default);
-        await handler.NextAsync();
-        _time.Advance(TimeSpan.FromMilliseconds(100));
+        _time.Advance(await _time.NextTimerAsync());
 
         var timedOut = await running.WaitAsync(Bound);
         Assert.Equal((false, 2, 503), (timedOut.Passed, timedOut.Attempts, timedOut.StatusCode));
@@ -106,7 +103,7 @@ public sealed class SlotWarmupTests
         using var http = new HttpClient(handler);
         using var cts = new CancellationTokenSource();
         var running = new SlotWarmup(Settings(attempts: 5), http, _time).WarmUpAsync(Wrapper, Green, cts.Token);
-        await handler.NextAsync();
+        await _time.NextTimerAsync();
 
         await cts.CancelAsync();
 
@@ -114,37 +111,37 @@ public sealed class SlotWarmupTests
         Assert.Equal(1, handler.Requests);
     }
 
-    /// <summary>Answers the n-th request (1-based) with the script's status, or never when it says null; each request is announced.</summary>
+    /// <summary>A fake clock that announces every timer set on it (here: a retry delay) with its due time.</summary>
+    private sealed class WatchedClock() : FakeTimeProvider(new DateTimeOffset(2026, 11, 27, 10, 15, 0, TimeSpan.Zero))
+    {
+        private readonly Channel<TimeSpan> _timers = Channel.CreateUnbounded<TimeSpan>();
+
+        /// <summary>Whether a timer was set that no <see cref="NextTimerAsync"/> has taken yet.</summary>
+        public bool SetAnotherTimer => _timers.Reader.TryPeek(out _);
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        {
+            var timer = base.CreateTimer(callback, state, dueTime, period);
+            _timers.Writer.TryWrite(dueTime);
+            return timer;
+        }
+
+        /// <summary>Waits (real time, bounded) until the next timer is set, and returns its due time.</summary>
+        public async Task<TimeSpan> NextTimerAsync()
+        {
+            using var bound = new CancellationTokenSource(Bound);
+            return await _timers.Reader.ReadAsync(bound.Token);
+        }
+    }
+
+    /// <summary>Answers the n-th request (1-based) with the script's status, or never when it says null.</summary>
     private sealed class Scripted(Func<int, HttpStatusCode?> script) : HttpMessageHandler
     {
-        private readonly Channel<int> _arrivals = Channel.CreateUnbounded<int>();
         private int _requests;
 
         public int Requests => Volatile.Read(ref _requests);
 
         public List<string> Urls { get; } = [];
-
-        /// <summary>Waits (real time, bounded) for the next request.</summary>
-        public async Task NextAsync()
-        {
-            using var bound = new CancellationTokenSource(Bound);
-            await _arrivals.Reader.ReadAsync(bound.Token);
-        }
-
-        /// <summary>Whether a request arrives within <paramref name="wait"/> of real time.</summary>
-        public async Task<bool> HasNextWithinAsync(TimeSpan wait)
-        {
-            using var bound = new CancellationTokenSource(wait);
-            try
-            {
-                await _arrivals.Reader.ReadAsync(bound.Token);
-                return true;
-            }
-            catch (OperationCanceledException)
-            {
-                return false;
-            }
-        }
 
         protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
@@ -154,7 +151,6 @@ public sealed class SlotWarmupTests
                 Urls.Add(request.RequestUri!.AbsoluteUri);
             }
 
-            _arrivals.Writer.TryWrite(n);
             var status = script(n);
             if (status is null)
             {
