@@ -1,6 +1,3 @@
-using System.Diagnostics;
-using System.Globalization;
-using System.Text.Json;
 using Orchestrator.Ops.Core.Alerts;
 using Orchestrator.Ops.Core.Configuration;
 using Orchestrator.Ops.Core.Health;
@@ -11,196 +8,76 @@ using Serilog;
 
 namespace Orchestrator.Ops.Core.Deployment;
 
-/// <summary>Options of one switch (the cmdlet's switches; defaults from the config).</summary>
-public sealed record SwitchOptions
-{
-    public TimeSpan? AnalysisDuration { get; init; }
-    public bool SkipHealthGate { get; init; }
-    public bool NoAutoRollback { get; init; }
-
-    /// <summary>Return after the switch; the service carries the analysis on and records its outcome.</summary>
-    public bool NoWait { get; init; }
-
-    /// <summary>What started it, for the lock holder and history (e.g. Switch-DeploymentSlot, Invoke-Deployment).</summary>
-    public string Command { get; init; } = "Switch-DeploymentSlot";
-}
-
 /// <summary>
 /// The deployment capability: blue-green switches with a pre-switch gate and metric-gated post-switch analysis,
 /// rollback points and rollbacks. Every state change takes the deployment lock and journals each step in the store
 /// before doing it, so a process that dies at any step leaves a state the next operation (or the service) returns to
 /// consistency: see <see cref="RecoverAsync"/>.
 /// </summary>
+/// <remarks>
+/// The facade the cmdlets, the service and the tests call. It wires the collaborators that do the work and holds no
+/// logic of its own: <see cref="DeploymentLock"/>, <see cref="DeploymentJournal"/> and <see cref="DeploymentRecovery"/>
+/// (lock and journal with recovery), <see cref="DeploymentSwitch"/>, <see cref="SwitchGate"/> with
+/// <see cref="SlotWarmup"/>, <see cref="SwitchAnalysis"/> with <see cref="AnalysisRules"/> and
+/// <see cref="SwitchConclusion"/> (switch, gate, analysis), <see cref="RollbackPoints"/>, <see cref="DeploymentRollback"/>
+/// and <see cref="AutoRollback"/> (rollback points and rollback), all routing through <see cref="TrafficSwitch"/>.
+/// </remarks>
 public sealed class DeploymentService
 {
     /// <summary>Test hook: the name of a <see cref="DeploymentStep"/> at which the process stops (forever) right after journaling it, so a test can kill it there.</summary>
     public const string PauseVariable = TestHooks.PauseVariable;
 
-    private readonly OpsConfig _config;
+    /// <summary>The rule name of the critical alert a failed post-switch analysis raises.</summary>
+    public const string RollbackAlertRule = "deployment-analysis-failed";
+
     private readonly IStateStore _store;
-    private readonly HealthService _health;
-    private readonly AlertService _alerts;
-    private readonly ITrafficRouter _router;
-    private readonly HttpClient _http;
-    private readonly TimeProvider _time;
-    private readonly ILogger _log;
+    private readonly SlotOverview _slots;
+    private readonly TrafficSwitch _traffic;
+    private readonly RollbackPoints _points;
+    private readonly DeploymentRecovery _recovery;
+    private readonly DeploymentLock _lock;
+    private readonly SwitchGate _gate;
+    private readonly SwitchAnalysis _analysis;
+    private readonly SwitchConclusion _conclusion;
+    private readonly DeploymentSwitch _switch;
+    private readonly DeploymentRollback _rollback;
+    private readonly AutoRollback _autoRollback;
 
     public DeploymentService(OpsConfig config, IStateStore store, HealthService health, AlertService alerts, ITrafficRouter router, HttpClient http, TimeProvider time, ILogger log)
     {
-        _config = config;
+        log = log.ForCategory("deployment");
         _store = store;
-        _health = health;
-        _alerts = alerts;
-        _router = router;
-        _http = http;
-        _time = time;
-        _log = log.ForCategory("deployment");
+        _slots = new SlotOverview(config, store, health);
+        _traffic = new TrafficSwitch(router, store, config);
+        _points = new RollbackPoints(config, store, health, time, log);
+        var journal = new DeploymentJournal(store, config.OpsRoot, log);
+        _recovery = new DeploymentRecovery(config, store, _traffic, _points, log);
+        _lock = new DeploymentLock(store, _recovery, time, log);
+        var alarm = new DeploymentAlarm(alerts, config.Deployment.FailureLimit, log);
+        _gate = new SwitchGate(config, health, new SlotWarmup(config.Deployment, http, time));
+        _analysis = new SwitchAnalysis(config, store, health, time);
+        _conclusion = new SwitchConclusion(config, store, _lock, journal, _analysis, _traffic, _points, alarm, time, log);
+        _switch = new DeploymentSwitch(config, store, health, _lock, journal, _points, _gate, _traffic, _analysis, _conclusion, time, log);
+        _rollback = new DeploymentRollback(config, store, health, _lock, journal, _traffic, time, log);
+        _autoRollback = new AutoRollback(config, store, health, alerts, _rollback, alarm, time, log);
     }
 
-    public ITrafficRouter Router => _router;
+    public ITrafficRouter Router => _traffic.Router;
 
     // ---------------------------------------------------------------- slots
 
     /// <summary>Every slot with its live versions and health, and when it last became active.</summary>
-    public async Task<IReadOnlyList<DeploymentSlot>> GetSlotsAsync(IOpsReporter reporter, CancellationToken cancellationToken)
-    {
-        var active = await _health.GetActiveSlotAsync(cancellationToken).ConfigureAwait(false);
-        var health = await _health.GetWrapperHealthAsync(null, null, live: true, reporter, cancellationToken).ConfigureAwait(false);
-        var history = await _store.Deployment.GetOperationsAsync(null, false, 1000, cancellationToken).ConfigureAwait(false);
-        var result = new List<DeploymentSlot>();
-        foreach (var slot in _config.Slots)
-        {
-            var wrappers = health.Where(h => h.Slot == slot.Name).ToList();
-            var versions = wrappers.ToDictionary(w => w.Name, w => w.Version);
-            var distinct = versions.Values.Where(v => v is not null).Distinct(StringComparer.Ordinal).ToList();
-            var last = history.FirstOrDefault(o => o.ToSlot == slot.Name && o.Outcome is "Switched" or "RolledBack" && BecameActive(o, slot.Name));
-            result.Add(new DeploymentSlot
-            {
-                Name = slot.Name,
-                Active = string.Equals(slot.Name, active, StringComparison.OrdinalIgnoreCase),
-                Version = distinct.Count == 0 ? null : string.Join(", ", distinct),
-                Versions = versions,
-                Health = Worst(wrappers.Select(w => w.Status)),
-                Urls = slot.BaseUrls,
-                LastSwitchedAt = last?.EndedAt,
-                LastSwitchedBy = last?.StartedBy,
-            });
-        }
+    public Task<IReadOnlyList<DeploymentSlot>> GetSlotsAsync(IOpsReporter reporter, CancellationToken cancellationToken) =>
+        _slots.GetSlotsAsync(reporter, cancellationToken);
 
-        return result;
-    }
-
-    private static bool BecameActive(DeploymentOperation o, string slot) =>
-        o.Kind == DeploymentOperationKind.Rollback ? o.Outcome == "RolledBack" && o.ToSlot == slot : o.Outcome == "Switched" && o.ToSlot == slot;
-
-    private static HealthStatus Worst(IEnumerable<HealthStatus> statuses)
-    {
-        var list = statuses.ToList();
-        if (list.Count == 0)
-        {
-            return HealthStatus.Unknown;
-        }
-
-        if (list.All(s => s == HealthStatus.Unknown))
-        {
-            return HealthStatus.Unknown;
-        }
-
-        return list.Where(s => s != HealthStatus.Unknown).Max();
-    }
-
-    // ---------------------------------------------------------------- lock
+    // ---------------------------------------------------------------- lock and journal with recovery
 
     /// <summary>
     /// Takes the deployment lock, or throws <see cref="DeploymentFailure.Locked"/> naming the holder at once.
     /// A holder whose process died on this host is taken over after its interrupted operation is recovered.
     /// </summary>
-    public async Task<DeploymentLockHolder> AcquireLockAsync(string command, IOpsReporter reporter, CancellationToken cancellationToken)
-    {
-        var me = new DeploymentLockHolder(Guid.NewGuid().ToString("N"), $"{Actor.Current} (pid {Environment.ProcessId}, {command})", Environment.MachineName,
-            Environment.ProcessId, _time.GetUtcNow(), null);
-        var (acquired, current, takenOver) = await _store.Deployment.TryAcquireLockAsync(me, IsStale, cancellationToken).ConfigureAwait(false);
-        if (!acquired)
-        {
-            throw LockedError(current);
-        }
-
-        if (takenOver is not null)
-        {
-            reporter.Warning($"The previous holder of the deployment lock ({takenOver.Holder}) is gone; recovering its operation first.");
-            _log.Warning("Took over the deployment lock from {Holder}, whose process is gone", takenOver.Holder);
-            if (takenOver.OperationId is { } opId)
-            {
-                await RecoverAsync(opId, me, reporter, cancellationToken).ConfigureAwait(false);
-            }
-        }
-
-        // Also recover any operation left running without a lock (a crash between the lock and the journal can't do
-        // that, but a store restored from a backup can).
-        foreach (var orphan in await _store.Deployment.GetOperationsAsync(null, runningOnly: true, 100, cancellationToken).ConfigureAwait(false))
-        {
-            if (!orphan.HandedOff)
-            {
-                await RecoverAsync(orphan.Id, me, reporter, cancellationToken).ConfigureAwait(false);
-            }
-        }
-
-        return me;
-    }
-
-    private static DeploymentException LockedError(DeploymentLockHolder current)
-    {
-        var op = current.OperationId is { } id ? $" for operation #{id}" : string.Empty;
-        return new DeploymentException(DeploymentFailure.Locked,
-            $"Another deployment operation holds the lock: {current.Holder}, since {current.AcquiredAt:u}{op}. Wait for it to finish (Get-DeploymentHistory -Running shows it); nothing was changed.")
-        { Target = current.Holder };
-    }
-
-    private bool IsStale(DeploymentLockHolder h)
-    {
-        if (h.ProcessId == 0)
-        {
-            // Handed to the service, which has not picked it up: stale once the analysis should long have ended.
-            return false;
-        }
-
-        return string.Equals(h.Host, Environment.MachineName, StringComparison.OrdinalIgnoreCase) && !ProcessHelpers.IsAlive(h.ProcessId);
-    }
-
-    private async Task ReleaseAsync(DeploymentLockHolder me) =>
-        await _store.Deployment.ReleaseLockAsync(me.Token, CancellationToken.None).ConfigureAwait(false);
-
-    private async Task StepAsync(long id, DeploymentStep step, CancellationToken ct, long? rollbackPointId = null)
-    {
-        await _store.Deployment.SetStepAsync(id, step, ct, rollbackPointId).ConfigureAwait(false);
-        _log.Information("operation #{Id} step {Step}", id, step.ToString());
-        if (TestHooks.IsAsked(step.ToString()))
-        {
-            await Task.Run(() => TestHooks.PauseIfAsked(step.ToString(), Path.Combine(_config.OpsRoot, "deployment")), CancellationToken.None).ConfigureAwait(false);
-        }
-    }
-
-    /// <summary>Journals a new operation at step Started and names it in the lock the caller holds.</summary>
-    private async Task<(long Id, DeploymentLockHolder Holder)> BeginAsync(DeploymentOperationKind kind, SlotDefinition from, SlotDefinition to, long? pointId,
-        DeploymentLockHolder me, DateTimeOffset started, CancellationToken ct)
-    {
-        var id = await _store.Deployment.AddOperationAsync(new DeploymentOperation
-        {
-            Kind = kind,
-            FromSlot = from.Name,
-            ToSlot = to.Name,
-            RollbackPointId = pointId,
-            Step = DeploymentStep.Started,
-            State = DeploymentOperationState.Running,
-            StartedAt = started,
-            StartedBy = Actor.Current,
-        }, ct).ConfigureAwait(false);
-        me = me with { OperationId = id };
-        await _store.Deployment.UpdateLockAsync(me.Token, me, ct).ConfigureAwait(false);
-        return (id, me);
-    }
-
-    // ---------------------------------------------------------------- recovery
+    public Task<DeploymentLockHolder> AcquireLockAsync(string command, IOpsReporter reporter, CancellationToken cancellationToken) =>
+        _lock.AcquireAsync(command, reporter, cancellationToken);
 
     /// <summary>
     /// Returns an interrupted operation to a consistent state. A switch that had not reached the router is ended as
@@ -208,689 +85,91 @@ public sealed class DeploymentService
     /// slot — the last state known good — and is ended as Aborted. A rollback is resumed (restoring files and routing is
     /// idempotent) and ended as RolledBack. The history keeps the row, marked Recovered.
     /// </summary>
-    public async Task RecoverAsync(long operationId, DeploymentLockHolder me, IOpsReporter reporter, CancellationToken cancellationToken)
-    {
-        var op = (await _store.Deployment.GetOperationsAsync(operationId, false, 1, cancellationToken).ConfigureAwait(false)).FirstOrDefault();
-        if (op is null || op.State != DeploymentOperationState.Running)
-        {
-            return;
-        }
+    public Task RecoverAsync(long operationId, DeploymentLockHolder me, IOpsReporter reporter, CancellationToken cancellationToken) =>
+        _recovery.RecoverAsync(operationId, me, reporter, cancellationToken);
 
-        await _store.Deployment.UpdateLockAsync(me.Token, me with { OperationId = op.Id }, cancellationToken).ConfigureAwait(false);
-        string outcome;
-        string reason;
-        if (op.Kind == DeploymentOperationKind.Switch)
-        {
-            if (op.Step is DeploymentStep.Started or DeploymentStep.RollbackPointCreated or DeploymentStep.Gated || op.FromSlot is null)
-            {
-                outcome = nameof(SwitchOutcome.Aborted);
-                reason = $"interrupted at step {op.Step} (its process ended); nothing had been switched";
-            }
-            else
-            {
-                var from = _config.FindSlot(op.FromSlot) ?? throw new DeploymentException(DeploymentFailure.UnknownSlot, $"Operation #{op.Id} switched from '{op.FromSlot}', which is no longer configured; fix the config before recovering.");
-                var to = _config.FindSlot(op.ToSlot) ?? from;
-                await RouteAsync(to, from, CancellationToken.None).ConfigureAwait(false);
-                outcome = nameof(SwitchOutcome.Aborted);
-                reason = $"interrupted at step {op.Step} (its process ended); traffic returned to '{from.Name}', the last slot known good";
-            }
-        }
-        else
-        {
-            if (op.Step == DeploymentStep.Started || op.RollbackPointId is null)
-            {
-                outcome = nameof(SwitchOutcome.Aborted);
-                reason = $"interrupted at step {op.Step} (its process ended); nothing had been changed";
-            }
-            else
-            {
-                var point = await GetPointAsync(op.RollbackPointId.Value, cancellationToken).ConfigureAwait(false);
-                foreach (var f in point.Files)
-                {
-                    RollbackPointFiles.Restore(f);
-                }
+    /// <summary>
+    /// If the deployment lock is held by a process that died on this host, recovers its operation and frees the lock.
+    /// The service calls this periodically so a crashed switch does not wait for the next command. Returns whether it did.
+    /// </summary>
+    public Task<bool> RecoverAbandonedAsync(IOpsReporter reporter, CancellationToken cancellationToken) => _lock.RecoverAbandonedAsync(reporter, cancellationToken);
 
-                var from = _config.FindSlot(op.FromSlot ?? point.ActiveSlot) ?? _config.Slots[0];
-                var to = _config.FindSlot(point.ActiveSlot) ?? throw new DeploymentException(DeploymentFailure.UnknownSlot, $"Rollback point #{point.Id} names slot '{point.ActiveSlot}', which is no longer configured.");
-                await RouteAsync(from, to, CancellationToken.None).ConfigureAwait(false);
-                outcome = "RolledBack";
-                reason = $"resumed after an interruption at step {op.Step}: files restored and traffic on '{to.Name}'";
-            }
-        }
-
-        await _store.Deployment.EndOperationAsync(op.Id, DeploymentOperationState.Recovered, outcome, reason, null, CancellationToken.None).ConfigureAwait(false);
-        reporter.Warning($"Recovered operation #{op.Id} ({op.Kind} {op.FromSlot} → {op.ToSlot}): {reason}.");
-        _log.Warning("Recovered operation #{Id} ({Kind} {From} -> {To}): {Reason}", op.Id, op.Kind.ToString(), op.FromSlot, op.ToSlot, reason);
-    }
-
-    /// <summary>Makes the router and the store route to <paramref name="to"/>.</summary>
-    private async Task<RouterSwitchOutcome> RouteAsync(SlotDefinition from, SlotDefinition to, CancellationToken ct)
-    {
-        var outcome = await _router.SwitchAsync(new RouterSwitchRequest(from, to, _config.Wrappers), ct).ConfigureAwait(false);
-        try
-        {
-            await _store.Settings.SetAsync(HealthService.ActiveSlotKey, to.Name, ct).ConfigureAwait(false);
-        }
-        catch (StateStoreException)
-        {
-            // The store is the record the gateway and Get-DeploymentSlot read; put the router back so both agree.
-            await _router.SwitchAsync(new RouterSwitchRequest(to, from, _config.Wrappers), CancellationToken.None).ConfigureAwait(false);
-            throw;
-        }
-
-        return outcome;
-    }
+    /// <summary>The history, newest first.</summary>
+    public Task<IReadOnlyList<DeploymentOperation>> GetHistoryAsync(long? id, bool runningOnly, int limit, CancellationToken cancellationToken) =>
+        _store.Deployment.GetOperationsAsync(id, runningOnly, limit, cancellationToken);
 
     // ---------------------------------------------------------------- rollback points
 
     /// <summary>Snapshots the active slot, each slot's versions (probed now) and the configured files.</summary>
-    public async Task<RollbackPoint> CreateRollbackPointAsync(string? description, bool stable, string source, IOpsReporter reporter, CancellationToken cancellationToken)
-    {
-        var active = await _health.GetActiveSlotAsync(cancellationToken).ConfigureAwait(false);
-        var versions = await ProbeVersionsAsync(reporter, cancellationToken).ConfigureAwait(false);
-        var now = _time.GetUtcNow();
-        var folderName = $"{now:yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..8]}";
-        var files = RollbackPointFiles.Capture(_config.OpsRoot, folderName, RollbackFilePaths());
-        var point = new RollbackPoint
-        {
-            CreatedAt = now,
-            CreatedBy = Actor.Current,
-            Description = description,
-            Stable = stable,
-            StableAt = stable ? now : null,
-            ActiveSlot = active,
-            Versions = versions,
-            Files = files,
-            Folder = Path.Combine(RollbackPointFiles.Root(_config.OpsRoot), folderName),
-            Source = source,
-        };
-        var id = await _store.Deployment.AddRollbackPointAsync(point, cancellationToken).ConfigureAwait(false);
-        point = point with { Id = id };
-        RollbackPointFiles.WriteManifest(point);
-        _log.Information("Rollback point #{Id} created ({Source}): slot {Slot}, {Files} file(s){Stable}", id, source, active, files.Count, stable ? ", stable" : string.Empty);
-        return point;
-    }
+    public Task<RollbackPoint> CreateRollbackPointAsync(string? description, bool stable, string source, IOpsReporter reporter, CancellationToken cancellationToken) =>
+        _points.CreateAsync(description, stable, source, reporter, cancellationToken);
 
     /// <summary>The files a rollback point captures: the ops config and deployment.rollbackFiles.</summary>
-    public IReadOnlyList<string> RollbackFilePaths() => [_config.SourcePath, .. _config.Deployment.RollbackFiles];
+    public IReadOnlyList<string> RollbackFilePaths() => _points.FilePaths();
 
-    public async Task<RollbackPoint> GetPointAsync(long id, CancellationToken cancellationToken) =>
-        (await _store.Deployment.GetRollbackPointsAsync(id, false, 1, cancellationToken).ConfigureAwait(false)).FirstOrDefault()
-        ?? throw new DeploymentException(DeploymentFailure.RollbackPointNotFound, $"There is no rollback point #{id}. Get-RollbackPoint lists them.") { Target = id.ToString(CultureInfo.InvariantCulture) };
+    /// <summary>The rollback point <paramref name="id"/>, or <see cref="DeploymentFailure.RollbackPointNotFound"/>.</summary>
+    public Task<RollbackPoint> GetPointAsync(long id, CancellationToken cancellationToken) => _points.GetAsync(id, cancellationToken);
 
     /// <summary>Rollback points newest first: the given ids (missing ones left out), or the newest <paramref name="last"/>; only stable ones if asked.</summary>
-    public async Task<IReadOnlyList<RollbackPoint>> GetRollbackPointsAsync(IReadOnlyCollection<long> ids, bool stableOnly, int last, CancellationToken cancellationToken)
-    {
-        if (ids.Count == 0)
-        {
-            return await _store.Deployment.GetRollbackPointsAsync(null, stableOnly, last, cancellationToken).ConfigureAwait(false);
-        }
-
-        var list = new List<RollbackPoint>();
-        foreach (var id in ids.Distinct())
-        {
-            list.AddRange(await _store.Deployment.GetRollbackPointsAsync(id, stableOnly, 1, cancellationToken).ConfigureAwait(false));
-        }
-
-        return list.OrderByDescending(p => p.Id).Take(last).ToList();
-    }
+    public Task<IReadOnlyList<RollbackPoint>> GetRollbackPointsAsync(IReadOnlyCollection<long> ids, bool stableOnly, int last, CancellationToken cancellationToken) =>
+        _points.ListAsync(ids, stableOnly, last, cancellationToken);
 
     /// <summary>The newest stable rollback point, or a clear error when there is none.</summary>
-    public async Task<RollbackPoint> GetLastStableAsync(CancellationToken cancellationToken) =>
-        (await _store.Deployment.GetRollbackPointsAsync(null, true, 1, cancellationToken).ConfigureAwait(false)).FirstOrDefault()
-        ?? throw new DeploymentException(DeploymentFailure.RollbackPointNotFound,
-            "There is no stable rollback point yet. A switch whose analysis passes records one; New-RollbackPoint -Stable records one by hand.");
+    public Task<RollbackPoint> GetLastStableAsync(CancellationToken cancellationToken) => _points.GetLastStableAsync(cancellationToken);
 
-    private async Task<IReadOnlyDictionary<string, IReadOnlyDictionary<string, string?>>> ProbeVersionsAsync(IOpsReporter reporter, CancellationToken ct)
-    {
-        var pairs = (from s in _config.Slots from w in _config.Wrappers select (w, s)).ToList();
-        var records = await _health.ProbeAsync(pairs, reporter, ct).ConfigureAwait(false);
-        return _config.Slots.ToDictionary(
-            s => s.Name,
-            s => (IReadOnlyDictionary<string, string?>)_config.Wrappers.ToDictionary(w => w.Name, w => records.FirstOrDefault(r => r.Wrapper == w.Name && r.Slot == s.Name)?.Version));
-    }
+    /// <summary>
+    /// Configuration drift: each configured file (the ops config and deployment.rollbackFiles) compared with the newest
+    /// stable rollback point — Changed, Missing, or NotInPoint (configured since). Null point: there is no stable point yet.
+    /// </summary>
+    public Task<(RollbackPoint? Point, IReadOnlyList<FileDrift> Drifted)> GetDriftAsync(CancellationToken cancellationToken) => _points.GetDriftAsync(cancellationToken);
 
     // ---------------------------------------------------------------- switch
 
     /// <summary>What a switch to <paramref name="slot"/> would do, for -WhatIf. Throws for an unknown or already active slot.</summary>
-    public async Task<(SlotDefinition From, SlotDefinition To, string Router, IReadOnlyList<string> Gates)> PlanSwitchAsync(string slot, SwitchOptions options, CancellationToken cancellationToken)
-    {
-        var to = _config.FindSlot(slot) ?? throw UnknownSlot(slot);
-        var holder = await _store.Deployment.GetLockAsync(cancellationToken).ConfigureAwait(false);
-        if (holder is not null && !IsStale(holder))
-        {
-            throw LockedError(holder);
-        }
-
-        var fromName = await _health.GetActiveSlotAsync(cancellationToken).ConfigureAwait(false);
-        var from = _config.FindSlot(fromName)!;
-
-        // A dead holder's operation is recovered when the switch takes the lock, which may change the active slot;
-        // the switch checks again then.
-        if (holder is null && string.Equals(from.Name, to.Name, StringComparison.OrdinalIgnoreCase))
-        {
-            throw new DeploymentException(DeploymentFailure.InvalidRequest, $"Slot '{to.Name}' is already active; nothing to switch.") { Target = to.Name };
-        }
-
-        var d = _config.Deployment;
-        var gates = options.SkipHealthGate
-            ? (IReadOnlyList<string>)["health gate skipped (-SkipHealthGate)"]
-            : _config.Wrappers.Select(w => $"{w.Name}: warm-up GET {Join(to.UrlOf(w.Name)!, d.WarmupPath)} (accepts {string.Join("/", d.WarmupStatusCodes)}, {d.WarmupAttempts} attempt(s)), then a live probe").ToList();
-        return (from, to, _router.DescribeSwitch(new RouterSwitchRequest(from, to, _config.Wrappers)), gates);
-    }
-
-    private DeploymentException UnknownSlot(string slot) =>
-        new(DeploymentFailure.UnknownSlot, $"'{slot}' is not a configured slot; use one of: {string.Join(", ", _config.Slots.Select(s => s.Name))}.") { Target = slot };
+    public Task<(SlotDefinition From, SlotDefinition To, string Router, IReadOnlyList<string> Gates)> PlanSwitchAsync(string slot, SwitchOptions options, CancellationToken cancellationToken) =>
+        _switch.PlanAsync(slot, options, cancellationToken);
 
     /// <summary>
     /// Switches traffic to <paramref name="slot"/>: lock, rollback point, gate, router, analysis, then keep (and mark
     /// stable) or switch back. Cancelling before the router changes aborts with nothing changed; cancelling during
     /// analysis hands it to the service and returns nothing (the cancellation propagates).
     /// </summary>
-    public async Task<DeploymentSwitchResult> SwitchAsync(string slot, SwitchOptions options, IOpsReporter reporter, CancellationToken cancellationToken)
-    {
-        var started = _time.GetUtcNow();
-        var clock = Stopwatch.StartNew();
-        var (_, to, _, _) = await PlanSwitchAsync(slot, options, cancellationToken).ConfigureAwait(false);
-        SlotDefinition from;
-        var me = await AcquireLockAsync(options.Command, reporter, cancellationToken).ConfigureAwait(false);
-        var released = false;
-        long id = 0;
-        try
-        {
-            // The active slot may have changed while recovery ran.
-            from = _config.FindSlot(await _health.GetActiveSlotAsync(cancellationToken).ConfigureAwait(false))!;
-            if (from.Name == to.Name)
-            {
-                throw new DeploymentException(DeploymentFailure.InvalidRequest, $"Slot '{to.Name}' is already active; nothing to switch.") { Target = to.Name };
-            }
-
-            (id, me) = await BeginAsync(DeploymentOperationKind.Switch, from, to, null, me, started, cancellationToken).ConfigureAwait(false);
-            _log.Information("Switch #{Id} {From} -> {To} started by {Who}", id, from.Name, to.Name, Actor.Current);
-
-            var result = new DeploymentSwitchResult { OperationId = id, From = from.Name, To = to.Name, Outcome = SwitchOutcome.Aborted, StartedAt = started, Router = _router.Kind.ToString().ToLowerInvariant() };
-
-            // 2. rollback point of the state before the switch
-            reporter.Progress(new OpsProgress(1, $"Switch {from.Name} → {to.Name}", "Creating the rollback point", 5));
-            var point = await CreateRollbackPointAsync($"before switch #{id} {from.Name} → {to.Name}", stable: false, "switch", reporter, cancellationToken).ConfigureAwait(false);
-            result = result with { RollbackPointId = point.Id };
-            await StepAsync(id, DeploymentStep.RollbackPointCreated, cancellationToken, point.Id).ConfigureAwait(false);
-
-            // 3. gate
-            if (!options.SkipHealthGate)
-            {
-                var gates = await GateAsync(to, reporter, cancellationToken).ConfigureAwait(false);
-                result = result with { GateResults = gates };
-                var failed = gates.Where(g => !g.Passed).ToList();
-                if (failed.Count > 0)
-                {
-                    var why = $"the gate refused slot '{to.Name}': " + string.Join("; ", failed.Select(g => $"{g.Wrapper} {g.Check}: {g.Detail}"));
-                    return await EndAsync(result with { Outcome = SwitchOutcome.Refused, Reason = why }, clock, DeploymentOperationState.Completed).ConfigureAwait(false);
-                }
-            }
-
-            await StepAsync(id, DeploymentStep.Gated, cancellationToken).ConfigureAwait(false);
-
-            // 4. router. From here on a cancellation does not interrupt the router: it either switches or restores.
-            reporter.Progress(new OpsProgress(1, $"Switch {from.Name} → {to.Name}", $"Switching the {result.Router} router", 30));
-            await StepAsync(id, DeploymentStep.Switching, CancellationToken.None).ConfigureAwait(false);
-            RouterSwitchOutcome routed;
-            try
-            {
-                routed = await RouteAsync(from, to, CancellationToken.None).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is DeploymentException or StateStoreException)
-            {
-                return await EndAsync(result with { Outcome = SwitchOutcome.Aborted, Reason = $"the router did not switch: {ex.Message}" }, clock, DeploymentOperationState.Completed).ConfigureAwait(false);
-            }
-
-            var switchedAt = _time.GetUtcNow();
-            result = result with { RouterDetail = routed.Detail, SwitchedAt = switchedAt };
-            await StepAsync(id, DeploymentStep.Switched, CancellationToken.None).ConfigureAwait(false);
-            _log.Information("Switch #{Id}: router {Router} now sends new traffic to {To}: {Detail}", id, result.Router, to.Name, routed.Detail);
-
-            // 5. analysis
-            var duration = options.AnalysisDuration ?? _config.Deployment.AnalysisDuration;
-            if (duration <= TimeSpan.Zero)
-            {
-                var stableNow = await CreateRollbackPointAsync($"stable after switch #{id} to {to.Name} (no analysis)", stable: true, "stable", reporter, CancellationToken.None).ConfigureAwait(false);
-                return await EndAsync(result with { Outcome = SwitchOutcome.Switched, AnalysisVerdict = AnalysisVerdict.Skipped, StablePointId = stableNow.Id, Reason = "no analysis was asked for (duration 0)" }, clock, DeploymentOperationState.Completed).ConfigureAwait(false);
-            }
-
-            var until = switchedAt + duration;
-            await _store.Deployment.SetStepAsync(id, DeploymentStep.Analysing, CancellationToken.None, analysisUntil: until).ConfigureAwait(false);
-            await StepAsync(id, DeploymentStep.Analysing, CancellationToken.None).ConfigureAwait(false);
-            if (options.NoWait)
-            {
-                await HandOffAsync(id, me, result, CancellationToken.None).ConfigureAwait(false);
-                released = true;
-                reporter.Verbose($"Switch #{id}: the service carries the analysis on until {until:u}; Get-DeploymentHistory -Id {id} shows its outcome.");
-                return result with { Outcome = SwitchOutcome.Switched, AnalysisVerdict = AnalysisVerdict.HandedOff, Duration = clock.Elapsed, Reason = $"analysis handed to the service until {until:u}" };
-            }
-
-            try
-            {
-                result = await AnalyseAsync(result, to, switchedAt, until, options.NoAutoRollback, reporter, cancellationToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                // Ctrl+C: ask nothing; the service decides.
-                await HandOffAsync(id, me, result, CancellationToken.None).ConfigureAwait(false);
-                released = true;
-                _log.Information("Switch #{Id}: analysis handed to the service after a cancellation", id);
-                throw;
-            }
-
-            return await DecideAsync(id, result, from, to, options.NoAutoRollback, reporter, clock).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (!released && id != 0)
-        {
-            // Cancelled before the router changed: nothing switched.
-            await _store.Deployment.EndOperationAsync(id, DeploymentOperationState.Completed, nameof(SwitchOutcome.Aborted), "cancelled before the switch; nothing was switched", null, CancellationToken.None).ConfigureAwait(false);
-            throw;
-        }
-        finally
-        {
-            if (!released)
-            {
-                await ReleaseAsync(me).ConfigureAwait(false);
-            }
-        }
-
-        async Task<DeploymentSwitchResult> EndAsync(DeploymentSwitchResult r, Stopwatch c, DeploymentOperationState state)
-        {
-            r = r with { Duration = c.Elapsed };
-            await _store.Deployment.EndOperationAsync(r.OperationId, state, r.Outcome.ToString(), r.Reason, JsonSerializer.Serialize(r), CancellationToken.None).ConfigureAwait(false);
-            _log.Information("Switch #{Id} {From} -> {To}: {Outcome} ({Reason})", r.OperationId, r.From, r.To, r.Outcome.ToString(), r.Reason ?? "-");
-            return r;
-        }
-    }
-
-    private async Task<DeploymentSwitchResult> DecideAsync(long id, DeploymentSwitchResult result, SlotDefinition from, SlotDefinition to, bool noAutoRollback, IOpsReporter reporter, Stopwatch clock)
-    {
-        var policy = _config.Deployment.OnInconclusive;
-        var fail = result.AnalysisVerdict == AnalysisVerdict.Fail || (result.AnalysisVerdict == AnalysisVerdict.Inconclusive && policy == InconclusivePolicy.Fail);
-        if (fail && !noAutoRollback)
-        {
-            await StepAsync(id, DeploymentStep.RollingBack, CancellationToken.None).ConfigureAwait(false);
-            reporter.Progress(new OpsProgress(1, $"Switch {from.Name} → {to.Name}", $"Analysis failed; switching back to {from.Name}", 95));
-            await RouteAsync(to, from, CancellationToken.None).ConfigureAwait(false);
-            var why = result.AnalysisVerdict == AnalysisVerdict.Inconclusive
-                ? "the analysis saw no traffic and deployment.onInconclusive is 'fail'"
-                : "analysis failed: " + Describe(result.Analysis.Where(m => m.Verdict == AnalysisVerdict.Fail));
-            result = result with { Outcome = SwitchOutcome.RolledBack, Reason = $"{why}; traffic switched back to '{from.Name}'" };
-            await RaiseAsync($"switch-{id}", to.Name, $"Switch #{id} to '{to.Name}' rolled back: {why}", result.FailedMeasurements, CancellationToken.None).ConfigureAwait(false);
-        }
-        else if (fail)
-        {
-            result = result with { Outcome = SwitchOutcome.Switched, Reason = "analysis failed but -NoAutoRollback kept the new slot: " + Describe(result.Analysis.Where(m => m.Verdict == AnalysisVerdict.Fail)) };
-            await RaiseAsync($"switch-{id}", to.Name, $"Switch #{id} to '{to.Name}' failed its analysis and was kept (-NoAutoRollback)", result.FailedMeasurements, CancellationToken.None).ConfigureAwait(false);
-        }
-        else if (result.AnalysisVerdict == AnalysisVerdict.Inconclusive && policy == InconclusivePolicy.Wait)
-        {
-            result = result with { Outcome = SwitchOutcome.Switched, Reason = "no traffic reached the new slot during the analysis (nor the extra wait); it stays active but is not marked stable" };
-        }
-        else
-        {
-            var stable = await CreateRollbackPointAsync($"stable after switch #{id} to {to.Name}", stable: true, "stable", reporter, CancellationToken.None).ConfigureAwait(false);
-            result = result with
-            {
-                Outcome = SwitchOutcome.Switched,
-                StablePointId = stable.Id,
-                Reason = result.AnalysisVerdict == AnalysisVerdict.Inconclusive ? "no traffic to judge; deployment.onInconclusive is 'pass'" : "analysis passed",
-            };
-        }
-
-        result = result with { Duration = clock.Elapsed };
-        await _store.Deployment.EndOperationAsync(id, DeploymentOperationState.Completed, result.Outcome.ToString(), result.Reason, JsonSerializer.Serialize(result), CancellationToken.None).ConfigureAwait(false);
-        _log.Information("Switch #{Id} {From} -> {To}: {Outcome} ({Reason})", id, from.Name, to.Name, result.Outcome.ToString(), result.Reason);
-        return result;
-    }
-
-    /// <summary>The rule name of the critical alert a failed post-switch analysis raises.</summary>
-    public const string RollbackAlertRule = "deployment-analysis-failed";
-
-    private async Task RaiseAsync(string subject, string slot, string message, int failures, CancellationToken ct)
-    {
-        try
-        {
-            await _alerts.RaiseEventAsync(RollbackAlertRule, AlertSeverity.Critical, subject, slot, failures, _config.Deployment.FailureLimit, message, ct).ConfigureAwait(false);
-        }
-        catch (StateStoreException ex)
-        {
-            _log.Error("AlertFailed could not record the deployment alert: {Error}", ex.Message);
-        }
-    }
-
-    private static string Describe(IEnumerable<AnalysisMeasurement> failures) =>
-        string.Join("; ", failures.Take(6).Select(m => $"{m.Wrapper} {m.Metric} {Format(m.Value)} (needs {m.Comparison} {Format(m.Threshold)}) in round {m.Round}"));
-
-    private static string Format(double? v) => v?.ToString("0.##", CultureInfo.InvariantCulture) ?? "n/a";
-
-    private async Task HandOffAsync(long id, DeploymentLockHolder me, DeploymentSwitchResult partial, CancellationToken ct)
-    {
-        await _store.Deployment.SetStepAsync(id, DeploymentStep.Analysing, ct, handedOff: true).ConfigureAwait(false);
-        await _store.Deployment.SaveProgressAsync(id, JsonSerializer.Serialize(partial), ct).ConfigureAwait(false);
-        await _store.Deployment.UpdateLockAsync(me.Token, me with { Holder = $"the service's analysis of switch #{id} (handed off by {Actor.Current})", ProcessId = 0 }, ct).ConfigureAwait(false);
-    }
+    public Task<DeploymentSwitchResult> SwitchAsync(string slot, SwitchOptions options, IOpsReporter reporter, CancellationToken cancellationToken) =>
+        _switch.SwitchAsync(slot, options, reporter, cancellationToken);
 
     // ---------------------------------------------------------------- gate
 
     /// <summary>The pre-switch gate: every wrapper of the slot answers its warm-up path with an accepted code, then passes a live probe.</summary>
-    public async Task<IReadOnlyList<GateResult>> GateAsync(SlotDefinition slot, IOpsReporter reporter, CancellationToken cancellationToken)
-    {
-        var results = new List<GateResult>();
-        var warmups = await Task.WhenAll(_config.Wrappers.Select(w => WarmUpAsync(w, slot, cancellationToken))).ConfigureAwait(false);
-        results.AddRange(warmups);
-        reporter.Progress(new OpsProgress(1, $"Gate for slot {slot.Name}", $"warm-up: {warmups.Count(g => g.Passed)}/{warmups.Length} passed", 15));
-        var ready = _config.Wrappers.Where(w => warmups.Single(g => g.Wrapper == w.Name).Passed).Select(w => (w, slot)).ToList();
-        if (ready.Count > 0)
-        {
-            var probes = await _health.ProbeAsync(ready, reporter, cancellationToken).ConfigureAwait(false);
-            foreach (var p in probes)
-            {
-                results.Add(new GateResult(p.Wrapper, slot.Name, "Probe", !p.IsFailure, p.Attempts, p.StatusCode, p.DurationMs,
-                    p.IsFailure ? $"probe failed: {p.ErrorMessage}" : $"{p.Status.ToString().ToLowerInvariant()} in {Format(p.DurationMs)} ms, version {p.Version ?? "?"}"));
-            }
-        }
-
-        reporter.Progress(new OpsProgress(1, $"Gate for slot {slot.Name}", $"{results.Count(g => g.Passed)}/{results.Count} checks passed", 25));
-        return results;
-    }
-
-    private async Task<GateResult> WarmUpAsync(WrapperDefinition wrapper, SlotDefinition slot, CancellationToken ct)
-    {
-        var d = _config.Deployment;
-        var url = new Uri(Join(slot.UrlOf(wrapper.Name)!, d.WarmupPath));
-        string detail = "not attempted";
-        int? code = null;
-        var clock = Stopwatch.StartNew();
-        for (var attempt = 1; attempt <= d.WarmupAttempts; attempt++)
-        {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            timeout.CancelAfter(d.WarmupTimeout);
-            try
-            {
-                using var response = await _http.GetAsync(url, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
-                code = (int)response.StatusCode;
-                if (d.WarmupStatusCodes.Contains(code.Value))
-                {
-                    return new GateResult(wrapper.Name, slot.Name, "Warmup", true, attempt, code, clock.Elapsed.TotalMilliseconds, $"GET {url.AbsolutePath} answered {code}");
-                }
-
-                detail = $"GET {url.AbsolutePath} answered {code}, not one of {string.Join("/", d.WarmupStatusCodes)}";
-            }
-            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
-            {
-                detail = $"GET {url.AbsolutePath} did not answer within {d.WarmupTimeout.TotalSeconds:0.##} s";
-            }
-            catch (HttpRequestException ex)
-            {
-                detail = $"GET {url.AbsolutePath} failed: {ex.Message}";
-            }
-
-            if (attempt < d.WarmupAttempts)
-            {
-                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(2000, 100 * Math.Pow(2, attempt - 1))), _time, ct).ConfigureAwait(false);
-            }
-        }
-
-        return new GateResult(wrapper.Name, slot.Name, "Warmup", false, d.WarmupAttempts, code, clock.Elapsed.TotalMilliseconds, $"{detail} (after {d.WarmupAttempts} attempt(s))");
-    }
-
-    private static string Join(Uri baseUrl, string path) => baseUrl.AbsoluteUri.TrimEnd('/') + path;
+    public Task<IReadOnlyList<GateResult>> GateAsync(SlotDefinition slot, IOpsReporter reporter, CancellationToken cancellationToken) =>
+        _gate.CheckAsync(slot, reporter, cancellationToken);
 
     // ---------------------------------------------------------------- analysis
 
     /// <summary>
     /// Post-switch analysis: every interval until <paramref name="until"/>, probe the new slot and measure, per
-    /// wrapper, the recent gateway traffic (success rate, error rate, P95 against the runbook's thresholds; see <see cref="TrafficWindow"/>)
-    /// and the health score since the switch (probes and traffic). Traffic metrics of an interval with no requests are
+    /// wrapper, the recent gateway traffic (success rate, error rate, P95 against the runbook's thresholds) and the
+    /// health score since the switch (probes and traffic). Traffic metrics of an interval with no requests are
     /// Inconclusive. More failed rounds than the failure limit ends it early as Fail.
     /// </summary>
-    public async Task<DeploymentSwitchResult> AnalyseAsync(DeploymentSwitchResult result, SlotDefinition slot, DateTimeOffset switchedAt, DateTimeOffset until, bool noAutoRollback, IOpsReporter reporter, CancellationToken cancellationToken)
-    {
-        var d = _config.Deployment;
-        var t = _config.Thresholds;
-        var measurements = result.Analysis.ToList();
-        var failedRounds = result.FailedMeasurements;
-        var round = measurements.Count == 0 ? 0 : measurements.Max(m => m.Round);
-        var sawTraffic = measurements.Any(m => m.Metric == "SuccessRate" && m.Verdict != AnalysisVerdict.Inconclusive);
-        var extended = false;
-        var duration = until - switchedAt;
-        while (true)
-        {
-            var now = _time.GetUtcNow();
-            var wait = TimeSpan.FromTicks(Math.Min(d.AnalysisInterval.Ticks, Math.Max(0, (until - now).Ticks)));
-            if (wait > TimeSpan.Zero)
-            {
-                await Task.Delay(wait, _time, cancellationToken).ConfigureAwait(false);
-            }
-
-            round++;
-            now = _time.GetUtcNow();
-            var pairs = _config.Wrappers.Select(w => (w, slot)).ToList();
-            await _health.ProbeAsync(pairs, NullReporter.Instance, cancellationToken).ConfigureAwait(false);
-            var roundFailed = false;
-            foreach (var w in _config.Wrappers)
-            {
-                var traffic = await _health.GetWindowStatsAsync(w.Name, slot.Name, Max(switchedAt, now - TrafficWindow(d)), now, OperationSource.Traffic, cancellationToken).ConfigureAwait(false);
-                var since = await _health.GetWindowStatsAsync(w.Name, slot.Name, switchedAt, now, null, cancellationToken).ConfigureAwait(false);
-                var score = HealthScorer.Assess(since, t, _config.HealthChecks.MinimumSamples);
-                var hasTraffic = traffic.Total > 0;
-                sawTraffic |= hasTraffic;
-                AnalysisMeasurement M(string metric, double? value, double threshold, bool atLeast, int samples, bool judged) =>
-                    new(round, now, w.Name, metric, value, threshold, atLeast ? ">=" : "<=",
-                        !judged || value is null ? AnalysisVerdict.Inconclusive : (atLeast ? value >= threshold : value <= threshold) ? AnalysisVerdict.Pass : AnalysisVerdict.Fail,
-                        samples);
-                var round_ = new[]
-                {
-                    M("SuccessRate", traffic.SuccessRate, t.MinSuccessRatePercent, true, traffic.Total, hasTraffic),
-                    M("ErrorRate", traffic.ErrorRate, t.MaxErrorRatePercent, false, traffic.Total, hasTraffic),
-                    M("ResponseTimeP95", traffic.P95Ms, t.MaxResponseMs, false, traffic.Total, hasTraffic),
-                    M("HealthScore", score.Score, t.HealthCriticalPercent, true, since.Total, score.Score is not null),
-                };
-                measurements.AddRange(round_);
-                roundFailed |= round_.Any(m => m.Verdict == AnalysisVerdict.Fail);
-            }
-
-            if (roundFailed)
-            {
-                failedRounds++;
-            }
-
-            var latest = measurements.Where(m => m.Round == round).ToList();
-            var pct = (int)Math.Clamp(30 + (65.0 * (now - switchedAt).Ticks / Math.Max(1, duration.Ticks)), 30, 95);
-            reporter.Progress(new OpsProgress(1, $"Analysing slot {slot.Name}", $"round {round}: {Summary(latest)}; failed rounds {failedRounds}/{d.FailureLimit + 1} allowed-1", pct));
-            await _store.Deployment.SaveProgressAsync(result.OperationId,
-                JsonSerializer.Serialize(result with { Analysis = measurements, FailedMeasurements = failedRounds }), CancellationToken.None).ConfigureAwait(false);
-
-            if (failedRounds > d.FailureLimit && !noAutoRollback)
-            {
-                return result with { Analysis = measurements, FailedMeasurements = failedRounds, AnalysisVerdict = AnalysisVerdict.Fail };
-            }
-
-            if (now >= until)
-            {
-                if (!sawTraffic && d.OnInconclusive == InconclusivePolicy.Wait && !extended)
-                {
-                    extended = true;
-                    until = now + duration;
-                    reporter.Warning($"No traffic reached slot '{slot.Name}' during the analysis; waiting up to {duration.TotalSeconds:0} s more (deployment.onInconclusive = wait).");
-                    continue;
-                }
-
-                var verdict = failedRounds > d.FailureLimit ? AnalysisVerdict.Fail : sawTraffic ? AnalysisVerdict.Pass : AnalysisVerdict.Inconclusive;
-                return result with { Analysis = measurements, FailedMeasurements = failedRounds, AnalysisVerdict = verdict };
-            }
-
-            if (extended && sawTraffic)
-            {
-                // The wait found traffic: one judged round is enough to conclude.
-                var verdict = failedRounds > d.FailureLimit ? AnalysisVerdict.Fail : AnalysisVerdict.Pass;
-                return result with { Analysis = measurements, FailedMeasurements = failedRounds, AnalysisVerdict = verdict };
-            }
-        }
-    }
-
-    /// <summary>
-    /// The traffic a round judges: the last interval, but at least the last 5 s, since the gateway writes its traffic
-    /// to the store a moment after it happens; a request may so count in two short rounds, never in none.
-    /// </summary>
-    private static TimeSpan TrafficWindow(DeploymentSettings d) => TimeSpan.FromTicks(Math.Max(d.AnalysisInterval.Ticks, TimeSpan.FromSeconds(5).Ticks));
-
-    private static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
-
-    private static string Summary(IReadOnlyList<AnalysisMeasurement> round)
-    {
-        string Avg(string metric, string unit)
-        {
-            var v = round.Where(m => m.Metric == metric && m.Value is not null).Select(m => m.Value!.Value).ToList();
-            return v.Count == 0 ? $"{metric} n/a" : $"{metric} {(metric == "SuccessRate" || metric == "HealthScore" ? v.Min() : v.Max()):0.##}{unit}";
-        }
-
-        return $"{Avg("SuccessRate", " %")}, {Avg("ErrorRate", " %")}, {Avg("ResponseTimeP95", " ms")}, {Avg("HealthScore", string.Empty)}, {round.Where(m => m.Metric == "SuccessRate").Sum(m => m.Samples)} request(s)";
-    }
+    public Task<DeploymentSwitchResult> AnalyseAsync(DeploymentSwitchResult result, SlotDefinition slot, DateTimeOffset switchedAt, DateTimeOffset until, bool noAutoRollback, IOpsReporter reporter, CancellationToken cancellationToken) =>
+        _analysis.AnalyseAsync(result, slot, switchedAt, until, noAutoRollback, reporter, cancellationToken);
 
     /// <summary>
     /// Continues a switch's analysis that its command handed off (-NoWait or Ctrl+C), then keeps or rolls back like
     /// the command would have. Called by the service; takes the handed-off lock first.
     /// </summary>
-    public async Task<DeploymentSwitchResult?> ContinueHandedOffAsync(DeploymentOperation op, IOpsReporter reporter, CancellationToken cancellationToken)
-    {
-        var holder = await _store.Deployment.GetLockAsync(cancellationToken).ConfigureAwait(false);
-        if (holder is null || holder.ProcessId != 0 || holder.OperationId != op.Id)
-        {
-            return null;
-        }
-
-        var me = holder with { Token = Guid.NewGuid().ToString("N"), Holder = $"the service (pid {Environment.ProcessId}) analysing switch #{op.Id}", Host = Environment.MachineName, ProcessId = Environment.ProcessId };
-        if (!await _store.Deployment.UpdateLockAsync(holder.Token, me, cancellationToken).ConfigureAwait(false))
-        {
-            return null;
-        }
-
-        try
-        {
-            var partial = op.ResultJson is null ? null : JsonSerializer.Deserialize<DeploymentSwitchResult>(op.ResultJson);
-            var from = _config.FindSlot(op.FromSlot!)!;
-            var to = _config.FindSlot(op.ToSlot)!;
-            partial ??= new DeploymentSwitchResult { OperationId = op.Id, From = from.Name, To = to.Name, Outcome = SwitchOutcome.Switched, StartedAt = op.StartedAt };
-            partial = partial with { OperationId = op.Id };
-            var switchedAt = partial.SwitchedAt ?? op.UpdatedAt;
-            var until = op.AnalysisUntil ?? _time.GetUtcNow();
-            var clock = Stopwatch.StartNew();
-            var analysed = await AnalyseAsync(partial, to, switchedAt, until, noAutoRollback: false, reporter, cancellationToken).ConfigureAwait(false);
-            var decided = await DecideAsync(op.Id, analysed, from, to, noAutoRollback: false, reporter, clock).ConfigureAwait(false);
-            return decided with { Duration = _time.GetUtcNow() - op.StartedAt };
-        }
-        finally
-        {
-            await ReleaseAsync(me).ConfigureAwait(false);
-        }
-    }
+    public Task<DeploymentSwitchResult?> ContinueHandedOffAsync(DeploymentOperation op, IOpsReporter reporter, CancellationToken cancellationToken) =>
+        _conclusion.ContinueHandedOffAsync(op, reporter, cancellationToken);
 
     // ---------------------------------------------------------------- rollback
 
     /// <summary>What rolling back to <paramref name="point"/> would change, for -WhatIf: each file and the slot. Throws when the point is tampered.</summary>
-    public async Task<(RollbackPoint Point, string CurrentSlot, IReadOnlyList<RestoredFile> Files)> PlanRollbackAsync(RollbackPoint point, CancellationToken cancellationToken)
-    {
-        var tampered = RollbackPointFiles.FindTampered(point);
-        if (tampered.Count > 0)
-        {
-            throw new DeploymentException(DeploymentFailure.RollbackPointTampered,
-                $"Rollback point #{point.Id} is refused: the stored copies of {string.Join(", ", tampered.Select(p => $"'{p}'"))} are missing or do not match their recorded SHA-256. Nothing was changed.")
-            { Target = point.Id.ToString(CultureInfo.InvariantCulture) };
-        }
-
-        if (_config.FindSlot(point.ActiveSlot) is null)
-        {
-            throw new DeploymentException(DeploymentFailure.UnknownSlot, $"Rollback point #{point.Id} names slot '{point.ActiveSlot}', which is not configured now; nothing was changed.") { Target = point.ActiveSlot };
-        }
-
-        var current = await _health.GetActiveSlotAsync(cancellationToken).ConfigureAwait(false);
-        var files = point.Files.Select(f => new RestoredFile(f.Path, RollbackPointFiles.IsCurrent(f) ? "Unchanged" : "WouldRestore", f.Sha256)).ToList();
-        return (point, current, files);
-    }
+    public Task<(RollbackPoint Point, string CurrentSlot, IReadOnlyList<RestoredFile> Files)> PlanRollbackAsync(RollbackPoint point, CancellationToken cancellationToken) =>
+        _rollback.PlanAsync(point, cancellationToken);
 
     /// <summary>Restores a rollback point: its files (atomically, hash-checked), then the router to its slot, then verifies health.</summary>
-    public async Task<RollbackResult> RollbackAsync(RollbackPoint point, string command, IOpsReporter reporter, CancellationToken cancellationToken)
-    {
-        var started = _time.GetUtcNow();
-        var clock = Stopwatch.StartNew();
-        await PlanRollbackAsync(point, cancellationToken).ConfigureAwait(false);
-        var me = await AcquireLockAsync(command, reporter, cancellationToken).ConfigureAwait(false);
-        try
-        {
-            var current = await _health.GetActiveSlotAsync(cancellationToken).ConfigureAwait(false);
-            var from = _config.FindSlot(current)!;
-            var to = _config.FindSlot(point.ActiveSlot)!;
-            long id;
-            (id, me) = await BeginAsync(DeploymentOperationKind.Rollback, from, to, point.Id, me, started, cancellationToken).ConfigureAwait(false);
-            _log.Information("Rollback #{Id} to point #{Point} (slot {To}) started by {Who}", id, point.Id, to.Name, Actor.Current);
-
-            // From the first file on, the rollback completes even if cancelled: half a rollback helps nobody.
-            await StepAsync(id, DeploymentStep.RestoringFiles, CancellationToken.None).ConfigureAwait(false);
-            var files = new List<RestoredFile>();
-            var i = 0;
-            foreach (var f in point.Files)
-            {
-                reporter.Progress(new OpsProgress(1, $"Rollback to point #{point.Id}", $"Restoring {f.Path}", 10 + (50 * i++ / Math.Max(1, point.Files.Count))));
-                files.Add(RollbackPointFiles.Restore(f));
-            }
-
-            await StepAsync(id, DeploymentStep.Switching, CancellationToken.None).ConfigureAwait(false);
-            reporter.Progress(new OpsProgress(1, $"Rollback to point #{point.Id}", $"Routing traffic to {to.Name}", 65));
-            await RouteAsync(from, to, CancellationToken.None).ConfigureAwait(false);
-
-            await StepAsync(id, DeploymentStep.Verifying, CancellationToken.None).ConfigureAwait(false);
-            reporter.Progress(new OpsProgress(1, $"Rollback to point #{point.Id}", $"Verifying {to.Name}", 85));
-            var health = await _health.GetWrapperHealthAsync(null, to.Name, live: true, NullReporter.Instance, CancellationToken.None).ConfigureAwait(false);
-            var differences = health
-                .Where(h => point.Versions.TryGetValue(to.Name, out var v) && v.TryGetValue(h.Name, out var recorded) && recorded is not null && recorded != h.Version)
-                .Select(h => $"{h.Name}: {point.Versions[to.Name][h.Name]} → {h.Version ?? "no answer"}")
-                .ToList();
-            var result = new RollbackResult
-            {
-                OperationId = id,
-                RollbackPointId = point.Id,
-                From = from.Name,
-                To = to.Name,
-                Outcome = "RolledBack",
-                Files = files,
-                Health = health,
-                VersionDifferences = differences,
-                StartedAt = started,
-                Duration = clock.Elapsed,
-                Reason = $"restored {files.Count(f => f.Action == "Restored")} file(s), {files.Count(f => f.Action == "Unchanged")} already equal; traffic on '{to.Name}'"
-                    + (differences.Count > 0 ? $"; versions differ from the point: {string.Join("; ", differences)}" : string.Empty),
-            };
-            await _store.Deployment.EndOperationAsync(id, DeploymentOperationState.Completed, result.Outcome, result.Reason, JsonSerializer.Serialize(result with { Health = [] }), CancellationToken.None).ConfigureAwait(false);
-            _log.Information("Rollback #{Id} to point #{Point}: {Reason}", id, point.Id, result.Reason);
-            return result;
-        }
-        finally
-        {
-            await ReleaseAsync(me).ConfigureAwait(false);
-        }
-    }
-
-    /// <summary>
-    /// If the deployment lock is held by a process that died on this host, recovers its operation and frees the lock.
-    /// The service calls this periodically so a crashed switch does not wait for the next command. Returns whether it did.
-    /// </summary>
-    public async Task<bool> RecoverAbandonedAsync(IOpsReporter reporter, CancellationToken cancellationToken)
-    {
-        var holder = await _store.Deployment.GetLockAsync(cancellationToken).ConfigureAwait(false);
-        if (holder is null || !IsStale(holder))
-        {
-            return false;
-        }
-
-        var me = await AcquireLockAsync("the service's recovery", reporter, cancellationToken).ConfigureAwait(false);
-        await ReleaseAsync(me).ConfigureAwait(false);
-        return true;
-    }
+    public Task<RollbackResult> RollbackAsync(RollbackPoint point, string command, IOpsReporter reporter, CancellationToken cancellationToken) =>
+        _rollback.RollbackAsync(point, command, reporter, cancellationToken);
 
     /// <summary>
     /// Automatic rollback outside a switch (deployment.autoRollback): within deployment.autoRollbackWindowMinutes of
@@ -898,91 +177,6 @@ public sealed class DeploymentService
     /// own duration means the breach has held), rolls back to the newest stable point recorded before that switch and
     /// raises a critical alert. At most once per switch. Returns the rollback, or null when nothing was due.
     /// </summary>
-    public async Task<RollbackResult?> AutoRollbackIfBreachedAsync(IOpsReporter reporter, CancellationToken cancellationToken)
-    {
-        var d = _config.Deployment;
-        if (!d.AutoRollback)
-        {
-            return null;
-        }
-
-        var now = _time.GetUtcNow();
-        var history = await _store.Deployment.GetOperationsAsync(null, false, 50, cancellationToken).ConfigureAwait(false);
-        var last = history.FirstOrDefault(o => o.State != DeploymentOperationState.Running);
-        if (last is not { Kind: DeploymentOperationKind.Switch, Outcome: "Switched", EndedAt: { } ended } || now - ended > d.AutoRollbackWindow)
-        {
-            return null;
-        }
-
-        if (history.Any(o => o.State == DeploymentOperationState.Running) || await _store.Deployment.GetLockAsync(cancellationToken).ConfigureAwait(false) is not null)
-        {
-            return null;
-        }
-
-        var active = await _health.GetActiveSlotAsync(cancellationToken).ConfigureAwait(false);
-        var ruleNames = _config.Alerts.Rules.Where(r => r.Severity == AlertSeverity.Critical).Select(r => r.Name).ToHashSet(StringComparer.Ordinal);
-        var firing = (await _alerts.GetAsync(AlertQuery.Open, cancellationToken).ConfigureAwait(false))
-            .Where(a => a.State == AlertState.Firing && a.Severity == AlertSeverity.Critical && ruleNames.Contains(a.Rule)
-                && string.Equals(a.Slot, active, StringComparison.OrdinalIgnoreCase) && a.FiredAt >= last.StartedAt)
-            .ToList();
-        if (firing.Count == 0)
-        {
-            return null;
-        }
-
-        var target = (await _store.Deployment.GetRollbackPointsAsync(null, true, 100, cancellationToken).ConfigureAwait(false))
-            .FirstOrDefault(p => p.CreatedAt < last.StartedAt);
-        var why = string.Join("; ", firing.Select(a => a.Message));
-        if (target is null)
-        {
-            _log.Error("AutoRollbackImpossible critical thresholds breached after switch #{Id} ({Why}) but there is no stable rollback point from before it", last.Id, why);
-            return null;
-        }
-
-        _log.Warning("Automatic rollback: critical thresholds breached within {Window} of switch #{Id}: {Why}; rolling back to stable point #{Point}", d.AutoRollbackWindow, last.Id, why, target.Id);
-        var result = await RollbackAsync(target, "the service's automatic rollback", reporter, cancellationToken).ConfigureAwait(false);
-        await RaiseAsync($"auto-rollback-{result.OperationId}", target.ActiveSlot,
-            $"Automatic rollback #{result.OperationId} to stable point #{target.Id} ('{target.ActiveSlot}') after switch #{last.Id}: {why}", firing.Count, CancellationToken.None).ConfigureAwait(false);
-        return result;
-    }
-
-    /// <summary>
-    /// Configuration drift: each configured file (the ops config and deployment.rollbackFiles) compared with the newest
-    /// stable rollback point — Changed, Missing, or NotInPoint (configured since). Null point: there is no stable point yet.
-    /// </summary>
-    public async Task<(RollbackPoint? Point, IReadOnlyList<FileDrift> Drifted)> GetDriftAsync(CancellationToken cancellationToken)
-    {
-        var point = (await _store.Deployment.GetRollbackPointsAsync(null, true, 1, cancellationToken).ConfigureAwait(false)).FirstOrDefault();
-        if (point is null)
-        {
-            return (null, []);
-        }
-
-        var drifted = new List<FileDrift>();
-        foreach (var path in RollbackFilePaths())
-        {
-            var recorded = point.Files.FirstOrDefault(f => string.Equals(f.Path, path, StringComparison.Ordinal));
-            string? actual = null;
-            try
-            {
-                actual = File.Exists(path) ? RollbackPointFiles.Hash(await File.ReadAllBytesAsync(path, cancellationToken).ConfigureAwait(false)) : null;
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                actual = null;
-            }
-
-            var status = recorded is null ? "NotInPoint" : actual is null ? "Missing" : actual != recorded.Sha256 ? "Changed" : null;
-            if (status is not null)
-            {
-                drifted.Add(new FileDrift(path, status, recorded?.Sha256, actual, point.Id, point.CreatedAt));
-            }
-        }
-
-        return (point, drifted);
-    }
-
-    /// <summary>The history, newest first.</summary>
-    public Task<IReadOnlyList<DeploymentOperation>> GetHistoryAsync(long? id, bool runningOnly, int limit, CancellationToken cancellationToken) =>
-        _store.Deployment.GetOperationsAsync(id, runningOnly, limit, cancellationToken);
+    public Task<RollbackResult?> AutoRollbackIfBreachedAsync(IOpsReporter reporter, CancellationToken cancellationToken) =>
+        _autoRollback.RollBackIfBreachedAsync(reporter, cancellationToken);
 }
