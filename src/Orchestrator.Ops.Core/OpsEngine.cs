@@ -2,7 +2,7 @@ using System.Net;
 using Orchestrator.Ops.Core.Alerts;
 using Orchestrator.Ops.Core.Configuration;
 using Orchestrator.Ops.Core.Health;
-using Orchestrator.Ops.Core.Logging;
+using Orchestrator.Ops.Core.LogWriting;
 using Orchestrator.Ops.Core.Secrets;
 using Orchestrator.Ops.Core.Secrets.Targets;
 using Orchestrator.Ops.Core.State;

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Http;
-using Orchestrator.Ops.Core.Logging;
+using Orchestrator.Ops.Core.LogWriting;
 
 namespace Orchestrator.Ops.Service;
 

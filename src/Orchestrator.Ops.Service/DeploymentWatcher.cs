@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Hosting;
 using Orchestrator.Ops.Core;
 using Orchestrator.Ops.Core.Deployment;
-using Orchestrator.Ops.Core.Logging;
+using Orchestrator.Ops.Core.LogWriting;
 using Orchestrator.Ops.Core.Reporting;
 using Orchestrator.Ops.Core.State;
 

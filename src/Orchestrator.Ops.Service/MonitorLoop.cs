@@ -3,7 +3,7 @@ using Orchestrator.Ops.Core;
 using Orchestrator.Ops.Core.Alerts;
 using Orchestrator.Ops.Core.Configuration;
 using Orchestrator.Ops.Core.Host;
-using Orchestrator.Ops.Core.Logging;
+using Orchestrator.Ops.Core.LogWriting;
 using Orchestrator.Ops.Core.Reporting;
 
 namespace Orchestrator.Ops.Service;

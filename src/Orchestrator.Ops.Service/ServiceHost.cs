@@ -10,7 +10,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Orchestrator.Ops.Core;
 using Orchestrator.Ops.Core.Configuration;
-using Orchestrator.Ops.Core.Logging;
+using Orchestrator.Ops.Core.LogWriting;
 using Orchestrator.Ops.Core.State;
 using Orchestrator.Ops.Service.Gateway;
 

@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
-using Orchestrator.Ops.Core.Logging;
+using Orchestrator.Ops.Core.LogWriting;
 
 using Orchestrator.Ops.Core;
 

@@ -6,9 +6,9 @@ using Orchestrator.Ops.Core.Configuration;
 using Orchestrator.Ops.Core.Deployment;
 using Orchestrator.Ops.Core.Logs;
 using Orchestrator.Ops.Core.Remote;
-using Orchestrator.Ops.Core.Sandbox;
+using Orchestrator.Ops.Core.SandboxProcess;
 using Orchestrator.Ops.Core.Secrets;
-using Orchestrator.Ops.Core.Service;
+using Orchestrator.Ops.Core.ServiceProcess;
 using Orchestrator.Ops.Core.State;
 using Orchestrator.Ops.PowerShell.Infrastructure;
 

@@ -1,5 +1,5 @@
 using System.Net.Http.Json;
-using Orchestrator.Ops.Core.Sandbox;
+using Orchestrator.Ops.Core.SandboxProcess;
 
 namespace Orchestrator.Ops.PowerShell.Tests;
 

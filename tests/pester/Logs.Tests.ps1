@@ -271,7 +271,7 @@ param([string] `$Tag)
 Import-Module '$(Get-OpsModuleManifest)'
 for (`$i = 0; `$i -lt 10; `$i++) { `$null = Get-WrapperHealth -ConfigPath '$config' -Live -ErrorAction SilentlyContinue }
 `$core = @([Runtime.Loader.AssemblyLoadContext]::All | Where-Object Name -EQ 'Orchestrator.Ops')[0].Assemblies | Where-Object { `$_.GetName().Name -eq 'Orchestrator.Ops.Core' }
-`$log = `$core.GetType('Orchestrator.Ops.Core.Logging.OpsLogging')::Create('$root/logs')
+`$log = `$core.GetType('Orchestrator.Ops.Core.LogWriting.OpsLogging')::Create('$root/logs')
 Set-Content -LiteralPath (Join-Path '$root' "ready-`$Tag") -Value ''
 while (@(Get-ChildItem -LiteralPath '$root' -Filter 'ready-*').Count -lt 2) { Start-Sleep -Milliseconds 5 }
 for (`$i = 0; `$i -lt 3000; `$i++) { `$log.Information("writer `$Tag line `$i") }

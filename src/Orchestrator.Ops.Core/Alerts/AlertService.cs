@@ -1,5 +1,5 @@
 using Orchestrator.Ops.Core.Health;
-using Orchestrator.Ops.Core.Logging;
+using Orchestrator.Ops.Core.LogWriting;
 using Orchestrator.Ops.Core.State;
 using Serilog;
 

@@ -4,8 +4,8 @@ using System.Net.Http.Json;
 using Orchestrator.Ops.Core.Configuration;
 using Orchestrator.Ops.Core.Health;
 using Orchestrator.Ops.Core.Reporting;
-using Orchestrator.Ops.Core.Sandbox;
-using Orchestrator.Ops.Core.Service;
+using Orchestrator.Ops.Core.SandboxProcess;
+using Orchestrator.Ops.Core.ServiceProcess;
 
 namespace Orchestrator.Ops.Core.Deployment;
 

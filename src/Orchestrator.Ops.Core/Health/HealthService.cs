@@ -1,6 +1,6 @@
 using System.Globalization;
 using Orchestrator.Ops.Core.Configuration;
-using Orchestrator.Ops.Core.Logging;
+using Orchestrator.Ops.Core.LogWriting;
 using Orchestrator.Ops.Core.Reporting;
 using Orchestrator.Ops.Core.State;
 using Serilog;

@@ -1,7 +1,7 @@
 using System.Globalization;
 using Orchestrator.Ops.Core.Alerts;
 using Orchestrator.Ops.Core.Configuration;
-using Orchestrator.Ops.Core.Service;
+using Orchestrator.Ops.Core.ServiceProcess;
 
 namespace Orchestrator.Ops.Core.Host;
 

@@ -1,6 +1,6 @@
 using Orchestrator.Ops.Core.Alerts;
 using Orchestrator.Ops.Core.Configuration;
-using Orchestrator.Ops.Core.Service;
+using Orchestrator.Ops.Core.ServiceProcess;
 using Orchestrator.Ops.Core.State;
 
 namespace Orchestrator.Ops.Core.Runbooks;

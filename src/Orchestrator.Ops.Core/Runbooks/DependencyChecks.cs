@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 using System.Runtime.Loader;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
-using Orchestrator.Ops.Core.Service;
+using Orchestrator.Ops.Core.ServiceProcess;
 
 namespace Orchestrator.Ops.Core.Runbooks;
 

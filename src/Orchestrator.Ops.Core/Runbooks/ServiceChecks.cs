@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Net.Sockets;
 using System.Text.Json;
 using Orchestrator.Ops.Core.Configuration;
-using Orchestrator.Ops.Core.Service;
+using Orchestrator.Ops.Core.ServiceProcess;
 
 namespace Orchestrator.Ops.Core.Runbooks;
 

@@ -152,13 +152,13 @@ internal sealed class SecretConsumerVerifier(OpsConfig config, HealthService hea
     private async Task<SecretCheckResult> CheckServiceAsync(SecretValue value, CancellationToken cancellationToken)
     {
         const string check = "service authentication";
-        var running = Service.OpsServiceLauncher.GetRunning(config);
+        var running = ServiceProcess.OpsServiceLauncher.GetRunning(config);
         if (running is null)
         {
             return new SecretCheckResult(check, SecretCheckStatus.Skipped, "the monitoring service is not running; it reads the new key when it starts");
         }
 
-        using var http = Service.OpsServiceLauncher.CreateClient(running);
+        using var http = ServiceProcess.OpsServiceLauncher.CreateClient(running);
         http.Timeout = TimeSpan.FromSeconds(5);
         var deadline = time.GetUtcNow() + Patience;
         while (true)

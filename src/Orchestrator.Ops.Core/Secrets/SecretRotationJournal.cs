@@ -1,3 +1,4 @@
+using Orchestrator.Ops.Core.State;
 using System.Text.Json;
 
 namespace Orchestrator.Ops.Core.Secrets;

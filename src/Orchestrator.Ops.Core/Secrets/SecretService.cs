@@ -4,7 +4,7 @@ using Orchestrator.Ops.Core.Health;
 using Orchestrator.Ops.Core.Reporting;
 using Orchestrator.Ops.Core.Secrets.Targets;
 using Orchestrator.Ops.Core.State;
-using Orchestrator.Ops.Core.Logging;
+using Orchestrator.Ops.Core.LogWriting;
 using Serilog;
 
 namespace Orchestrator.Ops.Core.Secrets;

@@ -21,10 +21,10 @@ public interface IStateStore : IAsyncDisposable
     IAlertStore Alerts { get; }
 
     /// <summary>The deployment capability's lock, journal and rollback points.</summary>
-    Deployment.IDeploymentStore Deployment { get; }
+    IDeploymentStore Deployment { get; }
 
     /// <summary>The secret rotation journal (never a value).</summary>
-    Secrets.ISecretStore Secrets { get; }
+    ISecretStore Secrets { get; }
 
     /// <summary>Small named values (the active slot, markers) that several capabilities read.</summary>
     ISettingsStore Settings { get; }

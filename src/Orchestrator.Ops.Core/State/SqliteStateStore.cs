@@ -41,9 +41,9 @@ public sealed class SqliteStateStore : IStateStore, IHealthStore, ISettingsStore
 
     public IAlertStore Alerts { get; }
 
-    public Deployment.IDeploymentStore Deployment { get; }
+    public IDeploymentStore Deployment { get; }
 
-    public Secrets.ISecretStore Secrets { get; }
+    public ISecretStore Secrets { get; }
 
     /// <summary>Opens (creating if needed) the store and brings its schema up to date.</summary>
     public static Task<SqliteStateStore> OpenAsync(string path, TimeSpan busyTimeout, TimeProvider time, CancellationToken cancellationToken) =>

@@ -1,5 +1,5 @@
 using System.Management.Automation;
-using Orchestrator.Ops.Core.Service;
+using Orchestrator.Ops.Core.ServiceProcess;
 using Orchestrator.Ops.PowerShell.Infrastructure;
 
 namespace Orchestrator.Ops.PowerShell.Commands;

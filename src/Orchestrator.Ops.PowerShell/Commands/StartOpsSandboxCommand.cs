@@ -1,7 +1,7 @@
 using System.Management.Automation;
 using Orchestrator.Ops.Core;
 using Orchestrator.Ops.Core.Configuration;
-using Orchestrator.Ops.Core.Sandbox;
+using Orchestrator.Ops.Core.SandboxProcess;
 using Orchestrator.Ops.PowerShell.Infrastructure;
 
 namespace Orchestrator.Ops.PowerShell.Commands;

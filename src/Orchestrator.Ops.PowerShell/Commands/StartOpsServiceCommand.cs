@@ -1,6 +1,6 @@
 using System.Management.Automation;
 using Orchestrator.Ops.Core;
-using Orchestrator.Ops.Core.Service;
+using Orchestrator.Ops.Core.ServiceProcess;
 using Orchestrator.Ops.PowerShell.Infrastructure;
 
 namespace Orchestrator.Ops.PowerShell.Commands;

@@ -1,4 +1,4 @@
-using Orchestrator.Ops.Core.Logging;
+using Orchestrator.Ops.Core.LogWriting;
 
 namespace Orchestrator.Ops.Service.Gateway;
 

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Hosting;
 using Orchestrator.Ops.Core;
-using Orchestrator.Ops.Core.Logging;
+using Orchestrator.Ops.Core.LogWriting;
 using Orchestrator.Ops.Core.State;
 
 namespace Orchestrator.Ops.Service.Gateway;

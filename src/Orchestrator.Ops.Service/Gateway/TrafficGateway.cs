@@ -3,7 +3,7 @@ using System.Net;
 using Microsoft.AspNetCore.Http;
 using Orchestrator.Ops.Core;
 using Orchestrator.Ops.Core.Health;
-using Orchestrator.Ops.Core.Logging;
+using Orchestrator.Ops.Core.LogWriting;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace Orchestrator.Ops.Service.Gateway;

@@ -1,3 +1,4 @@
+using Orchestrator.Ops.Core.State;
 using Orchestrator.Ops.Core.Secrets;
 using Microsoft.Extensions.Time.Testing;
 

@@ -3,7 +3,7 @@ using Serilog.Core;
 using Serilog.Events;
 using Serilog.Formatting.Display;
 
-namespace Orchestrator.Ops.Core.Logging;
+namespace Orchestrator.Ops.Core.LogWriting;
 
 /// <summary>
 /// Serilog in the runbook's layout under the ops root: application.log (everything but routine probe lines),

@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 
-namespace Orchestrator.Ops.Core.Logging;
+namespace Orchestrator.Ops.Core.LogWriting;
 
 /// <summary>
 /// The gateway's access.log: one line per proxied request, in the layout of the other logs

@@ -1,4 +1,4 @@
-namespace Orchestrator.Ops.Core.Service;
+namespace Orchestrator.Ops.Core.ServiceProcess;
 
 /// <summary>A running monitoring service, as its ready file describes it. Holds the API key's location, never the key.</summary>
 public sealed record OpsServiceInfo

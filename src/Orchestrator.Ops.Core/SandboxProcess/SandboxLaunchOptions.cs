@@ -1,4 +1,4 @@
-namespace Orchestrator.Ops.Core.Sandbox;
+namespace Orchestrator.Ops.Core.SandboxProcess;
 
 /// <summary>How to start a sandbox fleet.</summary>
 public sealed record SandboxLaunchOptions

@@ -1,4 +1,6 @@
-namespace Orchestrator.Ops.Core.Deployment;
+using Orchestrator.Ops.Core.Deployment;
+
+namespace Orchestrator.Ops.Core.State;
 
 /// <summary>The deployment capability's tables: the lock, the journal/history, and rollback points.</summary>
 public interface IDeploymentStore

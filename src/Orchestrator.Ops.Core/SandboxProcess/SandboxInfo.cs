@@ -1,4 +1,4 @@
-namespace Orchestrator.Ops.Core.Sandbox;
+namespace Orchestrator.Ops.Core.SandboxProcess;
 
 /// <summary>A running sandbox fleet: where it lives, its process, and the configuration written for it.</summary>
 public sealed record SandboxInfo

@@ -1,4 +1,4 @@
-namespace Orchestrator.Ops.Core.Sandbox;
+namespace Orchestrator.Ops.Core.SandboxProcess;
 
 /// <summary>The sandbox could not be started or reached, or one already runs under that root.</summary>
 public sealed class SandboxException(string message, bool alreadyRunning = false, string? root = null) : Exception(message), IOpsError

@@ -1,4 +1,4 @@
-namespace Orchestrator.Ops.Core.Service;
+namespace Orchestrator.Ops.Core.ServiceProcess;
 
 /// <summary>The monitoring service could not be started, reached or stopped.</summary>
 public sealed class OpsServiceException(string message, bool alreadyRunning = false, string? configPath = null) : Exception(message), IOpsError

@@ -1,8 +1,8 @@
 using System.Net;
-using Orchestrator.Ops.Core.Logging;
+using Orchestrator.Ops.Core.LogWriting;
 using Orchestrator.Ops.Core.Tests.Support;
 
-namespace Orchestrator.Ops.Core.Tests.Logging;
+namespace Orchestrator.Ops.Core.Tests.LogWriting;
 
 public sealed class OpsLoggingTests : IDisposable
 {

@@ -3,7 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Orchestrator.Ops.Core.Reporting;
 
-namespace Orchestrator.Ops.Core.Sandbox;
+namespace Orchestrator.Ops.Core.SandboxProcess;
 
 /// <summary>
 /// Starts and stops the sandbox fleet as its own process (so a hanging wrapper never hangs the caller),

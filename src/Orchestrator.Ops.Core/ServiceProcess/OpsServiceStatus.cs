@@ -1,4 +1,4 @@
-namespace Orchestrator.Ops.Core.Service;
+namespace Orchestrator.Ops.Core.ServiceProcess;
 
 /// <summary>Whether the monitoring service of a configuration runs, and whether it answers its liveness check.</summary>
 public sealed record OpsServiceStatus

@@ -1,8 +1,8 @@
 using System.Net;
-using Orchestrator.Ops.Core.Sandbox;
+using Orchestrator.Ops.Core.SandboxProcess;
 using Orchestrator.Ops.Core.Tests.Support;
 
-namespace Orchestrator.Ops.Core.Tests.Sandbox;
+namespace Orchestrator.Ops.Core.Tests.SandboxProcess;
 
 public class SandboxLauncherTokenTests
 {

@@ -5,7 +5,7 @@ using System.Text.Json;
 using Orchestrator.Ops.Core.Configuration;
 using Orchestrator.Ops.Core.Reporting;
 
-namespace Orchestrator.Ops.Core.Service;
+namespace Orchestrator.Ops.Core.ServiceProcess;
 
 /// <summary>
 /// Starts, stops and checks the monitoring service as its own process. It talks to the service over HTTPS,

@@ -1,7 +1,7 @@
 using Orchestrator.Ops.Core.Configuration;
 using Orchestrator.Ops.Core.Reporting;
 
-namespace Orchestrator.Ops.Core.Sandbox;
+namespace Orchestrator.Ops.Core.SandboxProcess;
 
 /// <summary>
 /// The sandbox as Start-OpsSandbox gives it: the fleet started, and every wrapper that authenticates given its first

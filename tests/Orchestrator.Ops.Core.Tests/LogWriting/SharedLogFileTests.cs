@@ -1,8 +1,8 @@
 using System.Globalization;
-using Orchestrator.Ops.Core.Logging;
+using Orchestrator.Ops.Core.LogWriting;
 using Orchestrator.Ops.Core.Tests.Support;
 
-namespace Orchestrator.Ops.Core.Tests.Logging;
+namespace Orchestrator.Ops.Core.Tests.LogWriting;
 
 /// <summary>application.log, error.log and monitoring.log: written by every process, following a logrotate rotation.</summary>
 public sealed class SharedLogFileTests : IDisposable

@@ -6,7 +6,7 @@ using Serilog.Debugging;
 using Serilog.Events;
 using Serilog.Formatting;
 
-namespace Orchestrator.Ops.Core.Logging;
+namespace Orchestrator.Ops.Core.LogWriting;
 
 /// <summary>
 /// One of the shared log files (application.log, error.log, monitoring.log). Every process of the module writes them: the
