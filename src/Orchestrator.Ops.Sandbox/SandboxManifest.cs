@@ -10,6 +10,10 @@ internal sealed record SandboxManifest(int Pid, string ControlUrl, DateTime Star
     public const string FileName = "sandbox.json";
 
     /// <summary>Writes the manifest atomically: temp file in the same folder, flushed to disk, then renamed.</summary>
+    /// <remarks>
+    /// Not the engine's AtomicFile (Core/IO): the sandbox is a program of its own that does not reference the engine, and
+    /// this is its only atomic write; the engine's launcher reads the file only once it is renamed into place.
+    /// </remarks>
     public static void WriteAtomically(string path, SandboxManifest manifest)
     {
         var dir = Path.GetDirectoryName(Path.GetFullPath(path))!;

@@ -109,6 +109,11 @@ internal sealed class SharedLogFileSink : ILogEventSink
     }
 
     /// <summary>The exclusive handle on the folder's lock file, or null when it cannot be had (then the write goes ahead without it).</summary>
+    /// <remarks>
+    /// Not Core/IO's <see cref="IO.IResourceLocks"/>: a turn lasts one line (microseconds, so it spins before it sleeps),
+    /// names no holder, and on failure writes without the lock instead of failing, since a log line must never stop the
+    /// operation it records. Those locks guard operations (a backup, a vault write) and refuse or wait with a holder named.
+    /// </remarks>
     private FileStream? TakeTurn()
     {
         var waited = Stopwatch.StartNew();
