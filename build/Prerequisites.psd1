@@ -11,5 +11,6 @@
         @{ Command = 'systemd-analyze'; Package = 'systemd'; Tasks = @('Test'); Why = 'the example systemd units are checked with systemd-analyze verify' }
         @{ Command = 'kill'; Package = 'procps'; Tasks = @('Test'); Why = 'a service test stops the service with kill -TERM, as systemd does' }
         @{ Command = 'wrk'; Package = 'wrk'; Tasks = @('Bench'); Why = 'the benchmarks load the gateway with wrk' }
+        @{ Command = 'sqlite3'; Package = 'sqlite3'; Tasks = @('Bench'); Why = 'the history benchmark fills and queries a store with sqlite3' }
     )
 }

@@ -160,5 +160,16 @@ public static class SqliteMigrations
             CREATE INDEX ix_secret_rotations_state ON secret_rotations (state);
             CREATE UNIQUE INDEX ux_secret_rotations_running ON secret_rotations (name COLLATE NOCASE) WHERE state = 'Running';
             """),
+        new(7, "series: each wrapper and slot with its newest probe, so reads use keys", """
+            CREATE TABLE series (
+                wrapper       TEXT NOT NULL,
+                slot          TEXT NOT NULL,
+                last_probe_at INTEGER,
+                PRIMARY KEY (wrapper, slot)
+            ) WITHOUT ROWID;
+            INSERT INTO series (wrapper, slot, last_probe_at)
+                SELECT wrapper, slot, MAX(CASE WHEN source = 'probe' THEN started_at END) FROM operations GROUP BY wrapper, slot;
+            INSERT OR IGNORE INTO series (wrapper, slot) SELECT DISTINCT wrapper, slot FROM traffic_aggregates;
+            """),
     ];
 }

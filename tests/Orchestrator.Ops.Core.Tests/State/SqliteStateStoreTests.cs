@@ -122,14 +122,37 @@ public sealed class SqliteStateStoreTests : IDisposable
         await using (var v1 = await Open(SqliteMigrations.All.Take(1).ToList()))
         {
             Assert.Equal(1, await v1.GetSchemaVersionAsync(default));
-            await v1.Health.AddAsync([Probe("routellm", "blue", T0, OperationStatus.Success)], default);
         }
 
+        // Rows as the first version wrote them, with its own statements (today's code writes tables it did not have).
+        await using (var c = new SqliteConnection($"Data Source={DbPath}"))
+        {
+            await c.OpenAsync();
+            await using var cmd = c.CreateCommand();
+            cmd.CommandText = """
+                INSERT INTO operations (wrapper, slot, source, operation_type, started_at, status) VALUES
+                    ('routellm', 'blue', 'probe', 'health', $t0, 'success'),
+                    ('routellm', 'blue', 'traffic', 'operation', $t1, 'success'),
+                    ('poml', 'green', 'traffic', 'operation', $t0, 'success');
+                """;
+            cmd.Parameters.AddWithValue("$t0", T0.ToUnixTimeMilliseconds());
+            cmd.Parameters.AddWithValue("$t1", T0.AddMinutes(1).ToUnixTimeMilliseconds());
+            await cmd.ExecuteNonQueryAsync();
+        }
+
+        SqliteConnection.ClearAllPools();
         var extra = new SqliteMigration(SqliteMigrations.All.Max(m => m.Version) + 1, "test column", "ALTER TABLE settings ADD COLUMN note TEXT;");
         await using var latest = await Open([.. SqliteMigrations.All, extra]);
 
         Assert.Equal(extra.Version, await latest.GetSchemaVersionAsync(default));
-        Assert.Single(await latest.Health.GetAsync(new OperationQuery(T0.AddHours(-1), T0.AddHours(1)), default));
+        Assert.Equal(3, (await latest.Health.GetAsync(new OperationQuery(T0.AddHours(-1), T0.AddHours(1)), default)).Count);
+
+        // The series were built from the rows there: each wrapper and slot, with its newest probe where it has one.
+        Assert.Equal(2, (await latest.Health.GetAsync(new OperationQuery(T0.AddHours(-1), T0.AddHours(1)) { Wrapper = "routellm" }, default)).Count);
+        Assert.Single(await latest.Health.GetAsync(new OperationQuery(T0.AddHours(-1), T0.AddHours(1)) { Slot = "green" }, default));
+        var last = await latest.Health.GetLastProbeTimesAsync(default);
+        Assert.Equal(T0, Assert.Single(last, p => p.Key == ("routellm", "blue")).Value);
+        Assert.DoesNotContain(last, p => p.Key == ("poml", "green"));
     }
 
     [Fact]

@@ -1,0 +1,133 @@
+#Requires -Version 7.4
+
+<#
+.SYNOPSIS
+    Reading history from a store filled as the gateway fills it: a month view of one wrapper at 1 and 7 days of
+    history (31 with -Days 1,7,31), and the store's statement before and after it used its keys.
+
+.DESCRIPTION
+    For each history length, fills (once, cached) a store with one traffic row per wrapper, slot and second (3 wrappers
+    x 2 slots, a histogram as the gateway encodes it), then times, median of -Rounds after one warm-up:
+
+      Get-WrapperMetric routellm -Slot blue -Hours 744   the month view (hourly buckets)
+      Get-WrapperMetric routellm -Slot blue -Hours 24    the day view
+      SQL, the earlier shape                              "(wrapper IS NULL OR wrapper = ?) AND (slot IS NULL OR ...)":
+                                                          the planner walks the time index for every pair
+      SQL, the shape the store uses now                   "wrapper = ? AND slot = ?": the primary key
+
+    The two SQL lines run in sqlite3 on the same file, side by side, and read the same rows (the script checks the
+    counts). Goal (issue 19): the 31-day figure of each read within 1.5x of its 1-day figure; the month view under 1 s
+    warm at 31 days. Rollups, which the goal needs for the month view, are not built yet: this measures the keys.
+#>
+param(
+    [int[]] $Days = @(1, 7),
+    [int] $Rounds = 3,
+    [string] $CacheDir = (Join-Path ([IO.Path]::GetTempPath()) 'orchestrator-ops-bench-history')
+)
+
+$ErrorActionPreference = 'Stop'
+Set-StrictMode -Version 3.0
+$manifest = $env:ORCHESTRATOR_OPS_MODULE
+if (-not $manifest -or -not (Test-Path $manifest)) {
+    throw 'ORCHESTRATOR_OPS_MODULE must name the built module manifest; run `dotnet pwsh ./build.ps1 Bench`.'
+}
+if (-not (Get-Command sqlite3 -CommandType Application -ErrorAction SilentlyContinue)) {
+    throw "The bench fills and queries the store with sqlite3 (Debian package sqlite3)."
+}
+Import-Module $manifest
+$env:ORCHESTRATOR_OPS_CONFIG = $null
+
+$wrappers = 'routellm', 'poml', 'external-tools'
+$slots = 'blue', 'green'
+
+# A histogram as the gateway encodes it: 60 requests around 40 ms.
+$histogram = [Orchestrator.Ops.Core.Health.LatencyHistogram]::new()
+foreach ($ms in 20..79) { $histogram.Record($ms) }
+$histogramHex = [Convert]::ToHexString($histogram.ToBytes())
+
+function New-HistoryStore([int] $DayCount) {
+    $root = Join-Path $CacheDir "days-$DayCount"
+    $config = Join-Path $root 'ops.json'
+    $db = Join-Path $root 'state/ops.db'
+    $marker = Join-Path $root 'filled'
+    if (Test-Path $marker) { return [pscustomobject]@{ Config = $config; Db = $db; Until = [long](Get-Content $marker) } }
+
+    Remove-Item $root -Recurse -Force -ErrorAction Ignore
+    $null = New-Item -ItemType Directory -Path $root -Force
+    $slotMap = [ordered]@{}
+    foreach ($s in $slots) {
+        $urls = [ordered]@{}
+        foreach ($w in $wrappers) { $urls[$w] = 'http://127.0.0.1:9/' }
+        $slotMap[$s] = $urls
+    }
+    @{
+        opsRoot  = '.'
+        wrappers = @($wrappers | ForEach-Object { @{ name = $_; kind = $(if ($_ -eq 'external-tools') { 'external-tool' } else { $_ }) } })
+        slots    = $slotMap
+        store    = @{ path = 'state/ops.db' }
+    } | ConvertTo-Json -Depth 5 | Set-Content -LiteralPath $config
+    # Creates the store at the current schema.
+    $null = Get-WrapperMetric routellm -Slot blue -Hours 1 -ConfigPath $config
+
+    $until = [DateTimeOffset]::UtcNow.ToUnixTimeSeconds() * 1000
+    $since = $until - [long]$DayCount * 86400000
+    $pairs = ($wrappers | ForEach-Object { $w = $_; $slots | ForEach-Object { "SELECT '$w' AS w, '$_' AS s" } }) -join ' UNION ALL '
+    $sql = @"
+PRAGMA journal_mode = WAL;
+BEGIN;
+WITH RECURSIVE t(at) AS (SELECT $since UNION ALL SELECT at + 1000 FROM t WHERE at + 1000 < $until)
+INSERT INTO traffic_aggregates (wrapper, slot, bucket_start, bucket_ms, successes, fallbacks, errors, timeouts, cancelled,
+    status_1xx, status_2xx, status_3xx, status_4xx, status_5xx, latency_sum_ms, latency_histogram, last_activity_at)
+SELECT p.w, p.s, t.at, 1000, 58, 1, 1, 0, 0, 0, 58, 0, 1, 1, 2970.0, X'$histogramHex', t.at + 999 FROM t, ($pairs) p;
+INSERT OR IGNORE INTO series (wrapper, slot) SELECT p.w, p.s FROM ($pairs) p;
+COMMIT;
+"@
+    Write-Host "    filling $DayCount day(s): $($DayCount * 86400 * $wrappers.Count * $slots.Count) rows ..."
+    $sql | sqlite3 $db
+    if ($LASTEXITCODE -ne 0) { throw "sqlite3 could not fill $db." }
+    Set-Content -LiteralPath $marker -Value ($until - 1)
+    [pscustomobject]@{ Config = $config; Db = $db; Until = $until - 1 }
+}
+
+function Measure-Median([scriptblock] $Action) {
+    & $Action | Out-Null
+    $times = foreach ($i in 1..$Rounds) { (Measure-Command { & $Action | Out-Null }).TotalSeconds }
+    ($times | Sort-Object)[[int][math]::Floor($times.Count / 2)]
+}
+
+function Measure-Sql([string] $Db, [string] $Query) {
+    # Bound parameters, as the store binds them: with literals the planner would fold "'x' IS NULL" away.
+    $out = @(".parameter set `$wrapper 'routellm'", ".parameter set `$slot 'blue'", ".timer on", $Query) | sqlite3 $Db
+    if ($LASTEXITCODE -ne 0) { throw "sqlite3 failed: $out" }
+    $real = ($out | Select-String 'Run Time: real ([0-9.]+)').Matches[0].Groups[1].Value
+    [pscustomobject]@{ Seconds = [double]$real; Rows = [long]($out | Where-Object { $_ -match '^\d+$' } | Select-Object -First 1) }
+}
+
+$rows = foreach ($d in $Days) {
+    $store = New-HistoryStore $d
+    $since = $store.Until - 744L * 3600000
+    $columns = 'COUNT(*), SUM(successes), SUM(LENGTH(latency_histogram))'
+    $before = "SELECT $columns FROM traffic_aggregates WHERE bucket_start >= $since AND bucket_start < $($store.Until) AND (`$wrapper IS NULL OR wrapper = `$wrapper) AND (`$slot IS NULL OR slot = `$slot);"
+    $now = "SELECT $columns FROM traffic_aggregates WHERE wrapper = `$wrapper AND slot = `$slot AND bucket_start >= $since AND bucket_start < $($store.Until);"
+    $null = Measure-Sql $store.Db $now   # warm the page cache
+    $b = @(1..$Rounds | ForEach-Object { Measure-Sql $store.Db $before })
+    $n = @(1..$Rounds | ForEach-Object { Measure-Sql $store.Db $now })
+    if ($b[0].Rows -ne $n[0].Rows) { throw "The two statements read different rows ($($b[0].Rows) and $($n[0].Rows))." }
+    [pscustomobject]@{
+        Days            = $d
+        TrafficRows     = [long](@('SELECT COUNT(*) FROM traffic_aggregates;') | sqlite3 $store.Db)
+        StoreMiB        = [math]::Round((Get-Item $store.Db).Length / 1MB, 0)
+        'Metric744h s'  = [math]::Round((Measure-Median { Get-WrapperMetric routellm -Slot blue -Hours 744 -ConfigPath $store.Config }), 3)
+        'Metric24h s'   = [math]::Round((Measure-Median { Get-WrapperMetric routellm -Slot blue -Hours 24 -ConfigPath $store.Config }), 3)
+        'SQL before s'  = [math]::Round((($b.Seconds | Sort-Object)[[int][math]::Floor($Rounds / 2)]), 3)
+        'SQL keys s'    = [math]::Round((($n.Seconds | Sort-Object)[[int][math]::Floor($Rounds / 2)]), 3)
+    }
+}
+
+$rows | Format-Table -AutoSize | Out-String -Width 200 | Write-Host
+if ($rows.Count -gt 1) {
+    $first = $rows[0]; $last = $rows[-1]
+    Write-Host ("    {0}-day / {1}-day: Metric744h {2:0.00}x, Metric24h {3:0.00}x, SQL keys {4:0.00}x (goal <= 1.5x); SQL before/keys at {1} days: {5:0.0}x" -f
+        $last.Days, $first.Days, ($last.'Metric744h s' / $first.'Metric744h s'), ($last.'Metric24h s' / $first.'Metric24h s'),
+        ($last.'SQL keys s' / [math]::Max($first.'SQL keys s', 0.001)), ($last.'SQL before s' / [math]::Max($last.'SQL keys s', 0.001)))
+}

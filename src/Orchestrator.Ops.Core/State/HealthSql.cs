@@ -1,0 +1,63 @@
+namespace Orchestrator.Ops.Core.State;
+
+/// <summary>
+/// Every statement the health store reads with: one shape per access path, with plain equalities on the key columns so
+/// the planner takes the index that answers it. SqliteHealthQueryPlanTests runs EXPLAIN QUERY PLAN on each and fails if
+/// a hot table is scanned or a pair is read through the time index. A provider of another database (PostgreSQL) serves
+/// the same access paths with the same keys.
+/// </summary>
+internal static class HealthSql
+{
+    private const string OperationColumns = """
+        id, wrapper, slot, source, operation_type, started_at, ended_at, duration_ms, status, status_code,
+        error_message, error_code, fallback_used, fallback_reason, attempts, version
+        """;
+
+    private const string TrafficColumns = """
+        wrapper, slot, bucket_start, successes, fallbacks, errors, timeouts, cancelled,
+        status_1xx, status_2xx, status_3xx, status_4xx, status_5xx, latency_sum_ms, latency_histogram, last_activity_at
+        """;
+
+    /// <summary>One wrapper and slot over a time range: ix_operations_wrapper_slot_started, or the source-first index with a source.</summary>
+    public static string OperationsOfPair(bool withSource) => withSource
+        ? $"SELECT {OperationColumns} FROM operations WHERE source = $source AND wrapper = $wrapper AND slot = $slot AND started_at >= $since AND started_at < $until ORDER BY started_at, id;"
+        : $"SELECT {OperationColumns} FROM operations WHERE wrapper = $wrapper AND slot = $slot AND started_at >= $since AND started_at < $until ORDER BY started_at, id;";
+
+    /// <summary>Every wrapper and slot over a time range: ix_operations_started.</summary>
+    public static string OperationsInRange(bool withSource) => withSource
+        ? $"SELECT {OperationColumns} FROM operations INDEXED BY ix_operations_started WHERE started_at >= $since AND started_at < $until AND source = $source ORDER BY started_at, id;"
+        : $"SELECT {OperationColumns} FROM operations WHERE started_at >= $since AND started_at < $until ORDER BY started_at, id;";
+
+    /// <summary>The attempts of the operations read, by the primary key's id range.</summary>
+    public const string AttemptsOfIds = """
+        SELECT operation_id, attempt, started_at, duration_ms, outcome, status_code, error
+        FROM probe_attempts WHERE operation_id >= $min AND operation_id <= $max
+        ORDER BY operation_id, attempt;
+        """;
+
+    /// <summary>One wrapper and slot over a time range: the primary key (wrapper, slot, bucket_start).</summary>
+    public const string TrafficOfPair =
+        $"SELECT {TrafficColumns} FROM traffic_aggregates WHERE wrapper = $wrapper AND slot = $slot AND bucket_start >= $since AND bucket_start < $until;";
+
+    /// <summary>Every wrapper and slot over a time range: ix_traffic_aggregates_bucket.</summary>
+    public const string TrafficInRange =
+        $"SELECT {TrafficColumns} FROM traffic_aggregates WHERE bucket_start >= $since AND bucket_start < $until;";
+
+    /// <summary>The slots of one wrapper (the primary key of series).</summary>
+    public const string SeriesOfWrapper = "SELECT wrapper, slot FROM series WHERE wrapper = $wrapper ORDER BY wrapper, slot;";
+
+    /// <summary>The wrappers of one slot (series is one row per wrapper and slot: a few hundred at most).</summary>
+    public const string SeriesOfSlot = "SELECT wrapper, slot FROM series WHERE slot = $slot ORDER BY wrapper, slot;";
+
+    /// <summary>The newest probe of each wrapper and slot, kept in series as probes are written.</summary>
+    public const string LastProbes = "SELECT wrapper, slot, last_probe_at FROM series WHERE last_probe_at IS NOT NULL;";
+
+    /// <summary>Records a wrapper and slot, keeping the newest of the probe times written ($probe null for traffic and requests).</summary>
+    public const string SeriesUpsert = """
+        INSERT INTO series (wrapper, slot, last_probe_at) VALUES ($wrapper, $slot, $probe)
+        ON CONFLICT (wrapper, slot) DO UPDATE SET last_probe_at = CASE
+            WHEN excluded.last_probe_at IS NULL THEN series.last_probe_at
+            WHEN series.last_probe_at IS NULL OR excluded.last_probe_at > series.last_probe_at THEN excluded.last_probe_at
+            ELSE series.last_probe_at END;
+        """;
+}

@@ -1,0 +1,103 @@
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Time.Testing;
+using Orchestrator.Ops.Core.State;
+
+namespace Orchestrator.Ops.Core.Tests.State;
+
+/// <summary>
+/// Each statement the health store reads with uses the index that answers it (EXPLAIN QUERY PLAN on a real store): a
+/// wrapper and slot through their keys, a time range through the time index, and no scan of a table that grows with
+/// time. The store grows by a row per wrapper, slot and second; a scan is a month view that takes seconds.
+/// </summary>
+public sealed class SqliteHealthQueryPlanTests : IAsyncLifetime
+{
+    private static readonly string[] GrowingTables = ["operations", "traffic_aggregates", "probe_attempts"];
+    private readonly TempFolder _dir = new();
+    private SqliteConnection _c = null!;
+
+    public async Task InitializeAsync()
+    {
+        var path = _dir.File("state/ops.db");
+        await using (await SqliteStateStore.OpenAsync(path, TimeSpan.FromSeconds(2), new FakeTimeProvider(), default))
+        {
+        }
+
+        _c = new SqliteConnection($"Data Source={path}");
+        await _c.OpenAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _c.DisposeAsync();
+        SqliteConnection.ClearAllPools();
+        _dir.Dispose();
+    }
+
+    public static TheoryData<string, string, string> Paths => new()
+    {
+        { "operations of a pair", HealthSql.OperationsOfPair(false), "SEARCH operations USING INDEX ix_operations_wrapper_slot_started (wrapper=? AND slot=? AND started_at>? AND started_at<?)" },
+        { "probes of a pair", HealthSql.OperationsOfPair(true), "SEARCH operations USING INDEX ix_operations_source_wrapper_slot_started (source=? AND wrapper=? AND slot=? AND started_at>? AND started_at<?)" },
+        { "operations in a time range", HealthSql.OperationsInRange(false), "SEARCH operations USING INDEX ix_operations_started (started_at>? AND started_at<?)" },
+        { "probes in a time range", HealthSql.OperationsInRange(true), "SEARCH operations USING INDEX ix_operations_started (started_at>? AND started_at<?)" },
+        { "attempts of the operations read", HealthSql.AttemptsOfIds, "SEARCH probe_attempts USING INDEX sqlite_autoindex_probe_attempts_1 (operation_id>? AND operation_id<?)" },
+        { "traffic of a pair", HealthSql.TrafficOfPair, "SEARCH traffic_aggregates USING PRIMARY KEY (wrapper=? AND slot=? AND bucket_start>? AND bucket_start<?)" },
+        { "traffic in a time range", HealthSql.TrafficInRange, "SEARCH traffic_aggregates USING INDEX ix_traffic_aggregates_bucket (bucket_start>? AND bucket_start<?)" },
+        { "the slots of a wrapper", HealthSql.SeriesOfWrapper, "SEARCH series USING PRIMARY KEY (wrapper=?)" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public async Task Each_access_path_uses_its_index_and_scans_no_growing_table(string path, string sql, string expected)
+    {
+        var plan = await PlanAsync(sql);
+
+        Assert.True(plan.Contains(expected), $"{path}: expected '{expected}', the plan is: {string.Join(" | ", plan)}");
+        Assert.DoesNotContain(plan, p => GrowingTables.Any(t => p.StartsWith($"SCAN {t}", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task The_newest_probes_come_from_series_without_touching_the_probes()
+    {
+        var plan = await PlanAsync(HealthSql.LastProbes);
+
+        Assert.DoesNotContain(plan, p => GrowingTables.Any(t => p.Contains(t, StringComparison.Ordinal)));
+        Assert.Contains(plan, p => p.Contains("series", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task The_check_can_fail_the_filter_the_store_used_before_does_not_take_the_key()
+    {
+        // The earlier statement, "wrapper IS NULL OR wrapper = ..." in one shape for every path: the planner cannot use
+        // the key for it and walks the time index for every pair, as the check above would say.
+        const string before = """
+            SELECT wrapper FROM traffic_aggregates WHERE bucket_start >= $since AND bucket_start < $until
+              AND ($wrapper IS NULL OR wrapper = $wrapper) AND ($slot IS NULL OR slot = $slot);
+            """;
+
+        var plan = await PlanAsync(before);
+
+        Assert.DoesNotContain(plan, p => p.Contains("(wrapper=? AND slot=?", StringComparison.Ordinal));
+    }
+
+    private async Task<List<string>> PlanAsync(string sql)
+    {
+        await using var cmd = _c.CreateCommand();
+        cmd.CommandText = "EXPLAIN QUERY PLAN " + sql;
+        foreach (var name in new[] { "$since", "$until", "$wrapper", "$slot", "$source", "$min", "$max" })
+        {
+            if (sql.Contains(name, StringComparison.Ordinal))
+            {
+                cmd.Parameters.AddWithValue(name, name is "$since" or "$until" or "$min" or "$max" ? 1L : "x");
+            }
+        }
+
+        var plan = new List<string>();
+        await using var r = await cmd.ExecuteReaderAsync();
+        while (await r.ReadAsync())
+        {
+            plan.Add(r.GetString(3));
+        }
+
+        return plan;
+    }
+}
