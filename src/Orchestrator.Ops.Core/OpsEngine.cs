@@ -19,8 +19,9 @@ namespace Orchestrator.Ops.Core;
 /// The one way into each capability: every property below is one service per engine, made on first use, sharing the
 /// engine's configuration, store, clock, log and HTTP client. Three capabilities must also work where no store can be
 /// opened (a locked or corrupt store is what an operator investigates with them), so they have a second, documented
-/// door that needs no engine: <c>LogService</c>'s constructors, <c>BackupService.RunLoggedAsync</c> and
-/// <c>ResourceService</c>'s constructor.
+/// door that needs no engine: <c>LogService</c>'s constructors, <c>BackupService.RunLoggedAsync</c> (for changes, with
+/// the ops log) and <c>BackupService.ForReading</c> (for reads, writing nothing), and <c>ResourceService</c>'s
+/// constructor. <c>SandboxTokens</c> opens an engine of its own on the sandbox it has just started.
 /// </remarks>
 public sealed class OpsEngine : IAsyncDisposable
 {
