@@ -20,7 +20,8 @@
     warm at 31 days. Rollups, which the goal needs for the month view, are not built yet: this measures the keys.
 #>
 param(
-    [int[]] $Days = @(1, 7),
+    # Comma-separated (pwsh -File passes "1,7" as one string).
+    [string] $Days = '1,7',
     [int] $Rounds = 3,
     [string] $CacheDir = (Join-Path ([IO.Path]::GetTempPath()) 'orchestrator-ops-bench-history')
 )
@@ -40,10 +41,16 @@ $env:ORCHESTRATOR_OPS_CONFIG = $null
 $wrappers = 'routellm', 'poml', 'external-tools'
 $slots = 'blue', 'green'
 
-# A histogram as the gateway encodes it: 60 requests around 40 ms.
-$histogram = [Orchestrator.Ops.Core.Health.LatencyHistogram]::new()
-foreach ($ms in 20..79) { $histogram.Record($ms) }
-$histogramHex = [Convert]::ToHexString($histogram.ToBytes())
+# A histogram as the gateway encodes it (60 requests around 40 ms), made by the engine itself: its assembly is in the
+# module's own load context once a cmdlet has run.
+function Get-HistogramHex {
+    $core = [System.Runtime.Loader.AssemblyLoadContext]::All | ForEach-Object Assemblies |
+        Where-Object { $_.GetName().Name -eq 'Orchestrator.Ops.Core' } | Select-Object -First 1
+    if (-not $core) { throw 'The engine assembly is not loaded; run a cmdlet first.' }
+    $histogram = [Activator]::CreateInstance($core.GetType('Orchestrator.Ops.Core.Health.LatencyHistogram', $true))
+    foreach ($ms in 20..79) { $histogram.Record([double]$ms) }
+    [Convert]::ToHexString($histogram.ToBytes())
+}
 
 function New-HistoryStore([int] $DayCount) {
     $root = Join-Path $CacheDir "days-$DayCount"
@@ -68,6 +75,7 @@ function New-HistoryStore([int] $DayCount) {
     } | ConvertTo-Json -Depth 5 | Set-Content -LiteralPath $config
     # Creates the store at the current schema.
     $null = Get-WrapperMetric routellm -Slot blue -Hours 1 -ConfigPath $config
+    $histogramHex = Get-HistogramHex
 
     $until = [DateTimeOffset]::UtcNow.ToUnixTimeSeconds() * 1000
     $since = $until - [long]$DayCount * 86400000
@@ -83,7 +91,7 @@ INSERT OR IGNORE INTO series (wrapper, slot) SELECT p.w, p.s FROM ($pairs) p;
 COMMIT;
 "@
     Write-Host "    filling $DayCount day(s): $($DayCount * 86400 * $wrappers.Count * $slots.Count) rows ..."
-    $sql | sqlite3 $db
+    $null = $sql | sqlite3 $db
     if ($LASTEXITCODE -ne 0) { throw "sqlite3 could not fill $db." }
     Set-Content -LiteralPath $marker -Value ($until - 1)
     [pscustomobject]@{ Config = $config; Db = $db; Until = $until - 1 }
@@ -103,7 +111,8 @@ function Measure-Sql([string] $Db, [string] $Query) {
     [pscustomobject]@{ Seconds = [double]$real; Rows = [long]($out | Where-Object { $_ -match '^\d+$' } | Select-Object -First 1) }
 }
 
-$rows = foreach ($d in $Days) {
+$dayCounts = @($Days -split ',' | ForEach-Object { [int]$_.Trim() })
+$rows = foreach ($d in $dayCounts) {
     $store = New-HistoryStore $d
     $since = $store.Until - 744L * 3600000
     $columns = 'COUNT(*), SUM(successes), SUM(LENGTH(latency_histogram))'

@@ -121,6 +121,14 @@ Describe 'Import' {
         $exported | Should-BeCollection $listed
     }
 
+    It 'has a format view for every type its cmdlets output' {
+        $types = @($script:Module.ExportedCmdlets.Values | ForEach-Object { $_.OutputType } | ForEach-Object { $_.Name } |
+                Where-Object { $_ -like 'Orchestrator.Ops.*' } | Sort-Object -Unique)
+        $types.Count | Should-BeGreaterThan 20
+        $missing = @($types | Where-Object { -not (Get-FormatData -TypeName $_) })
+        $missing | Should-BeCollection @() -Because 'every output type gets a view in Orchestrator.Ops.format.ps1xml'
+    }
+
     It 'loads the engine into the "Orchestrator.Ops" load context, not the default one, once a cmdlet runs' {
         $root = New-OpsTestDirectory -Prefix 'ops-import'
         try {

@@ -24,9 +24,6 @@ namespace Orchestrator.Ops.Core.Deployment;
 /// </remarks>
 public sealed class DeploymentService
 {
-    /// <summary>Test hook: the name of a <see cref="DeploymentStep"/> at which the process stops (forever) right after journaling it, so a test can kill it there.</summary>
-    public const string PauseVariable = TestHooks.PauseVariable;
-
     /// <summary>The rule name of the critical alert a failed post-switch analysis raises.</summary>
     public const string RollbackAlertRule = "deployment-analysis-failed";
 
@@ -73,13 +70,6 @@ public sealed class DeploymentService
     // ---------------------------------------------------------------- lock and journal with recovery
 
     /// <summary>
-    /// Takes the deployment lock, or throws <see cref="DeploymentFailure.Locked"/> naming the holder at once.
-    /// A holder whose process died on this host is taken over after its interrupted operation is recovered.
-    /// </summary>
-    public Task<DeploymentLockHolder> AcquireLockAsync(string command, IOpsReporter reporter, CancellationToken cancellationToken) =>
-        _lock.AcquireAsync(command, reporter, cancellationToken);
-
-    /// <summary>
     /// Returns an interrupted operation to a consistent state. A switch that had not reached the router is ended as
     /// Aborted; one that had (switching, switched, analysing, rolling back) has its traffic returned to the original
     /// slot — the last state known good — and is ended as Aborted. A rollback is resumed (restoring files and routing is
@@ -103,9 +93,6 @@ public sealed class DeploymentService
     /// <summary>Snapshots the active slot, each slot's versions (probed now) and the configured files.</summary>
     public Task<RollbackPoint> CreateRollbackPointAsync(string? description, bool stable, string source, IOpsReporter reporter, CancellationToken cancellationToken) =>
         _points.CreateAsync(description, stable, source, reporter, cancellationToken);
-
-    /// <summary>The files a rollback point captures: the ops config and deployment.rollbackFiles.</summary>
-    public IReadOnlyList<string> RollbackFilePaths() => _points.FilePaths();
 
     /// <summary>The rollback point <paramref name="id"/>, or <see cref="DeploymentFailure.RollbackPointNotFound"/>.</summary>
     public Task<RollbackPoint> GetPointAsync(long id, CancellationToken cancellationToken) => _points.GetAsync(id, cancellationToken);
@@ -136,12 +123,6 @@ public sealed class DeploymentService
     /// </summary>
     public Task<DeploymentSwitchResult> SwitchAsync(string slot, SwitchOptions options, IOpsReporter reporter, CancellationToken cancellationToken) =>
         _switch.SwitchAsync(slot, options, reporter, cancellationToken);
-
-    // ---------------------------------------------------------------- gate
-
-    /// <summary>The pre-switch gate: every wrapper of the slot answers its warm-up path with an accepted code, then passes a live probe.</summary>
-    public Task<IReadOnlyList<GateResult>> GateAsync(SlotDefinition slot, IOpsReporter reporter, CancellationToken cancellationToken) =>
-        _gate.CheckAsync(slot, reporter, cancellationToken);
 
     // ---------------------------------------------------------------- analysis
 
