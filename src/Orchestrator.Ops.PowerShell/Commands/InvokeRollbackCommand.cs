@@ -63,7 +63,7 @@ public sealed class InvokeRollbackCommand : OpsConfigCmdlet
         {
             foreach (var f in plan.Files)
             {
-                ShouldProcess(f.Path, f.Action == "Unchanged" ? $"Keep (already equal to rollback point #{id})" : $"Restore from rollback point #{id} (SHA-256 {f.Sha256[..12]}…)");
+                ShouldProcess(f.Path, f.Action == RestoredFileAction.Unchanged ? $"Keep (already equal to rollback point #{id})" : $"Restore from rollback point #{id} (SHA-256 {f.Sha256[..12]}…)");
             }
 
             ShouldProcess($"traffic router ({config.Deployment.Router.ToString().ToLowerInvariant()})",
@@ -71,7 +71,7 @@ public sealed class InvokeRollbackCommand : OpsConfigCmdlet
             return;
         }
 
-        var changes = plan.Files.Count(f => f.Action != "Unchanged");
+        var changes = plan.Files.Count(f => f.Action != RestoredFileAction.Unchanged);
         if (!ShouldProcess($"rollback point #{id}", $"Restore {changes} of {plan.Files.Count} file(s) and route traffic to '{plan.Point.ActiveSlot}' (now '{plan.CurrentSlot}')"))
         {
             return;
