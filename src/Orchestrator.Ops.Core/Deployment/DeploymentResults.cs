@@ -147,6 +147,19 @@ public sealed record DeploymentSlot
     public IReadOnlyDictionary<string, string?> Versions { get; init; } = new Dictionary<string, string?>();
 }
 
+/// <summary>How a configured file differs from the newest stable rollback point.</summary>
+public enum FileDriftStatus
+{
+    /// <summary>Its content differs from the point's copy.</summary>
+    Changed,
+
+    /// <summary>The file is gone.</summary>
+    Missing,
+
+    /// <summary>It was configured after the point was made, so the point has no copy of it.</summary>
+    NotInPoint,
+}
+
 /// <summary>A configured file that differs from the newest stable rollback point (Test-OpsConfiguration -Drift).</summary>
 /// <param name="Status">Changed (content differs), Missing (the file is gone), NotInPoint (configured after the point was made).</param>
-public sealed record FileDrift(string Path, string Status, string? ExpectedSha256, string? ActualSha256, long RollbackPointId, DateTimeOffset PointCreatedAt);
+public sealed record FileDrift(string Path, FileDriftStatus Status, string? ExpectedSha256, string? ActualSha256, long RollbackPointId, DateTimeOffset PointCreatedAt);
