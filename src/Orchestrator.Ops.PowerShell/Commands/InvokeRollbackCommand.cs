@@ -8,24 +8,27 @@ namespace Orchestrator.Ops.PowerShell.Commands;
 /// Rolls back to a rollback point: restores its files (atomically, hash-checked), switches the router to its slot,
 /// verifies health, and records a new history entry. A point whose stored files fail their hashes is refused.
 /// </summary>
-[Cmdlet(VerbsLifecycle.Invoke, "Rollback", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = "Point")]
+[Cmdlet(VerbsLifecycle.Invoke, "Rollback", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = PointSet)]
 [OutputType(typeof(RollbackResult))]
 public sealed class InvokeRollbackCommand : OpsConfigCmdlet
 {
+    private const string PointSet = "Point";
+    private const string StableSet = "Stable";
+
     /// <summary>The rollback point to return to; binds from Get-RollbackPoint output.</summary>
-    [Parameter(Mandatory = true, Position = 0, ParameterSetName = "Point", ValueFromPipelineByPropertyName = true)]
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = PointSet, ValueFromPipelineByPropertyName = true)]
     [Alias("Id")]
     public long RollbackPointId { get; set; }
 
     /// <summary>Return to the newest stable rollback point.</summary>
-    [Parameter(Mandatory = true, ParameterSetName = "Stable")]
+    [Parameter(Mandatory = true, ParameterSetName = StableSet)]
     public SwitchParameter ToStable { get; set; }
 
     private readonly List<long> _ids = [];
 
     protected override void ProcessRecord()
     {
-        if (ParameterSetName == "Point")
+        if (ParameterSetName == PointSet)
         {
             _ids.Add(RollbackPointId);
         }
