@@ -80,7 +80,7 @@ public sealed partial class ErrorCodeTests
             Assert.Equal(OpsErrorCategory.InvalidResult, OpsErrorCodes.Get($"Switch{o}").Category);
         }
 
-        foreach (var o in new[] { "Failed", "RolledBack" })
+        foreach (var o in Enum.GetValues<DeploymentOutcome>().Where(o => o != DeploymentOutcome.Deployed))
         {
             Assert.Equal(OpsErrorCategory.InvalidResult, OpsErrorCodes.Get($"Deployment{o}").Category);
         }

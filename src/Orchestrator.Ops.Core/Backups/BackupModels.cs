@@ -43,10 +43,23 @@ public sealed record Backup
     };
 }
 
+/// <summary>What a restore does to one file (the same under -WhatIf, where it is only planned).</summary>
+public enum RestoredBackupFileAction
+{
+    /// <summary>The target did not exist and is written.</summary>
+    Created,
+
+    /// <summary>The target exists with other content and is overwritten (the state store, restored in place, always is).</summary>
+    Replaced,
+
+    /// <summary>The target already has the backed-up content and is left alone.</summary>
+    Unchanged,
+}
+
 /// <summary>What one file of a restore did (or would do, under -WhatIf).</summary>
 /// <param name="Action">Created, Replaced, Unchanged.</param>
 /// <param name="Target">Where the file is restored to.</param>
-public sealed record RestoredBackupFile(string EntryPath, string Target, string Action, long Size);
+public sealed record RestoredBackupFile(string EntryPath, string Target, RestoredBackupFileAction Action, long Size);
 
 /// <summary>What Restore-Backup did.</summary>
 public sealed record RestoreResult

@@ -28,7 +28,10 @@ internal sealed class BackupRestorer(OpsConfig config, BackupPaths paths, StoreC
         return entries.Select(e =>
         {
             var target = destination is null ? paths.TargetFor(e.Path) : Path.Combine(destination, e.Path.Replace('/', Path.DirectorySeparatorChar));
-            var action = !File.Exists(target) ? "Created" : e.Path == paths.StoreEntry && destination is null ? "Replaced" : BackupFiles.SameContent(target, e) ? "Unchanged" : "Replaced";
+            var action = !File.Exists(target) ? RestoredBackupFileAction.Created
+                : e.Path == paths.StoreEntry && destination is null ? RestoredBackupFileAction.Replaced
+                : BackupFiles.SameContent(target, e) ? RestoredBackupFileAction.Unchanged
+                : RestoredBackupFileAction.Replaced;
             return new RestoredBackupFile(e.Path, target, action, e.Size);
         }).ToList();
     }
@@ -89,7 +92,7 @@ internal sealed class BackupRestorer(OpsConfig config, BackupPaths paths, StoreC
             await ExtractVerifiedAsync(id, staging, subset, reporter, "Extracting and verifying into staging", ct).ConfigureAwait(false);
 
             // Safety backup of what will be overwritten (the store always, when it is restored).
-            var overwritten = plan.Where(p => p.Action == "Replaced" && p.EntryPath != paths.StoreEntry).Select(p => p.Target).ToList();
+            var overwritten = plan.Where(p => p.Action == RestoredBackupFileAction.Replaced && p.EntryPath != paths.StoreEntry).Select(p => p.Target).ToList();
             string? safetyId = null;
             if (overwritten.Count > 0 || storeIncluded)
             {
@@ -119,7 +122,7 @@ internal sealed class BackupRestorer(OpsConfig config, BackupPaths paths, StoreC
     {
         journal.Begin($"backup {id}, safety backup {safetyId ?? "-"}, started {time.GetUtcNow():u} by {Actor.Current}");
         var i = 0;
-        foreach (var p in plan.Where(p => p.Action != "Unchanged"))
+        foreach (var p in plan.Where(p => p.Action != RestoredBackupFileAction.Unchanged))
         {
             reporter.Progress(new OpsProgress(3, $"Restore {id}", $"Swapping in {p.Target}", 60 + (35 * i++ / Math.Max(1, plan.Count))));
             var staged = Path.Combine(staging, p.EntryPath.Replace('/', Path.DirectorySeparatorChar));
@@ -161,9 +164,9 @@ internal sealed class BackupRestorer(OpsConfig config, BackupPaths paths, StoreC
     {
         BackupId = id,
         Destination = destination,
-        Created = plan.Count(p => p.Action == "Created"),
-        Replaced = plan.Count(p => p.Action == "Replaced"),
-        Unchanged = plan.Count(p => p.Action == "Unchanged"),
+        Created = plan.Count(p => p.Action == RestoredBackupFileAction.Created),
+        Replaced = plan.Count(p => p.Action == RestoredBackupFileAction.Replaced),
+        Unchanged = plan.Count(p => p.Action == RestoredBackupFileAction.Unchanged),
         Verified = true,
         Files = plan,
         Duration = clock.Elapsed,

@@ -72,7 +72,10 @@ public sealed record DeploymentOperation
     public required DeploymentStep Step { get; init; }
     public required DeploymentOperationState State { get; init; }
 
-    /// <summary>Switched, RolledBack, Refused, Aborted (switch); RolledBack, Refused, Aborted (rollback).</summary>
+    /// <summary>
+    /// The name of a <see cref="SwitchOutcome"/> for a switch (Switched, RolledBack, Refused, Aborted), of a
+    /// <see cref="RollbackOutcome"/> for a rollback (RolledBack, Aborted): text, as the journal stores it.
+    /// </summary>
     public string? Outcome { get; init; }
 
     public string? Reason { get; init; }

@@ -53,7 +53,7 @@ internal sealed class DeploymentRecovery(OpsConfig config, IStateStore store, Tr
     {
         if (op.Step == DeploymentStep.Started || op.RollbackPointId is null)
         {
-            return (nameof(SwitchOutcome.Aborted), $"interrupted at step {op.Step} (its process ended); nothing had been changed");
+            return (nameof(RollbackOutcome.Aborted), $"interrupted at step {op.Step} (its process ended); nothing had been changed");
         }
 
         var point = await points.GetAsync(op.RollbackPointId.Value, cancellationToken).ConfigureAwait(false);
@@ -65,6 +65,6 @@ internal sealed class DeploymentRecovery(OpsConfig config, IStateStore store, Tr
         var from = config.FindSlot(op.FromSlot ?? point.ActiveSlot) ?? config.Slots[0];
         var to = config.FindSlot(point.ActiveSlot) ?? throw new DeploymentException(DeploymentFailure.UnknownSlot, $"Rollback point #{point.Id} names slot '{point.ActiveSlot}', which is no longer configured.");
         await traffic.RouteAsync(from, to, CancellationToken.None).ConfigureAwait(false);
-        return ("RolledBack", $"resumed after an interruption at step {op.Step}: files restored and traffic on '{to.Name}'");
+        return (nameof(RollbackOutcome.RolledBack), $"resumed after an interruption at step {op.Step}: files restored and traffic on '{to.Name}'");
     }
 }

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Orchestrator.Ops.Core.Health;
 
 namespace Orchestrator.Ops.Core.Deployment;
@@ -69,9 +70,40 @@ public sealed record DeploymentSwitchResult
     public TimeSpan Duration { get; init; }
 }
 
+/// <summary>
+/// What restoring one file of a rollback point did, or would do. Written by name in the journal's result JSON, as it
+/// was when it was a string.
+/// </summary>
+[JsonConverter(typeof(JsonStringEnumConverter<RestoredFileAction>))]
+public enum RestoredFileAction
+{
+    /// <summary>The content was replaced (or the missing file written) with the point's copy.</summary>
+    Restored,
+
+    /// <summary>The file already had the point's content and was left alone.</summary>
+    Unchanged,
+
+    /// <summary>Under -WhatIf: the file differs (or is missing) and would be restored.</summary>
+    WouldRestore,
+}
+
+/// <summary>
+/// How a rollback ended, in its result and as the journal records it (by name) for a rollback operation. Recovery
+/// finishes an interrupted rollback as RolledBack, or ends it as Aborted when it was interrupted before anything changed.
+/// </summary>
+[JsonConverter(typeof(JsonStringEnumConverter<RollbackOutcome>))]
+public enum RollbackOutcome
+{
+    /// <summary>The point's files are restored and traffic is on its slot.</summary>
+    RolledBack,
+
+    /// <summary>Interrupted (its process ended) before anything changed; recorded by recovery.</summary>
+    Aborted,
+}
+
 /// <summary>What restoring one file of a rollback point did.</summary>
 /// <param name="Action">Restored (content replaced), Unchanged (already equal), or, under -WhatIf, WouldRestore.</param>
-public sealed record RestoredFile(string Path, string Action, string Sha256);
+public sealed record RestoredFile(string Path, RestoredFileAction Action, string Sha256);
 
 /// <summary>What Invoke-Rollback did.</summary>
 public sealed record RollbackResult
@@ -81,8 +113,8 @@ public sealed record RollbackResult
     public required string From { get; init; }
     public required string To { get; init; }
 
-    /// <summary>RolledBack, or Aborted when a crash interrupted it before anything changed.</summary>
-    public required string Outcome { get; init; }
+    /// <summary>RolledBack: a rollback that returns has restored the point (Aborted is only ever recorded, by recovery, in the history).</summary>
+    public required RollbackOutcome Outcome { get; init; }
 
     public string? Reason { get; init; }
     public IReadOnlyList<RestoredFile> Files { get; init; } = [];
@@ -115,6 +147,19 @@ public sealed record DeploymentSlot
     public IReadOnlyDictionary<string, string?> Versions { get; init; } = new Dictionary<string, string?>();
 }
 
+/// <summary>How a configured file differs from the newest stable rollback point.</summary>
+public enum FileDriftStatus
+{
+    /// <summary>Its content differs from the point's copy.</summary>
+    Changed,
+
+    /// <summary>The file is gone.</summary>
+    Missing,
+
+    /// <summary>It was configured after the point was made, so the point has no copy of it.</summary>
+    NotInPoint,
+}
+
 /// <summary>A configured file that differs from the newest stable rollback point (Test-OpsConfiguration -Drift).</summary>
 /// <param name="Status">Changed (content differs), Missing (the file is gone), NotInPoint (configured after the point was made).</param>
-public sealed record FileDrift(string Path, string Status, string? ExpectedSha256, string? ActualSha256, long RollbackPointId, DateTimeOffset PointCreatedAt);
+public sealed record FileDrift(string Path, FileDriftStatus Status, string? ExpectedSha256, string? ActualSha256, long RollbackPointId, DateTimeOffset PointCreatedAt);

@@ -34,7 +34,7 @@ internal sealed class DeploymentRollback(OpsConfig config, IStateStore store, He
         }
 
         var current = await health.GetActiveSlotAsync(cancellationToken).ConfigureAwait(false);
-        var files = point.Files.Select(f => new RestoredFile(f.Path, RollbackPointFiles.IsCurrent(f) ? "Unchanged" : "WouldRestore", f.Sha256)).ToList();
+        var files = point.Files.Select(f => new RestoredFile(f.Path, RollbackPointFiles.IsCurrent(f) ? RestoredFileAction.Unchanged : RestoredFileAction.WouldRestore, f.Sha256)).ToList();
         return (point, current, files);
     }
 
@@ -81,16 +81,16 @@ internal sealed class DeploymentRollback(OpsConfig config, IStateStore store, He
                 RollbackPointId = point.Id,
                 From = from.Name,
                 To = to.Name,
-                Outcome = "RolledBack",
+                Outcome = RollbackOutcome.RolledBack,
                 Files = files,
                 Health = live,
                 VersionDifferences = differences,
                 StartedAt = started,
                 Duration = clock.Elapsed,
-                Reason = $"restored {files.Count(f => f.Action == "Restored")} file(s), {files.Count(f => f.Action == "Unchanged")} already equal; traffic on '{to.Name}'"
+                Reason = $"restored {files.Count(f => f.Action == RestoredFileAction.Restored)} file(s), {files.Count(f => f.Action == RestoredFileAction.Unchanged)} already equal; traffic on '{to.Name}'"
                     + (differences.Count > 0 ? $"; versions differ from the point: {string.Join("; ", differences)}" : string.Empty),
             };
-            await store.Deployment.EndOperationAsync(id, DeploymentOperationState.Completed, result.Outcome, result.Reason, JsonSerializer.Serialize(result with { Health = [] }), CancellationToken.None).ConfigureAwait(false);
+            await store.Deployment.EndOperationAsync(id, DeploymentOperationState.Completed, result.Outcome.ToString(), result.Reason, JsonSerializer.Serialize(result with { Health = [] }), CancellationToken.None).ConfigureAwait(false);
             log.Information("Rollback #{Id} to point #{Point}: {Reason}", id, point.Id, result.Reason);
             return result;
         }

@@ -17,6 +17,19 @@ public enum PhaseOutcome
     Skipped,
 }
 
+/// <summary>How Invoke-Deployment ended. Invoke-Deployment writes the error Deployment&lt;outcome&gt; for each but Deployed.</summary>
+public enum DeploymentOutcome
+{
+    /// <summary>Switched and validated: the new version takes traffic.</summary>
+    Deployed,
+
+    /// <summary>A phase failed (see Phases); traffic stays where it was unless the validation after the switch failed.</summary>
+    Failed,
+
+    /// <summary>The switch's analysis failed and the switch switched back.</summary>
+    RolledBack,
+}
+
 /// <summary>One phase or checklist item of a deployment, with what decided it.</summary>
 /// <param name="Phase">Checklist, Deploy, Switch or Validation.</param>
 /// <param name="Name">The item, in the runbook's words where it has them.</param>
@@ -29,7 +42,7 @@ public sealed record DeploymentRunResult
     public required string Slot { get; init; }
 
     /// <summary>Deployed (switched and validated), Failed (a phase failed; see Phases), or RolledBack (the switch's analysis failed).</summary>
-    public required string Outcome { get; init; }
+    public required DeploymentOutcome Outcome { get; init; }
 
     public string? Reason { get; init; }
     public required IReadOnlyList<DeploymentPhase> Phases { get; init; }
@@ -73,7 +86,7 @@ public sealed class DeploymentRun(OpsEngine engine)
         }
 
         var phases = new List<DeploymentPhase>();
-        DeploymentRunResult Stop(string outcome, string reason, DeploymentSwitchResult? sw = null) => new()
+        DeploymentRunResult Stop(DeploymentOutcome outcome, string reason, DeploymentSwitchResult? sw = null) => new()
         {
             Version = options.Version,
             Slot = target.Name,
@@ -90,7 +103,7 @@ public sealed class DeploymentRun(OpsEngine engine)
         phases.Add(await TestsAsync(config, options, target, cancellationToken).ConfigureAwait(false));
         if (phases[^1].Outcome == PhaseOutcome.Failed)
         {
-            return Stop("Failed", $"pre-deployment check 'Tests passed' failed: {phases[^1].Detail}; nothing was deployed");
+            return Stop(DeploymentOutcome.Failed, $"pre-deployment check 'Tests passed' failed: {phases[^1].Detail}; nothing was deployed");
         }
 
         var backupClock = Stopwatch.StartNew();
@@ -109,7 +122,7 @@ public sealed class DeploymentRun(OpsEngine engine)
             $"{rules} alert rule(s); the monitoring service is {(service is null ? "not running (Start-OpsService): nothing evaluates them or rolls back automatically" : $"running (pid {service.ProcessId})")}", TimeSpan.Zero));
         if (phases.FirstOrDefault(p => p.Outcome == PhaseOutcome.Failed) is { } failedCheck)
         {
-            return Stop("Failed", $"pre-deployment check '{failedCheck.Name}' failed: {failedCheck.Detail}; nothing was deployed");
+            return Stop(DeploymentOutcome.Failed, $"pre-deployment check '{failedCheck.Name}' failed: {failedCheck.Detail}; nothing was deployed");
         }
 
         // 2. install into the standby slot
@@ -118,7 +131,7 @@ public sealed class DeploymentRun(OpsEngine engine)
         phases.Add(deploy);
         if (deploy.Outcome == PhaseOutcome.Failed)
         {
-            return Stop("Failed", $"the deploy hook failed: {deploy.Detail}; traffic stays on '{active}'");
+            return Stop(DeploymentOutcome.Failed, $"the deploy hook failed: {deploy.Detail}; traffic stays on '{active}'");
         }
 
         // 3. the gated switch with analysis
@@ -134,7 +147,7 @@ public sealed class DeploymentRun(OpsEngine engine)
             $"{sw.Outcome}: {sw.Reason}", switchClock.Elapsed));
         if (sw.Outcome != SwitchOutcome.Switched)
         {
-            return Stop(sw.Outcome == SwitchOutcome.RolledBack ? "RolledBack" : "Failed", $"the switch ended {sw.Outcome}: {sw.Reason}", sw);
+            return Stop(sw.Outcome == SwitchOutcome.RolledBack ? DeploymentOutcome.RolledBack : DeploymentOutcome.Failed, $"the switch ended {sw.Outcome}: {sw.Reason}", sw);
         }
 
         // 4. post-deployment validation
@@ -152,8 +165,8 @@ public sealed class DeploymentRun(OpsEngine engine)
             status.Running ? $"the service answers at {status.ApiUrl}" : "the monitoring service is not running (Start-OpsService)", TimeSpan.Zero));
         var failedValidation = phases.Where(p => p.Phase == "Validation" && p.Outcome == PhaseOutcome.Failed).ToList();
         return failedValidation.Count > 0
-            ? Stop("Failed", $"post-deployment validation failed: {string.Join("; ", failedValidation.Select(p => $"{p.Name}: {p.Detail}"))}; '{target.Name}' takes traffic — Invoke-Rollback -RollbackPointId {point.Id} returns to the state before", sw)
-            : Stop("Deployed", $"{options.Version} runs in '{target.Name}', which takes traffic", sw);
+            ? Stop(DeploymentOutcome.Failed, $"post-deployment validation failed: {string.Join("; ", failedValidation.Select(p => $"{p.Name}: {p.Detail}"))}; '{target.Name}' takes traffic — Invoke-Rollback -RollbackPointId {point.Id} returns to the state before", sw)
+            : Stop(DeploymentOutcome.Deployed, $"{options.Version} runs in '{target.Name}', which takes traffic", sw);
     }
 
     private static async Task<DeploymentPhase> TestsAsync(OpsConfig config, DeploymentRunOptions options, SlotDefinition target, CancellationToken ct)

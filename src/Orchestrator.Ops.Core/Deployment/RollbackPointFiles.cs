@@ -65,7 +65,7 @@ public static class RollbackPointFiles
     {
         if (IsCurrent(file))
         {
-            return new RestoredFile(file.Path, "Unchanged", file.Sha256);
+            return new RestoredFile(file.Path, RestoredFileAction.Unchanged, file.Sha256);
         }
 
         var bytes = File.ReadAllBytes(file.StoredCopy);
@@ -89,7 +89,7 @@ public static class RollbackPointFiles
                 $"'{file.Path}' does not match its recorded SHA-256 after the restore; another process may be writing it.") { Target = file.Path };
         }
 
-        return new RestoredFile(file.Path, "Restored", file.Sha256);
+        return new RestoredFile(file.Path, RestoredFileAction.Restored, file.Sha256);
     }
 
     public static string Hash(byte[] bytes) => Sha256Hex.Of(bytes);

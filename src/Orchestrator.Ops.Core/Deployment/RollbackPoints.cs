@@ -99,10 +99,10 @@ internal sealed class RollbackPoints(OpsConfig config, IStateStore store, Health
                 actual = null;
             }
 
-            var status = recorded is null ? "NotInPoint" : actual is null ? "Missing" : actual != recorded.Sha256 ? "Changed" : null;
-            if (status is not null)
+            FileDriftStatus? status = recorded is null ? FileDriftStatus.NotInPoint : actual is null ? FileDriftStatus.Missing : actual != recorded.Sha256 ? FileDriftStatus.Changed : null;
+            if (status is { } drift)
             {
-                drifted.Add(new FileDrift(path, status, recorded?.Sha256, actual, point.Id, point.CreatedAt));
+                drifted.Add(new FileDrift(path, drift, recorded?.Sha256, actual, point.Id, point.CreatedAt));
             }
         }
 

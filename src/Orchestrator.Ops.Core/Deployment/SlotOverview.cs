@@ -23,7 +23,7 @@ internal sealed class SlotOverview(OpsConfig config, IStateStore store, HealthSe
             var wrappers = live.Where(h => h.Slot == slot.Name).ToList();
             var versions = wrappers.ToDictionary(w => w.Name, w => w.Version);
             var distinct = versions.Values.Where(v => v is not null).Distinct(StringComparer.Ordinal).ToList();
-            var last = history.FirstOrDefault(o => o.ToSlot == slot.Name && o.Outcome is "Switched" or "RolledBack" && BecameActive(o, slot.Name));
+            var last = history.FirstOrDefault(o => o.ToSlot == slot.Name && o.Outcome is nameof(SwitchOutcome.Switched) or nameof(RollbackOutcome.RolledBack) && BecameActive(o, slot.Name));
             result.Add(new DeploymentSlot
             {
                 Name = slot.Name,
@@ -41,7 +41,7 @@ internal sealed class SlotOverview(OpsConfig config, IStateStore store, HealthSe
     }
 
     private static bool BecameActive(DeploymentOperation o, string slot) =>
-        o.Kind == DeploymentOperationKind.Rollback ? o.Outcome == "RolledBack" && o.ToSlot == slot : o.Outcome == "Switched" && o.ToSlot == slot;
+        o.Kind == DeploymentOperationKind.Rollback ? o.Outcome == nameof(RollbackOutcome.RolledBack) && o.ToSlot == slot : o.Outcome == nameof(SwitchOutcome.Switched) && o.ToSlot == slot;
 
     private static HealthStatus Worst(IEnumerable<HealthStatus> statuses)
     {

@@ -43,7 +43,7 @@ internal static class ConfigurationChecks
 
             foreach (var d in drifted)
             {
-                rows.Add(new(d.Path, "Drift", d.Status, "Unchanged", drift,
+                rows.Add(new(d.Path, "Drift", d.Status.ToString(), "Unchanged", drift,
                     $"stable point #{d.RollbackPointId} ({Fmt.Time(d.PointCreatedAt)}) has SHA-256 {Short(d.ExpectedSha256)}, now {Short(d.ActualSha256)}"));
             }
 

@@ -9,31 +9,35 @@ namespace Orchestrator.Ops.PowerShell.Commands;
 /// The managed secrets' metadata: current version, age, pending and previous versions, targets. The value itself comes
 /// back only with -AsPlainText or -AsSecureString.
 /// </summary>
-[Cmdlet(VerbsCommon.Get, "ManagedSecret", DefaultParameterSetName = "Metadata")]
-[OutputType(typeof(ManagedSecretInfo), ParameterSetName = ["Metadata"])]
-[OutputType(typeof(string), ParameterSetName = ["PlainText"])]
-[OutputType(typeof(System.Security.SecureString), ParameterSetName = ["SecureString"])]
+[Cmdlet(VerbsCommon.Get, "ManagedSecret", DefaultParameterSetName = MetadataSet)]
+[OutputType(typeof(ManagedSecretInfo), ParameterSetName = [MetadataSet])]
+[OutputType(typeof(string), ParameterSetName = [PlainTextSet])]
+[OutputType(typeof(System.Security.SecureString), ParameterSetName = [SecureStringSet])]
 public sealed class GetManagedSecretCommand : SecretCmdlet
 {
+    private const string MetadataSet = "Metadata";
+    private const string PlainTextSet = "PlainText";
+    private const string SecureStringSet = "SecureString";
+
     /// <summary>Secret names; wildcards allowed in metadata mode. Binds from pipeline objects with a Name.</summary>
-    [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = "Metadata")]
-    [Parameter(Position = 0, Mandatory = true, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = "PlainText")]
-    [Parameter(Position = 0, Mandatory = true, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = "SecureString")]
+    [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = MetadataSet)]
+    [Parameter(Position = 0, Mandatory = true, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = PlainTextSet)]
+    [Parameter(Position = 0, Mandatory = true, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = SecureStringSet)]
     [ArgumentCompleter(typeof(SecretNameCompleter))]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
     public string[]? Name { get; set; }
 
     /// <summary>Only secrets due for rotation (older than their rotation age, or without a value).</summary>
-    [Parameter(ParameterSetName = "Metadata")]
+    [Parameter(ParameterSetName = MetadataSet)]
     public SwitchParameter Due { get; set; }
 
     /// <summary>Return the current value as plain text. It is then in your session's memory and history.</summary>
-    [Parameter(Mandatory = true, ParameterSetName = "PlainText")]
+    [Parameter(Mandatory = true, ParameterSetName = PlainTextSet)]
     public SwitchParameter AsPlainText { get; set; }
 
     /// <summary>Return the current value as a SecureString.</summary>
-    [Parameter(Mandatory = true, ParameterSetName = "SecureString")]
+    [Parameter(Mandatory = true, ParameterSetName = SecureStringSet)]
     public SwitchParameter AsSecureString { get; set; }
 
     private readonly List<string> _names = [];
@@ -50,7 +54,7 @@ public sealed class GetManagedSecretCommand : SecretCmdlet
     {
         var config = LoadConfig();
         var options = EngineOptions(config);
-        if (ParameterSetName == "Metadata")
+        if (ParameterSetName == MetadataSet)
         {
             var all = RunWithEngine(config, options, (engine, _, ct) => engine.Secrets.GetAsync(ct));
             FlushWarnings();

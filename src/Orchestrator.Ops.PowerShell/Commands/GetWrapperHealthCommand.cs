@@ -11,10 +11,13 @@ namespace Orchestrator.Ops.PowerShell.Commands;
 /// <summary>
 /// <para type="synopsis">Gets the health of each wrapper in each slot.</para>
 /// </summary>
-[Cmdlet(VerbsCommon.Get, "WrapperHealth", DefaultParameterSetName = "Local")]
+[Cmdlet(VerbsCommon.Get, "WrapperHealth", DefaultParameterSetName = LocalSet)]
 [OutputType(typeof(WrapperHealth))]
 public sealed class GetWrapperHealthCommand : OpsConfigCmdlet
 {
+    private const string LocalSet = "Local";
+    private const string RemoteSet = "Remote";
+
     private readonly List<string> _names = [];
     private bool _anyNameGiven;
 
@@ -32,20 +35,20 @@ public sealed class GetWrapperHealthCommand : OpsConfigCmdlet
     public string? Slot { get; set; }
 
     /// <summary>Probe now, even if a recent probe is stored. Local only: the service probes on its own schedule.</summary>
-    [Parameter(ParameterSetName = "Local")]
+    [Parameter(ParameterSetName = LocalSet)]
     public SwitchParameter Live { get; set; }
 
     /// <summary>Read the monitoring service's API at this address (e.g. https://host:5000) instead of the local store.</summary>
-    [Parameter(Mandatory = true, ParameterSetName = "Remote")]
+    [Parameter(Mandatory = true, ParameterSetName = RemoteSet)]
     [ValidateNotNull]
     public Uri? Uri { get; set; }
 
     /// <summary>The service's API key; $env:ORCHESTRATOR_OPS_API_KEY when omitted.</summary>
-    [Parameter(ParameterSetName = "Remote")]
+    [Parameter(ParameterSetName = RemoteSet)]
     public SecureString? ApiKey { get; set; }
 
     /// <summary>Accept the service's TLS certificate without validating it (a self-signed certificate you know).</summary>
-    [Parameter(ParameterSetName = "Remote")]
+    [Parameter(ParameterSetName = RemoteSet)]
     public SwitchParameter SkipCertificateCheck { get; set; }
 
     protected override void ProcessRecord()
@@ -59,7 +62,7 @@ public sealed class GetWrapperHealthCommand : OpsConfigCmdlet
 
     protected override void EndProcessing()
     {
-        if (ParameterSetName == "Remote")
+        if (ParameterSetName == RemoteSet)
         {
             EndRemote();
             return;

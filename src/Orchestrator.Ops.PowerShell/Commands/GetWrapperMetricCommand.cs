@@ -8,10 +8,13 @@ using Orchestrator.Ops.PowerShell.Infrastructure;
 namespace Orchestrator.Ops.PowerShell.Commands;
 
 /// <summary>Gets hourly metrics of one wrapper.</summary>
-[Cmdlet(VerbsCommon.Get, "WrapperMetric", DefaultParameterSetName = "Local")]
+[Cmdlet(VerbsCommon.Get, "WrapperMetric", DefaultParameterSetName = LocalSet)]
 [OutputType(typeof(WrapperMetricBucket))]
 public sealed class GetWrapperMetricCommand : OpsConfigCmdlet
 {
+    private const string LocalSet = "Local";
+    private const string RemoteSet = "Remote";
+
     /// <summary>The wrapper.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [ArgumentCompleter(typeof(WrapperNameCompleter))]
@@ -30,21 +33,21 @@ public sealed class GetWrapperMetricCommand : OpsConfigCmdlet
     public int Hours { get; set; } = 24;
 
     /// <summary>Read the monitoring service's API at this address (e.g. https://host:5000) instead of the local store.</summary>
-    [Parameter(Mandatory = true, ParameterSetName = "Remote")]
+    [Parameter(Mandatory = true, ParameterSetName = RemoteSet)]
     [ValidateNotNull]
     public Uri? Uri { get; set; }
 
     /// <summary>The service's API key; $env:ORCHESTRATOR_OPS_API_KEY when omitted.</summary>
-    [Parameter(ParameterSetName = "Remote")]
+    [Parameter(ParameterSetName = RemoteSet)]
     public SecureString? ApiKey { get; set; }
 
     /// <summary>Accept the service's TLS certificate without validating it (a self-signed certificate you know).</summary>
-    [Parameter(ParameterSetName = "Remote")]
+    [Parameter(ParameterSetName = RemoteSet)]
     public SwitchParameter SkipCertificateCheck { get; set; }
 
     protected override void ProcessRecord()
     {
-        if (ParameterSetName == "Remote")
+        if (ParameterSetName == RemoteSet)
         {
             ProcessRemote();
             return;

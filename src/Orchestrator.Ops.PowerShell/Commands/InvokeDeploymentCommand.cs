@@ -50,7 +50,7 @@ public sealed class InvokeDeploymentCommand : OpsConfigCmdlet
         var options = new DeploymentRunOptions { Version = Version, Slot = Slot, AnalysisDuration = AnalysisDuration, NoAutoRollback = NoAutoRollback };
         var result = RunWithEngine(config, (engine, reporter, ct) => engine.DeploymentRun.RunAsync(options, reporter, ct));
         WriteObject(result);
-        if (result.Outcome != "Deployed")
+        if (result.Outcome != DeploymentOutcome.Deployed)
         {
             ThrowTerminatingError(ErrorRecordFor(OpsErrorCodes.Get($"Deployment{result.Outcome}"),
                 new InvalidOperationException($"Deployment of {result.Version} to '{result.Slot}' {result.Outcome}: {result.Reason}"),

@@ -8,24 +8,27 @@ namespace Orchestrator.Ops.PowerShell.Commands;
 /// Rolls back to a rollback point: restores its files (atomically, hash-checked), switches the router to its slot,
 /// verifies health, and records a new history entry. A point whose stored files fail their hashes is refused.
 /// </summary>
-[Cmdlet(VerbsLifecycle.Invoke, "Rollback", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = "Point")]
+[Cmdlet(VerbsLifecycle.Invoke, "Rollback", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = PointSet)]
 [OutputType(typeof(RollbackResult))]
 public sealed class InvokeRollbackCommand : OpsConfigCmdlet
 {
+    private const string PointSet = "Point";
+    private const string StableSet = "Stable";
+
     /// <summary>The rollback point to return to; binds from Get-RollbackPoint output.</summary>
-    [Parameter(Mandatory = true, Position = 0, ParameterSetName = "Point", ValueFromPipelineByPropertyName = true)]
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = PointSet, ValueFromPipelineByPropertyName = true)]
     [Alias("Id")]
     public long RollbackPointId { get; set; }
 
     /// <summary>Return to the newest stable rollback point.</summary>
-    [Parameter(Mandatory = true, ParameterSetName = "Stable")]
+    [Parameter(Mandatory = true, ParameterSetName = StableSet)]
     public SwitchParameter ToStable { get; set; }
 
     private readonly List<long> _ids = [];
 
     protected override void ProcessRecord()
     {
-        if (ParameterSetName == "Point")
+        if (ParameterSetName == PointSet)
         {
             _ids.Add(RollbackPointId);
         }
@@ -63,7 +66,7 @@ public sealed class InvokeRollbackCommand : OpsConfigCmdlet
         {
             foreach (var f in plan.Files)
             {
-                ShouldProcess(f.Path, f.Action == "Unchanged" ? $"Keep (already equal to rollback point #{id})" : $"Restore from rollback point #{id} (SHA-256 {f.Sha256[..12]}…)");
+                ShouldProcess(f.Path, f.Action == RestoredFileAction.Unchanged ? $"Keep (already equal to rollback point #{id})" : $"Restore from rollback point #{id} (SHA-256 {f.Sha256[..12]}…)");
             }
 
             ShouldProcess($"traffic router ({config.Deployment.Router.ToString().ToLowerInvariant()})",
@@ -71,7 +74,7 @@ public sealed class InvokeRollbackCommand : OpsConfigCmdlet
             return;
         }
 
-        var changes = plan.Files.Count(f => f.Action != "Unchanged");
+        var changes = plan.Files.Count(f => f.Action != RestoredFileAction.Unchanged);
         if (!ShouldProcess($"rollback point #{id}", $"Restore {changes} of {plan.Files.Count} file(s) and route traffic to '{plan.Point.ActiveSlot}' (now '{plan.CurrentSlot}')"))
         {
             return;

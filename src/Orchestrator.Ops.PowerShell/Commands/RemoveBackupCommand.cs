@@ -10,32 +10,35 @@ namespace Orchestrator.Ops.PowerShell.Commands;
 /// engine resolves the policy and lists and plans off the pipeline thread (Ctrl+C stops it); each removal is confirmed
 /// here (-WhatIf, -Confirm), then removed under the backup root's lock.
 /// </summary>
-[Cmdlet(VerbsCommon.Remove, "Backup", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = "Policy")]
+[Cmdlet(VerbsCommon.Remove, "Backup", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = PolicySet)]
 [OutputType(typeof(RetentionDecision))]
 public sealed class RemoveBackupCommand : OpsConfigCmdlet
 {
+    private const string PolicySet = "Policy";
+    private const string IdSet = "Id";
+
     /// <summary>The backups to remove; binds from Get-Backup output.</summary>
-    [Parameter(Mandatory = true, Position = 0, ParameterSetName = "Id", ValueFromPipelineByPropertyName = true)]
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = IdSet, ValueFromPipelineByPropertyName = true)]
     [Alias("BackupId")]
     public string[] Id { get; set; } = [];
 
     /// <summary>Keep the newest this-many backups.</summary>
-    [Parameter(ParameterSetName = "Policy")]
+    [Parameter(ParameterSetName = PolicySet)]
     [ValidateRange(0, 100_000)]
     public int? KeepLast { get; set; }
 
     /// <summary>Keep the newest backup of each of the last this-many days with backups.</summary>
-    [Parameter(ParameterSetName = "Policy")]
+    [Parameter(ParameterSetName = PolicySet)]
     [ValidateRange(0, 100_000)]
     public int? KeepDaily { get; set; }
 
     /// <summary>Keep the newest backup of each of the last this-many ISO weeks with backups.</summary>
-    [Parameter(ParameterSetName = "Policy")]
+    [Parameter(ParameterSetName = PolicySet)]
     [ValidateRange(0, 100_000)]
     public int? KeepWeekly { get; set; }
 
     /// <summary>Keep the newest backup of each of the last this-many months with backups.</summary>
-    [Parameter(ParameterSetName = "Policy")]
+    [Parameter(ParameterSetName = PolicySet)]
     [ValidateRange(0, 100_000)]
     public int? KeepMonthly { get; set; }
 
@@ -52,7 +55,7 @@ public sealed class RemoveBackupCommand : OpsConfigCmdlet
         var config = LoadConfig();
         var service = BackupService.ForReading(config);
         BackupRemovalPlan plan;
-        if (ParameterSetName == "Id")
+        if (ParameterSetName == IdSet)
         {
             plan = Run((_, ct) => Task.FromResult(service.PlanRemoval(_ids, ct)));
             foreach (var id in plan.NotFound)

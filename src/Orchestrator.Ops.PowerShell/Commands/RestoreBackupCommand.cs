@@ -54,14 +54,14 @@ public sealed class RestoreBackupCommand : OpsConfigCmdlet
             {
                 foreach (var f in plan)
                 {
-                    ShouldProcess(f.Target, f.Action switch { "Created" => $"Create from backup {id}", "Replaced" => $"Replace with the copy in backup {id}", _ => "Leave alone (already equal)" });
+                    ShouldProcess(f.Target, f.Action switch { RestoredBackupFileAction.Created => $"Create from backup {id}", RestoredBackupFileAction.Replaced => $"Replace with the copy in backup {id}", _ => "Leave alone (already equal)" });
                 }
 
                 continue;
             }
 
             var where = destination ?? $"in place under '{config.OpsRoot}' and the configured paths";
-            if (!ShouldProcess($"backup {id}", $"Restore {plan.Count} file(s) {where}: {plan.Count(p => p.Action == "Created")} created, {plan.Count(p => p.Action == "Replaced")} replaced, {plan.Count(p => p.Action == "Unchanged")} unchanged"))
+            if (!ShouldProcess($"backup {id}", $"Restore {plan.Count} file(s) {where}: {plan.Count(p => p.Action == RestoredBackupFileAction.Created)} created, {plan.Count(p => p.Action == RestoredBackupFileAction.Replaced)} replaced, {plan.Count(p => p.Action == RestoredBackupFileAction.Unchanged)} unchanged"))
             {
                 continue;
             }

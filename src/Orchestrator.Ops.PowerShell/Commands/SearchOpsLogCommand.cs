@@ -8,11 +8,14 @@ namespace Orchestrator.Ops.PowerShell.Commands;
 /// Streams the entries of the ops logs (or of log files) that match: by level, pattern, wrapper and time; the last N;
 /// or following the log as it grows. Lines are matched on their bytes and only kept ones become objects.
 /// </summary>
-[Cmdlet(VerbsCommon.Search, "OpsLog", DefaultParameterSetName = "Entries")]
-[OutputType(typeof(LogEntry), ParameterSetName = ["Entries"])]
-[OutputType(typeof(string), ParameterSetName = ["Raw"])]
+[Cmdlet(VerbsCommon.Search, "OpsLog", DefaultParameterSetName = EntriesSet)]
+[OutputType(typeof(LogEntry), ParameterSetName = [EntriesSet])]
+[OutputType(typeof(string), ParameterSetName = [RawSet])]
 public sealed class SearchOpsLogCommand : OpsLogCmdlet
 {
+    private const string EntriesSet = "Entries";
+    private const string RawSet = "Raw";
+
     /// <summary>The levels to keep (one or more of Trace, Debug, Info, Warn, Error, Fatal; Warning, Information and Critical are understood).</summary>
     [Parameter]
     [LogLevelName]
@@ -43,7 +46,7 @@ public sealed class SearchOpsLogCommand : OpsLogCmdlet
     public SwitchParameter Wait { get; set; }
 
     /// <summary>Write the matching lines as strings, as they are in the file.</summary>
-    [Parameter(Mandatory = true, ParameterSetName = "Raw")]
+    [Parameter(Mandatory = true, ParameterSetName = RawSet)]
     public SwitchParameter Raw { get; set; }
 
     protected override void ProcessRecord()

@@ -13,60 +13,65 @@ namespace Orchestrator.Ops.PowerShell.Commands;
 /// current value back everywhere. -All rotates every generated secret that is due; -CompleteExpired removes previous
 /// values whose grace period has ended. Returns SecretRotationResult objects, never a value.
 /// </summary>
-[Cmdlet(VerbsData.Update, "Secret", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = "Generate")]
+[Cmdlet(VerbsData.Update, "Secret", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = GenerateSet)]
 [OutputType(typeof(SecretRotationResult))]
 public sealed class UpdateSecretCommand : SecretCmdlet
 {
+    private const string GenerateSet = "Generate";
+    private const string ValueSet = "Value";
+    private const string CompleteExpiredSet = "CompleteExpired";
+    private const string AllSet = "All";
+
     /// <summary>The secret(s) to rotate; binds from Get-ManagedSecret output.</summary>
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = "Generate")]
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = "Value")]
-    [Parameter(Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = "CompleteExpired")]
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = GenerateSet)]
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = ValueSet)]
+    [Parameter(Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = CompleteExpiredSet)]
     [ArgumentCompleter(typeof(SecretNameCompleter))]
     [ValidateNotNullOrEmpty]
     public string[] Name { get; set; } = [];
 
     /// <summary>A value issued elsewhere (a provider's API key).</summary>
-    [Parameter(Mandatory = true, ParameterSetName = "Value")]
+    [Parameter(Mandatory = true, ParameterSetName = ValueSet)]
     public SecureString? Value { get; set; }
 
     /// <summary>Generate a cryptographically random value (the default when -Value is not given).</summary>
-    [Parameter(ParameterSetName = "Generate")]
+    [Parameter(ParameterSetName = GenerateSet)]
     public SwitchParameter Generate { get; set; }
 
     /// <summary>Length of a generated value in characters (16-4096; default: the secret's configured length).</summary>
-    [Parameter(ParameterSetName = "Generate")]
-    [Parameter(ParameterSetName = "All")]
+    [Parameter(ParameterSetName = GenerateSet)]
+    [Parameter(ParameterSetName = AllSet)]
     [ValidateRange(16, 4096)]
     public int? Length { get; set; }
 
     /// <summary>How long the previous value stays valid (e.g. 24h, 7d; default from configuration). 0 removes it at once.</summary>
-    [Parameter(ParameterSetName = "Generate")]
-    [Parameter(ParameterSetName = "Value")]
-    [Parameter(ParameterSetName = "All")]
+    [Parameter(ParameterSetName = GenerateSet)]
+    [Parameter(ParameterSetName = ValueSet)]
+    [Parameter(ParameterSetName = AllSet)]
     [DurationTransform]
     public TimeSpan? GracePeriod { get; set; }
 
     /// <summary>Resumes the rotation recorded under this token (it finishes or reverts), or starts one under it.</summary>
-    [Parameter(ParameterSetName = "Generate")]
-    [Parameter(ParameterSetName = "Value")]
+    [Parameter(ParameterSetName = GenerateSet)]
+    [Parameter(ParameterSetName = ValueSet)]
     [ValidateNotNullOrEmpty]
     public string? RequestToken { get; set; }
 
     /// <summary>Rotate every generated secret that is due; secrets whose value comes from outside are reported as Due.</summary>
-    [Parameter(Mandatory = true, ParameterSetName = "All")]
+    [Parameter(Mandatory = true, ParameterSetName = AllSet)]
     public SwitchParameter All { get; set; }
 
     /// <summary>With -All: due means older than this (e.g. 30d); default: each secret's rotateAfterDays.</summary>
-    [Parameter(ParameterSetName = "All")]
+    [Parameter(ParameterSetName = AllSet)]
     [DurationTransform]
     public TimeSpan? OlderThan { get; set; }
 
     /// <summary>Remove previous values whose grace period has ended from the targets and the vault (the service does this on its own).</summary>
-    [Parameter(Mandatory = true, ParameterSetName = "CompleteExpired")]
+    [Parameter(Mandatory = true, ParameterSetName = CompleteExpiredSet)]
     public SwitchParameter CompleteExpired { get; set; }
 
     /// <summary>With -CompleteExpired: remove previous values even before their grace period ends.</summary>
-    [Parameter(ParameterSetName = "CompleteExpired")]
+    [Parameter(ParameterSetName = CompleteExpiredSet)]
     public SwitchParameter Force { get; set; }
 
     private readonly List<string> _names = [];
@@ -89,10 +94,10 @@ public sealed class UpdateSecretCommand : SecretCmdlet
         var options = EngineOptions(config);
         switch (ParameterSetName)
         {
-            case "CompleteExpired":
+            case CompleteExpiredSet:
                 CompleteExpiredValues(config, options);
                 return;
-            case "All":
+            case AllSet:
                 RotateDue(config, options);
                 return;
             default:

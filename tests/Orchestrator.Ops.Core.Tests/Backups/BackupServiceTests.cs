@@ -92,9 +92,9 @@ public sealed class BackupServiceTests : IAsyncLifetime
         await _engine.Store.Settings.SetAsync("marker", "after", default);
 
         var plan = Backups.PlanRestore(b.Id, null, null);
-        Assert.Equal("Replaced", plan.Single(p => p.Target == _app).Action);
-        Assert.Equal("Created", plan.Single(p => p.Target == _routing).Action);
-        Assert.Equal("Unchanged", plan.Single(p => p.Target == _engine.Config.SourcePath).Action);
+        Assert.Equal(RestoredBackupFileAction.Replaced, plan.Single(p => p.Target == _app).Action);
+        Assert.Equal(RestoredBackupFileAction.Created, plan.Single(p => p.Target == _routing).Action);
+        Assert.Equal(RestoredBackupFileAction.Unchanged, plan.Single(p => p.Target == _engine.Config.SourcePath).Action);
 
         var r = await Backups.RestoreAsync(b.Id, null, null, NullReporter.Instance, default);
 

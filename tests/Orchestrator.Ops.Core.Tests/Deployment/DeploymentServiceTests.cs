@@ -151,20 +151,26 @@ public sealed class DeploymentServiceTests(FleetFixture fleet) : IClassFixture<F
         Assert.Equal(SwitchOutcome.Switched, sw.Outcome);
 
         var plan = await Deployment.PlanRollbackAsync(point, default);
-        Assert.Equal("WouldRestore", plan.Files.Single(f => f.Path == _appFile).Action);
-        Assert.Equal("Unchanged", plan.Files.Single(f => f.Path != _appFile).Action);
+        Assert.Equal(RestoredFileAction.WouldRestore, plan.Files.Single(f => f.Path == _appFile).Action);
+        Assert.Equal(RestoredFileAction.Unchanged, plan.Files.Single(f => f.Path != _appFile).Action);
 
         var r = await Deployment.RollbackAsync(point, "test", NullReporter.Instance, default);
 
-        Assert.Equal("RolledBack", r.Outcome);
+        Assert.Equal(RollbackOutcome.RolledBack, r.Outcome);
         Assert.Equal(original, await File.ReadAllBytesAsync(_appFile));
         Assert.Equal("blue", await ActiveAsync());
         Assert.Equal(("green", "blue"), (r.From, r.To));
-        Assert.Equal("Restored", r.Files.Single(f => f.Path == _appFile).Action);
+        Assert.Equal(RestoredFileAction.Restored, r.Files.Single(f => f.Path == _appFile).Action);
         Assert.All(r.Health, h => Assert.Equal("blue", h.Slot));
         var history = await Deployment.GetHistoryAsync(null, false, 10, default);
         Assert.Equal([DeploymentOperationKind.Rollback, DeploymentOperationKind.Switch], history.Select(o => o.Kind));
         Assert.True(history[0].Id > history[1].Id);
+
+        // The journal keeps the outcome and each file's action by name, as it did when they were strings.
+        Assert.Equal("RolledBack", history[0].Outcome);
+        Assert.Contains("\"Outcome\":\"RolledBack\"", history[0].ResultJson, StringComparison.Ordinal);
+        Assert.Contains("\"Action\":\"Restored\"", history[0].ResultJson, StringComparison.Ordinal);
+        Assert.Contains("\"Action\":\"Unchanged\"", history[0].ResultJson, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -225,7 +231,7 @@ public sealed class DeploymentServiceTests(FleetFixture fleet) : IClassFixture<F
         Assert.Equal((DeploymentOperationState.Recovered, "Aborted"), (recovered.State, recovered.Outcome));
         Assert.Contains("traffic returned to 'blue'", recovered.Reason);
         Assert.Contains(reporter.Warnings, w => w.Contains($"pid {gone.Id}", StringComparison.Ordinal));
-        Assert.Equal("RolledBack", r.Outcome);
+        Assert.Equal(RollbackOutcome.RolledBack, r.Outcome);
         Assert.Equal("blue", await ActiveAsync());
         Assert.Null(await _engine.Store.Deployment.GetLockAsync(default));
     }
