@@ -136,7 +136,7 @@ $rows = foreach ($d in $dayCounts) {
 $rows | Format-Table -AutoSize | Out-String -Width 200 | Write-Host
 if ($rows.Count -gt 1) {
     $first = $rows[0]; $last = $rows[-1]
-    Write-Host ("    {0}-day / {1}-day: Metric744h {2:0.00}x, Metric24h {3:0.00}x, SQL keys {4:0.00}x (goal <= 1.5x); SQL before/keys at {1} days: {5:0.0}x" -f
+    Write-Host ("    {0}-day / {1}-day: Metric744h {2:0.00}x, Metric24h {3:0.00}x, SQL keys {4:0.00}x (goal <= 1.5x); SQL before / keys at {0} days: {5:0.0}x" -f
         $last.Days, $first.Days, ($last.'Metric744h s' / $first.'Metric744h s'), ($last.'Metric24h s' / $first.'Metric24h s'),
         ($last.'SQL keys s' / [math]::Max($first.'SQL keys s', 0.001)), ($last.'SQL before s' / [math]::Max($last.'SQL keys s', 0.001)))
 }

@@ -136,11 +136,7 @@ public sealed class EnvFileTargetTests : IDisposable
         SetMode(path, OwnerOnly);
         var target = new EnvFileTarget(path, "ROUTELLM_TOKEN");
         using var readOnly = new ReadOnlyFolder(Path.GetDirectoryName(path)!);
-        if (!readOnly.Enforced)
-        {
-            // Running as root: modes do not stop this process, so there is nothing to observe.
-            return;
-        }
+        Skip.If(!readOnly.Enforced, ReadOnlyFolder.NotEnforcedReason);
 
         Assert.Contains(target.Check(), p => p.Contains("is not writable", StringComparison.Ordinal));
         var e = Assert.Throws<SecretTargetException>(() => Apply(target, Current, Previous));

@@ -105,10 +105,7 @@ public sealed class FileTargetTests : IDisposable
         var target = Target();
         Apply(target, Previous, null);
         using var readOnly = new ReadOnlyFolder(Path.GetDirectoryName(target.Path)!);
-        if (!readOnly.Enforced)
-        {
-            return;
-        }
+        Skip.If(!readOnly.Enforced, ReadOnlyFolder.NotEnforcedReason);
 
         Assert.Contains(target.Check(), p => p.Contains("is not writable", StringComparison.Ordinal));
         var e = Assert.Throws<SecretTargetException>(() => Apply(target, Current, Previous));

@@ -175,10 +175,7 @@ public sealed class JsonFileTargetTests : IDisposable
         var path = _temp.Write("ro/app.json", Original);
         var target = new JsonFileTarget(path, "auth.token");
         using var readOnly = new ReadOnlyFolder(Path.GetDirectoryName(path)!);
-        if (!readOnly.Enforced)
-        {
-            return;
-        }
+        Skip.If(!readOnly.Enforced, ReadOnlyFolder.NotEnforcedReason);
 
         Assert.Contains(target.Check(), p => p.Contains("is not writable", StringComparison.Ordinal));
         var e = Assert.Throws<SecretTargetException>(() => Apply(target, Current, Previous));

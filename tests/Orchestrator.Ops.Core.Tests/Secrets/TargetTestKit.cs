@@ -61,25 +61,72 @@ internal static class TargetTestKit
 
             _before = File.GetUnixFileMode(folder);
             File.SetUnixFileMode(folder, UnixFileMode.UserRead | UnixFileMode.UserExecute);
-            var probe = Path.Combine(folder, ".probe-" + Guid.NewGuid().ToString("N"));
-            try
+            Enforced = !CanWrite(folder);
+            if (!Enforced && Chattr("+i", folder))
             {
-                File.WriteAllText(probe, string.Empty);
-                File.Delete(probe);
-            }
-            catch (UnauthorizedAccessException)
-            {
-                Enforced = true;
+                // Root ignores modes; the immutable attribute stops root too (where the process may set it).
+                _immutable = true;
+                Enforced = !CanWrite(folder);
             }
         }
 
+        private readonly bool _immutable;
+
+        /// <summary>Whether writes in the folder now fail for this process; false when nothing could make them fail.</summary>
         public bool Enforced { get; }
+
+        /// <summary>Why a test that needs <see cref="Enforced"/> cannot run here.</summary>
+        public const string NotEnforcedReason =
+            "Running as root where the immutable attribute cannot be set (chattr +i): no file mode stops this process writing.";
 
         public void Dispose()
         {
             if (!OperatingSystem.IsWindows())
             {
+                if (_immutable)
+                {
+                    Chattr("-i", _folder);
+                }
+
                 File.SetUnixFileMode(_folder, _before);
+            }
+        }
+
+        private static bool CanWrite(string folder)
+        {
+            var probe = Path.Combine(folder, ".probe-" + Guid.NewGuid().ToString("N"));
+            try
+            {
+                File.WriteAllText(probe, string.Empty);
+                File.Delete(probe);
+                return true;
+            }
+            catch (Exception e) when (e is UnauthorizedAccessException or IOException)
+            {
+                return false;
+            }
+        }
+
+        private static bool Chattr(string flag, string path)
+        {
+            try
+            {
+                using var p = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("chattr")
+                {
+                    ArgumentList = { flag, path },
+                    RedirectStandardError = true,
+                    RedirectStandardOutput = true,
+                });
+                if (p is null || !p.WaitForExit(10_000))
+                {
+                    return false;
+                }
+
+                return p.ExitCode == 0;
+            }
+            catch (System.ComponentModel.Win32Exception)
+            {
+                return false;
             }
         }
     }
