@@ -74,7 +74,7 @@ internal sealed class SecretTargetWriter(SecretSettings settings, Func<SecretTar
     public SecretValue? ReadExisting(ManagedSecretDefinition definition) =>
         definition.Targets.Select(targets).Select(t => t.ReadCurrent()).FirstOrDefault(v => v is { Length: > 0 });
 
-    private IDisposable Lock(string operation) => VaultLock.Acquire(settings.VaultPath + ".targets", LockWait, operation);
+    private IDisposable Lock(string operation) => VaultLock.AcquireTargets(settings.VaultPath, LockWait, operation);
 
     private static SecretValue? SafeRead(ISecretTarget target)
     {

@@ -252,6 +252,27 @@ public sealed class SecretVaultTests : IDisposable
     }
 
     [Fact]
+    public void The_targets_lock_is_its_own_and_says_so_when_held()
+    {
+        using var key = NewKeyMaterial();
+        var vault = SecretVault.Open(VaultPath, key, lockWait: TimeSpan.Zero);
+
+        using (VaultLock.AcquireTargets(vault.Path, TimeSpan.Zero, "rotating db"))
+        {
+            // The vault itself stays writable while a rotation writes its targets.
+            vault.Update(AddDb);
+            var e = Assert.Throws<VaultException>(() => VaultLock.AcquireTargets(vault.Path, TimeSpan.Zero, "another rotation"));
+
+            Assert.Equal(VaultFailure.Locked, e.Failure);
+            Assert.Contains($"the secret targets of the vault '{vault.Path}'", e.Message);
+            Assert.Contains("rotating db", e.Message);
+        }
+
+        Assert.True(File.Exists(vault.Path + ".targets.lock"));
+        using var again = VaultLock.AcquireTargets(vault.Path, TimeSpan.Zero, "after");
+    }
+
+    [Fact]
     public void A_lock_held_by_another_process_blocks_writers_until_that_process_is_killed()
     {
         if (OperatingSystem.IsWindows() || !File.Exists("/usr/bin/flock"))
