@@ -58,6 +58,7 @@ try
         Seed = commandLine.Seed,
         AllowRemote = commandLine.AllowRemote,
         TokenDirectory = tokenDirectory,
+        Wrappers = commandLine.Wrappers,
         LoggerFactory = loggerFactory,
     });
 }

@@ -8,10 +8,13 @@ internal sealed record SandboxCommandLine(string Root, string Host, int BenchEnd
 {
     public const string Usage =
         "usage: Orchestrator.Ops.Sandbox --root <dir> [--host 127.0.0.1] [--bench-endpoints N] [--bench-hang M] " +
-        "[--seed S] [--parent-pid PID] [--allow-remote] [--token-dir <dir>]";
+        "[--seed S] [--parent-pid PID] [--allow-remote] [--token-dir <dir>] [--wrappers N]";
 
     /// <summary>The folder of per-slot token env files (<c>--token-dir</c>), or null when no token is required.</summary>
     public string? TokenDirectory { get; init; }
+
+    /// <summary>How many wrappers the fleet runs (<c>--wrappers</c>, 1 to <see cref="SandboxOptions.MaxWrappers"/>).</summary>
+    public int Wrappers { get; init; } = 3;
 
     /// <summary>Parses arguments; on failure returns null and an error message.</summary>
     public static SandboxCommandLine? Parse(IReadOnlyList<string> args, out string? error)
@@ -24,6 +27,7 @@ internal sealed record SandboxCommandLine(string Root, string Host, int BenchEnd
         int? parentPid = null;
         var allowRemote = false;
         string? tokenDirectory = null;
+        var wrappers = 3;
         error = null;
 
         for (var i = 0; i < args.Count; i++)
@@ -85,6 +89,14 @@ internal sealed record SandboxCommandLine(string Root, string Host, int BenchEnd
                     case "--parent-pid":
                         parentPid = NextInt(1);
                         break;
+                    case "--wrappers":
+                        wrappers = NextInt(1);
+                        if (wrappers > SandboxOptions.MaxWrappers)
+                        {
+                            throw new FormatException($"--wrappers must be at most {SandboxOptions.MaxWrappers} (got {wrappers})");
+                        }
+
+                        break;
                     case "--token-dir":
                         tokenDirectory = Next();
                         if (string.IsNullOrWhiteSpace(tokenDirectory))
@@ -137,6 +149,6 @@ internal sealed record SandboxCommandLine(string Root, string Host, int BenchEnd
             return null;
         }
 
-        return new SandboxCommandLine(root, host, benchEndpoints, benchHang, seed, parentPid, allowRemote) { TokenDirectory = tokenDirectory };
+        return new SandboxCommandLine(root, host, benchEndpoints, benchHang, seed, parentPid, allowRemote) { TokenDirectory = tokenDirectory, Wrappers = wrappers };
     }
 }

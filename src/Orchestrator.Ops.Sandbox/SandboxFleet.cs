@@ -6,7 +6,7 @@ namespace Orchestrator.Ops.Sandbox;
 
 /// <summary>
 /// A fleet of simulated LLM wrapper services: three wrappers (<c>routellm</c>, <c>poml</c>,
-/// <c>external-tools</c>) in two slots (<c>blue</c>, <c>green</c>), each instance on its own loopback port,
+/// <c>external-tools</c>; more with <see cref="SandboxOptions.Wrappers"/>) in two slots (<c>blue</c>, <c>green</c>), each instance on its own loopback port,
 /// plus a control listener and an optional benchmark listener.
 /// </summary>
 public sealed class SandboxFleet : IAsyncDisposable
@@ -14,12 +14,24 @@ public sealed class SandboxFleet : IAsyncDisposable
     /// <summary>Matches every wrapper or every slot in <see cref="UpdateAsync"/> and the control API.</summary>
     public const string Wildcard = "*";
 
-    private static readonly (string Wrapper, string Kind)[] Wrappers =
+    private static readonly (string Wrapper, string Kind)[] Kinds =
     [
         ("routellm", "routellm"),
         ("poml", "poml"),
         ("external-tools", "external-tool"),
     ];
+
+    /// <summary>The fleet's wrappers: the three kinds by name, then the same kinds again with their number (routellm-4, ...).</summary>
+    internal static IReadOnlyList<(string Wrapper, string Kind)> WrappersFor(int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(count, SandboxOptions.MaxWrappers);
+        return Enumerable.Range(0, count).Select(i =>
+        {
+            var (name, kind) = Kinds[i % Kinds.Length];
+            return i < Kinds.Length ? (name, kind) : ($"{name}-{i + 1}", kind);
+        }).ToList();
+    }
 
     private static readonly string[] Slots = ["blue", "green"];
 
@@ -49,7 +61,7 @@ public sealed class SandboxFleet : IAsyncDisposable
         }
 
         _servers = [];
-        foreach (var (wrapper, kind) in Wrappers)
+        foreach (var (wrapper, kind) in WrappersFor(options.Wrappers))
         {
             foreach (var slot in Slots)
             {
@@ -65,7 +77,7 @@ public sealed class SandboxFleet : IAsyncDisposable
         }
     }
 
-    /// <summary>The six instances (wrapper × slot) with their base URLs and ports.</summary>
+    /// <summary>The instances (wrapper × slot; six by default) with their base URLs and ports.</summary>
     public IReadOnlyList<SandboxInstance> Instances => _instances;
 
     /// <summary>Base URL of the control API, e.g. <c>http://127.0.0.1:40123</c>.</summary>

@@ -51,6 +51,16 @@ public sealed class SandboxOptions
     public string? TokenDirectory { get; init; }
 
     /// <summary>
+    /// How many wrappers the fleet runs, each in both slots: the first three are routellm, poml and external-tools,
+    /// and further ones repeat those kinds with a number (routellm-4, poml-5, external-tools-6, ...). 1 to
+    /// <see cref="MaxWrappers"/>; 3 by default.
+    /// </summary>
+    public int Wrappers { get; init; } = 3;
+
+    /// <summary>The most wrappers a fleet runs (each listens on two loopback ports).</summary>
+    public const int MaxWrappers = 500;
+
+    /// <summary>
     /// Optional logger factory handed to Kestrel. When null, Kestrel's own logging is discarded.
     /// </summary>
     public ILoggerFactory? LoggerFactory { get; init; }

@@ -23,6 +23,20 @@ public class CommandLineTests
     }
 
     [Fact]
+    public void Wrappers_default_to_three_and_take_one_to_the_maximum()
+    {
+        Assert.Equal(3, SandboxCommandLine.Parse(["--root", "/r"], out _)!.Wrappers);
+        Assert.Equal(100, SandboxCommandLine.Parse(["--root", "/r", "--wrappers", "100"], out _)!.Wrappers);
+        Assert.Equal(SandboxOptions.MaxWrappers, SandboxCommandLine.Parse(["--root", "/r", $"--wrappers={SandboxOptions.MaxWrappers}"], out _)!.Wrappers);
+
+        foreach (var bad in new[] { "0", "-1", "x", (SandboxOptions.MaxWrappers + 1).ToString(System.Globalization.CultureInfo.InvariantCulture) })
+        {
+            Assert.Null(SandboxCommandLine.Parse(["--root", "/r", "--wrappers", bad], out var error));
+            Assert.Contains("--wrappers", error);
+        }
+    }
+
+    [Fact]
     public void Token_dir_is_optional_and_needs_a_folder()
     {
         Assert.Null(SandboxCommandLine.Parse(["--root", "/r"], out _)!.TokenDirectory);

@@ -24,4 +24,30 @@ public class StartupTests(ITestOutputHelper output)
         Assert.True(stopped < TimeSpan.FromSeconds(3), $"stop took {stopped.TotalMilliseconds} ms");
         Assert.True(fleet.Completion.IsCompletedSuccessfully);
     }
+
+    [Fact]
+    public void Wrappers_beyond_the_three_repeat_their_kinds_with_a_number()
+    {
+        var wrappers = SandboxFleet.WrappersFor(7);
+
+        Assert.Equal(
+            [("routellm", "routellm"), ("poml", "poml"), ("external-tools", "external-tool"), ("routellm-4", "routellm"),
+             ("poml-5", "poml"), ("external-tools-6", "external-tool"), ("routellm-7", "routellm")],
+            wrappers);
+        Assert.Equal(SandboxOptions.MaxWrappers, SandboxFleet.WrappersFor(SandboxOptions.MaxWrappers).Select(w => w.Wrapper).Distinct().Count());
+        Assert.Throws<ArgumentOutOfRangeException>(() => SandboxFleet.WrappersFor(0));
+    }
+
+    [Fact]
+    public async Task A_fleet_of_a_hundred_wrappers_serves_every_instance_on_its_own_port()
+    {
+        await using var fleet = await SandboxFleet.StartAsync(new SandboxOptions { Wrappers = 100 });
+        using var client = TestSupport.NewClient();
+
+        Assert.Equal(200, fleet.Instances.Count);
+        Assert.Equal(200, fleet.Instances.Select(i => i.Port).Distinct().Count());
+        Assert.Equal(100, fleet.Instances.Select(i => i.Wrapper).Distinct().Count());
+        var answers = await Task.WhenAll(fleet.Instances.Select(async i => (int)(await client.GetAsync(i.BaseUrl + "/health")).StatusCode));
+        Assert.All(answers, code => Assert.Equal(200, code));
+    }
 }

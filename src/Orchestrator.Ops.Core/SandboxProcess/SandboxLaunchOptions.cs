@@ -16,4 +16,7 @@ public sealed record SandboxLaunchOptions
     /// </summary>
     public string? TokenDirectory { get; init; }
     public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How many wrappers the fleet runs, each in both slots (the sandbox's --wrappers; 3 by default).</summary>
+    public int Wrappers { get; init; } = 3;
 }

@@ -65,6 +65,11 @@ public static class SandboxLauncher
             command.AddRange(["--bench-hang", options.BenchHang.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
         }
 
+        if (options.Wrappers != 3)
+        {
+            command.AddRange(["--wrappers", options.Wrappers.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        }
+
         if (!string.IsNullOrEmpty(options.TokenDirectory))
         {
             command.AddRange(["--token-dir", Path.GetFullPath(options.TokenDirectory)]);

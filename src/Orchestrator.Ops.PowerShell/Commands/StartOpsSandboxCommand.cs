@@ -16,6 +16,11 @@ public sealed class StartOpsSandboxCommand : OpsCmdlet
     [ValidateNotNullOrEmpty]
     public string? Root { get; set; }
 
+    /// <summary>How many wrappers the fleet runs, each in blue and green (3 by default: routellm, poml, external-tools).</summary>
+    [Parameter]
+    [ValidateRange(1, 500)]
+    public int Wrappers { get; set; } = 3;
+
     /// <summary>Return the sandbox's description.</summary>
     [Parameter]
     public SwitchParameter PassThru { get; set; }
@@ -33,7 +38,7 @@ public sealed class StartOpsSandboxCommand : OpsCmdlet
     protected override void EndProcessing()
     {
         var root = Root is null ? SandboxLauncher.DefaultRoot : GetUnresolvedProviderPathFromPSPath(Root);
-        if (!ShouldProcess(root, "Start the sandbox fleet (3 wrappers × blue/green on loopback) and make its configuration the session default"))
+        if (!ShouldProcess(root, $"Start the sandbox fleet ({Wrappers} wrapper(s) × blue/green on loopback) and make its configuration the session default"))
         {
             return;
         }
@@ -55,6 +60,7 @@ public sealed class StartOpsSandboxCommand : OpsCmdlet
             SchemaPath = File.Exists(schema) ? schema : null,
             BenchEndpoints = BenchEndpoints,
             BenchHang = BenchHang,
+            Wrappers = Wrappers,
             TokenDirectory = Path.Combine(root, SandboxLauncher.TokenFolderName),
         };
         var info = Run((reporter, ct) => SandboxTokens.StartProvisionedAsync(options, new OpsEngineOptions { Warn = reporter.Warning }, reporter, ct));
