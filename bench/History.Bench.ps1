@@ -17,7 +17,8 @@
 
     The two SQL lines run in sqlite3 on the same file, side by side, and read the same rows (the script checks the
     counts). Goal (issue 19): the 31-day figure of each read within 1.5x of its 1-day figure; the month view under 1 s
-    warm at 31 days. Rollups, which the goal needs for the month view, are not built yet: this measures the keys.
+    warm at 31 days. The fill writes the minute and hour rollups its seconds imply (as the store's writes would), so
+    the month and day views read whole hours from traffic_hours; the two SQL lines still read the per-second rows.
 #>
 param(
     # Comma-separated (pwsh -File passes "1,7" as one string).
@@ -42,14 +43,37 @@ $wrappers = 'routellm', 'poml', 'external-tools'
 $slots = 'blue', 'green'
 
 # A histogram as the gateway encodes it (60 requests around 40 ms), made by the engine itself: its assembly is in the
-# module's own load context once a cmdlet has run.
-function Get-HistogramHex {
+# module's own load context once a cmdlet has run. -Seconds N: the merge of N such seconds (what a minute or hour
+# rollup of N filled seconds holds), each latency counted N times.
+function Get-HistogramHex([long] $Seconds = 1) {
     $core = [System.Runtime.Loader.AssemblyLoadContext]::All | ForEach-Object Assemblies |
         Where-Object { $_.GetName().Name -eq 'Orchestrator.Ops.Core' } | Select-Object -First 1
     if (-not $core) { throw 'The engine assembly is not loaded; run a cmdlet first.' }
     $histogram = [Activator]::CreateInstance($core.GetType('Orchestrator.Ops.Core.Health.LatencyHistogram', $true))
-    foreach ($ms in 20..79) { $histogram.Record([double]$ms) }
+    foreach ($ms in 20..79) { $histogram.RecordMany([double]$ms, $Seconds) }
     [Convert]::ToHexString($histogram.ToBytes())
+}
+
+# The rollup rows (traffic_minutes or traffic_hours) the per-second rows from $Since (inclusive) to $Until (exclusive,
+# both whole seconds) imply: plain sums, and for the histogram the merge of as many seconds as the bucket holds (60 or
+# 3600, fewer in the partial first and last bucket), chosen by COUNT(*).
+function Get-RollupSql([string] $Table, [long] $Width, [long] $Since, [long] $Until) {
+    $last = $Until - 1000
+    $counts = [System.Collections.Generic.SortedSet[long]]::new()
+    $null = $counts.Add([math]::Min($Width, ($Until - $Since)) / 1000)
+    $headEnd = [math]::Min($Since - ($Since % $Width) + $Width, $Until)
+    $null = $counts.Add(($headEnd - $Since) / 1000)
+    $tailStart = [math]::Max($last - ($last % $Width), $Since)
+    $null = $counts.Add(($last - $tailStart) / 1000 + 1)
+    $cases = ($counts | ForEach-Object { "WHEN $_ THEN X'$(Get-HistogramHex $_)'" }) -join ' '
+    @"
+INSERT INTO $Table (wrapper, slot, bucket_start, bucket_ms, successes, fallbacks, errors, timeouts, cancelled,
+    status_1xx, status_2xx, status_3xx, status_4xx, status_5xx, latency_sum_ms, latency_histogram, last_activity_at)
+SELECT wrapper, slot, bucket_start - (bucket_start % $Width) AS b, $Width, SUM(successes), SUM(fallbacks), SUM(errors), SUM(timeouts), SUM(cancelled),
+    SUM(status_1xx), SUM(status_2xx), SUM(status_3xx), SUM(status_4xx), SUM(status_5xx), SUM(latency_sum_ms),
+    CASE COUNT(*) $cases END, MAX(last_activity_at)
+FROM traffic_aggregates WHERE bucket_start >= $Since AND bucket_start < $Until GROUP BY wrapper, slot, b;
+"@
 }
 
 function New-HistoryStore([int] $DayCount) {
@@ -88,6 +112,8 @@ INSERT INTO traffic_aggregates (wrapper, slot, bucket_start, bucket_ms, successe
     status_1xx, status_2xx, status_3xx, status_4xx, status_5xx, latency_sum_ms, latency_histogram, last_activity_at)
 SELECT p.w, p.s, t.at, 1000, 58, 1, 1, 0, 0, 0, 58, 0, 1, 1, 2970.0, X'$histogramHex', t.at + 999 FROM t, ($pairs) p;
 INSERT OR IGNORE INTO series (wrapper, slot) SELECT p.w, p.s FROM ($pairs) p;
+$(Get-RollupSql traffic_minutes 60000 $since $until)
+$(Get-RollupSql traffic_hours 3600000 $since $until)
 COMMIT;
 "@
     Write-Host "    filling $DayCount day(s): $($DayCount * 86400 * $wrappers.Count * $slots.Count) rows ..."

@@ -43,6 +43,49 @@ internal static class HealthSql
     public const string TrafficInRange =
         $"SELECT {TrafficColumns} FROM traffic_aggregates WHERE bucket_start >= $since AND bucket_start < $until;";
 
+    /// <summary>One wrapper and slot over whole minutes: the primary key of traffic_minutes.</summary>
+    public const string MinutesOfPair =
+        $"SELECT {TrafficColumns} FROM traffic_minutes WHERE wrapper = $wrapper AND slot = $slot AND bucket_start >= $since AND bucket_start < $until;";
+
+    /// <summary>Every wrapper and slot over whole minutes: ix_traffic_minutes_bucket.</summary>
+    public const string MinutesInRange =
+        $"SELECT {TrafficColumns} FROM traffic_minutes WHERE bucket_start >= $since AND bucket_start < $until;";
+
+    /// <summary>One wrapper and slot over whole hours: the primary key of traffic_hours.</summary>
+    public const string HoursOfPair =
+        $"SELECT {TrafficColumns} FROM traffic_hours WHERE wrapper = $wrapper AND slot = $slot AND bucket_start >= $since AND bucket_start < $until;";
+
+    /// <summary>Every wrapper and slot over whole hours: ix_traffic_hours_bucket.</summary>
+    public const string HoursInRange =
+        $"SELECT {TrafficColumns} FROM traffic_hours WHERE bucket_start >= $since AND bucket_start < $until;";
+
+    /// <summary>
+    /// Adds an aggregate to its bucket of one traffic table (traffic_aggregates, traffic_minutes or traffic_hours):
+    /// counts add up, histograms merge, the newest activity wins. The sum of two empty histograms (cancelled requests
+    /// only) comes back from the function as NULL (SQLite takes a zero-length blob result for NULL), so it is stored as X''.
+    /// </summary>
+    public static string TrafficUpsert(string table) => $"""
+        INSERT INTO {table} (wrapper, slot, bucket_start, bucket_ms, successes, fallbacks, errors, timeouts, cancelled,
+            status_1xx, status_2xx, status_3xx, status_4xx, status_5xx, latency_sum_ms, latency_histogram, last_activity_at)
+        VALUES ($wrapper, $slot, $start, $bucketMs, $successes, $fallbacks, $errors, $timeouts, $cancelled,
+            $s1, $s2, $s3, $s4, $s5, $sum, $histogram, $last)
+        ON CONFLICT (wrapper, slot, bucket_start) DO UPDATE SET
+            bucket_ms = MAX(bucket_ms, excluded.bucket_ms),
+            successes = successes + excluded.successes,
+            fallbacks = fallbacks + excluded.fallbacks,
+            errors = errors + excluded.errors,
+            timeouts = timeouts + excluded.timeouts,
+            cancelled = cancelled + excluded.cancelled,
+            status_1xx = status_1xx + excluded.status_1xx,
+            status_2xx = status_2xx + excluded.status_2xx,
+            status_3xx = status_3xx + excluded.status_3xx,
+            status_4xx = status_4xx + excluded.status_4xx,
+            status_5xx = status_5xx + excluded.status_5xx,
+            latency_sum_ms = latency_sum_ms + excluded.latency_sum_ms,
+            latency_histogram = COALESCE({SqliteHealthFunctions.HistogramAdd}(latency_histogram, excluded.latency_histogram), X''),
+            last_activity_at = MAX(last_activity_at, excluded.last_activity_at);
+        """;
+
     /// <summary>The slots of one wrapper (the primary key of series).</summary>
     public const string SeriesOfWrapper = "SELECT wrapper, slot FROM series WHERE wrapper = $wrapper ORDER BY wrapper, slot;";
 

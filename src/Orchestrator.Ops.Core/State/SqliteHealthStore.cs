@@ -11,8 +11,6 @@ namespace Orchestrator.Ops.Core.State;
 /// </summary>
 internal sealed class SqliteHealthStore(SqliteStateStore store) : IHealthStore
 {
-    private const string HistogramAddFunction = "ops_latency_histogram_add";
-
     public Task<IReadOnlyList<OperationRecord>> AddAsync(IReadOnlyList<OperationRecord> records, CancellationToken cancellationToken) =>
         store.RunAsync<IReadOnlyList<OperationRecord>>(async (c, ct) =>
         {
@@ -174,37 +172,8 @@ internal sealed class SqliteHealthStore(SqliteStateStore store) : IHealthStore
         store.RunAsync(async (c, ct) =>
         {
             // Histograms add up inside the upsert, so a bucket that two gateways (or two flushes) fill holds both.
-            c.CreateFunction<byte[], byte[], byte[]>(HistogramAddFunction, (a, b) => LatencyHistogram.AddEncoded(a, b), isDeterministic: true);
+            SqliteHealthFunctions.Register(c);
             await using var tx = (SqliteTransaction)await c.BeginTransactionAsync(ct).ConfigureAwait(false);
-            await using var cmd = c.CreateCommand();
-            cmd.Transaction = tx;
-            cmd.CommandText = $"""
-                INSERT INTO traffic_aggregates (wrapper, slot, bucket_start, bucket_ms, successes, fallbacks, errors, timeouts, cancelled,
-                    status_1xx, status_2xx, status_3xx, status_4xx, status_5xx, latency_sum_ms, latency_histogram, last_activity_at)
-                VALUES ($wrapper, $slot, $start, $bucketMs, $successes, $fallbacks, $errors, $timeouts, $cancelled,
-                    $s1, $s2, $s3, $s4, $s5, $sum, $histogram, $last)
-                ON CONFLICT (wrapper, slot, bucket_start) DO UPDATE SET
-                    bucket_ms = MAX(bucket_ms, excluded.bucket_ms),
-                    successes = successes + excluded.successes,
-                    fallbacks = fallbacks + excluded.fallbacks,
-                    errors = errors + excluded.errors,
-                    timeouts = timeouts + excluded.timeouts,
-                    cancelled = cancelled + excluded.cancelled,
-                    status_1xx = status_1xx + excluded.status_1xx,
-                    status_2xx = status_2xx + excluded.status_2xx,
-                    status_3xx = status_3xx + excluded.status_3xx,
-                    status_4xx = status_4xx + excluded.status_4xx,
-                    status_5xx = status_5xx + excluded.status_5xx,
-                    latency_sum_ms = latency_sum_ms + excluded.latency_sum_ms,
-                    latency_histogram = {HistogramAddFunction}(latency_histogram, excluded.latency_histogram),
-                    last_activity_at = MAX(last_activity_at, excluded.last_activity_at);
-                """;
-            string[] names = ["$wrapper", "$slot", "$start", "$bucketMs", "$successes", "$fallbacks", "$errors", "$timeouts", "$cancelled", "$s1", "$s2", "$s3", "$s4", "$s5", "$sum", "$histogram", "$last"];
-            foreach (var n in names)
-            {
-                cmd.Parameters.Add(new SqliteParameter(n, null));
-            }
-
             await using var series = SeriesUpsert(c, tx);
             series.Parameters[2].Value = DBNull.Value;
             foreach (var (wrapper, slot) in aggregates.Select(a => (a.Wrapper, a.Slot)).Distinct())
@@ -214,19 +183,25 @@ internal sealed class SqliteHealthStore(SqliteStateStore store) : IHealthStore
                 await series.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
             }
 
-            foreach (var a in aggregates)
+            // The per-second rows as written, then the same traffic added to its minute and its hour in the same
+            // transaction, so the rollups are never behind. A batch (a minute of flushes at most) is merged per pair
+            // and bucket first: one upsert per minute and hour instead of one per second.
+            await UpsertAsync(c, tx, "traffic_aggregates", (long)TrafficAggregate.BucketWidth.TotalMilliseconds, aggregates, ct).ConfigureAwait(false);
+            foreach (var (table, width) in Rollups)
             {
-                object[] values =
-                [
-                    a.Wrapper, a.Slot, a.BucketStart.ToUnixTimeMilliseconds(), (long)TrafficAggregate.BucketWidth.TotalMilliseconds, a.Successes, a.Fallbacks, a.Errors, a.Timeouts, a.Cancelled,
-                    a.Status1xx, a.Status2xx, a.Status3xx, a.Status4xx, a.Status5xx, a.LatencySumMs, a.Latency.ToBytes(), a.LastActivity.ToUnixTimeMilliseconds(),
-                ];
-                for (var i = 0; i < values.Length; i++)
+                var merged = new Dictionary<(string, string, long), TrafficAggregate>();
+                foreach (var a in aggregates)
                 {
-                    cmd.Parameters[i].Value = values[i];
+                    var start = AlignDown(a.BucketStart.ToUnixTimeMilliseconds(), width);
+                    if (!merged.TryGetValue((a.Wrapper, a.Slot, start), out var m))
+                    {
+                        merged[(a.Wrapper, a.Slot, start)] = m = new TrafficAggregate(a.Wrapper, a.Slot, DateTimeOffset.FromUnixTimeMilliseconds(start));
+                    }
+
+                    m.Add(a);
                 }
 
-                await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+                await UpsertAsync(c, tx, table, width, [.. merged.Values], ct).ConfigureAwait(false);
             }
 
             await tx.CommitAsync(ct).ConfigureAwait(false);
@@ -255,18 +230,21 @@ internal sealed class SqliteHealthStore(SqliteStateStore store) : IHealthStore
             }
 
             await using var cmd = c.CreateCommand();
-            cmd.Parameters.AddWithValue("$since", query.Since.ToUnixTimeMilliseconds());
-            cmd.Parameters.AddWithValue("$until", query.Until.ToUnixTimeMilliseconds());
+            var since = cmd.Parameters.AddWithValue("$since", 0L);
+            var until = cmd.Parameters.AddWithValue("$until", 0L);
             var pairs = await PairsAsync(c, query.Wrapper, query.Slot, ct).ConfigureAwait(false);
-            if (pairs is null)
+            foreach (var (resolution, from, to) in PlanTrafficRead(query.Since.ToUnixTimeMilliseconds(), query.Until.ToUnixTimeMilliseconds(), origin, stepMs))
             {
-                cmd.CommandText = HealthSql.TrafficInRange;
-                await ReadAllAsync(cmd, Read, ct).ConfigureAwait(false);
-            }
-            else
-            {
+                (since.Value, until.Value) = (from, to);
+                if (pairs is null)
+                {
+                    cmd.CommandText = resolution switch { 2 => HealthSql.HoursInRange, 1 => HealthSql.MinutesInRange, _ => HealthSql.TrafficInRange };
+                    await ReadAllAsync(cmd, Read, ct).ConfigureAwait(false);
+                    continue;
+                }
+
                 // One primary-key range per wrapper and slot: (wrapper, slot, bucket_start).
-                cmd.CommandText = HealthSql.TrafficOfPair;
+                cmd.CommandText = resolution switch { 2 => HealthSql.HoursOfPair, 1 => HealthSql.MinutesOfPair, _ => HealthSql.TrafficOfPair };
                 var w = cmd.Parameters.AddWithValue("$wrapper", string.Empty);
                 var s = cmd.Parameters.AddWithValue("$slot", string.Empty);
                 foreach (var (wrapper, slot) in pairs)
@@ -274,10 +252,53 @@ internal sealed class SqliteHealthStore(SqliteStateStore store) : IHealthStore
                     (w.Value, s.Value) = (wrapper, slot);
                     await ReadAllAsync(cmd, Read, ct).ConfigureAwait(false);
                 }
+
+                cmd.Parameters.Remove(w);
+                cmd.Parameters.Remove(s);
             }
 
             return merged.Values.OrderBy(a => a.BucketStart).ThenBy(a => a.Wrapper, StringComparer.Ordinal).ThenBy(a => a.Slot, StringComparer.Ordinal).ToList();
         }, cancellationToken);
+
+    /// <summary>
+    /// Which table answers which part of [since, until): resolution 2 (traffic_hours), 1 (traffic_minutes) or 0 (the
+    /// per-second rows), coarsest first. A rollup row may stand for its seconds only when they all fall in one step, that
+    /// is when the step is a whole multiple of the rollup's width and the origin is aligned to it; then the whole rollup
+    /// buckets inside the range come from the rollup and the edges from the next finer table, so the answer is the one
+    /// the per-second rows give. Without a step (one aggregate for the whole range) the per-second rows are read.
+    /// </summary>
+    internal static IReadOnlyList<(int Resolution, long Since, long Until)> PlanTrafficRead(long since, long until, long origin, long stepMs)
+    {
+        var plan = new List<(int, long, long)>();
+        void Split(long from, long to, int resolution)
+        {
+            if (from >= to)
+            {
+                return;
+            }
+
+            if (resolution == 0)
+            {
+                plan.Add((0, from, to));
+                return;
+            }
+
+            var width = Rollups[resolution - 1].WidthMs;
+            var (first, last) = (AlignUp(from, width), AlignDown(to, width));
+            if (stepMs == 0 || stepMs % width != 0 || AlignDown(origin, width) != origin || first >= last)
+            {
+                Split(from, to, resolution - 1);
+                return;
+            }
+
+            Split(from, first, resolution - 1);
+            plan.Add((resolution, first, last));
+            Split(last, to, resolution - 1);
+        }
+
+        Split(since, until, Rollups.Length);
+        return plan;
+    }
 
     public Task<int> CountInFlightAsync(CancellationToken cancellationToken) =>
         store.RunAsync(async (c, ct) =>
@@ -301,9 +322,56 @@ internal sealed class SqliteHealthStore(SqliteStateStore store) : IHealthStore
             traffic.CommandText = "DELETE FROM traffic_aggregates WHERE bucket_start < $before;";
             traffic.Parameters.AddWithValue("$before", before.ToUnixTimeMilliseconds());
             var buckets = await traffic.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            traffic.CommandText = "DELETE FROM traffic_minutes WHERE bucket_start < $before;";
+            await traffic.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+
+            // Hours are kept HourRetentionBeyondCutoff longer than the seconds and minutes: with the default 31-day
+            // retention that is 400 days of hourly history, a row per wrapper, slot and hour (under 10,000 rows a
+            // year per pair), so a month can be compared with the same month a year before, a few weeks to spare
+            // for a late look. A retention per resolution, configurable, is the next step.
+            traffic.Parameters["$before"].Value = (before - HourRetentionBeyondCutoff).ToUnixTimeMilliseconds();
+            traffic.CommandText = "DELETE FROM traffic_hours WHERE bucket_start < $before;";
+            await traffic.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
             await tx.CommitAsync(ct).ConfigureAwait(false);
             return (operations, buckets);
         }, cancellationToken);
+
+    /// <summary>How much longer than <c>before</c> of <see cref="PruneAsync"/> the hourly rollups are kept.</summary>
+    internal static readonly TimeSpan HourRetentionBeyondCutoff = TimeSpan.FromDays(369);
+
+    /// <summary>The rollup tables, finest first, with their bucket widths.</summary>
+    private static readonly (string Table, long WidthMs)[] Rollups = [("traffic_minutes", 60_000), ("traffic_hours", 3_600_000)];
+
+    private static long AlignDown(long ms, long width) => ms - (((ms % width) + width) % width);
+
+    private static long AlignUp(long ms, long width) => AlignDown(ms, width) == ms ? ms : AlignDown(ms, width) + width;
+
+    private static async Task UpsertAsync(SqliteConnection c, SqliteTransaction tx, string table, long widthMs, IReadOnlyList<TrafficAggregate> aggregates, CancellationToken ct)
+    {
+        await using var cmd = c.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.CommandText = HealthSql.TrafficUpsert(table);
+        string[] names = ["$wrapper", "$slot", "$start", "$bucketMs", "$successes", "$fallbacks", "$errors", "$timeouts", "$cancelled", "$s1", "$s2", "$s3", "$s4", "$s5", "$sum", "$histogram", "$last"];
+        foreach (var n in names)
+        {
+            cmd.Parameters.Add(new SqliteParameter(n, null));
+        }
+
+        foreach (var a in aggregates)
+        {
+            object[] values =
+            [
+                a.Wrapper, a.Slot, a.BucketStart.ToUnixTimeMilliseconds(), widthMs, a.Successes, a.Fallbacks, a.Errors, a.Timeouts, a.Cancelled,
+                a.Status1xx, a.Status2xx, a.Status3xx, a.Status4xx, a.Status5xx, a.LatencySumMs, a.Latency.ToBytes(), a.LastActivity.ToUnixTimeMilliseconds(),
+            ];
+            for (var i = 0; i < values.Length; i++)
+            {
+                cmd.Parameters[i].Value = values[i];
+            }
+
+            await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+        }
+    }
 
     /// <summary>
     /// The wrappers and slots a query names, from <c>series</c>: null when it names neither (then the time index serves),

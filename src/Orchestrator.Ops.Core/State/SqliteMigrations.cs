@@ -171,5 +171,65 @@ public static class SqliteMigrations
                 SELECT wrapper, slot, MAX(CASE WHEN source = 'probe' THEN started_at END) FROM operations GROUP BY wrapper, slot;
             INSERT OR IGNORE INTO series (wrapper, slot) SELECT DISTINCT wrapper, slot FROM traffic_aggregates;
             """),
+        // The backfill merges histograms with the aggregate SqliteHealthFunctions registers on the migrating connection
+        // (SqliteStateStore.MigrateAsync registers them before any migration runs).
+        new(8, "traffic rollups: per minute and per hour, so long views read a row per hour", $"""
+            CREATE TABLE traffic_minutes (
+                wrapper           TEXT    NOT NULL,
+                slot              TEXT    NOT NULL,
+                bucket_start      INTEGER NOT NULL,
+                bucket_ms         INTEGER NOT NULL,
+                successes         INTEGER NOT NULL DEFAULT 0,
+                fallbacks         INTEGER NOT NULL DEFAULT 0,
+                errors            INTEGER NOT NULL DEFAULT 0,
+                timeouts          INTEGER NOT NULL DEFAULT 0,
+                cancelled         INTEGER NOT NULL DEFAULT 0,
+                status_1xx        INTEGER NOT NULL DEFAULT 0,
+                status_2xx        INTEGER NOT NULL DEFAULT 0,
+                status_3xx        INTEGER NOT NULL DEFAULT 0,
+                status_4xx        INTEGER NOT NULL DEFAULT 0,
+                status_5xx        INTEGER NOT NULL DEFAULT 0,
+                latency_sum_ms    REAL    NOT NULL DEFAULT 0,
+                latency_histogram BLOB    NOT NULL,
+                last_activity_at  INTEGER NOT NULL,
+                PRIMARY KEY (wrapper, slot, bucket_start)
+            ) WITHOUT ROWID;
+            CREATE INDEX ix_traffic_minutes_bucket ON traffic_minutes (bucket_start);
+            CREATE TABLE traffic_hours (
+                wrapper           TEXT    NOT NULL,
+                slot              TEXT    NOT NULL,
+                bucket_start      INTEGER NOT NULL,
+                bucket_ms         INTEGER NOT NULL,
+                successes         INTEGER NOT NULL DEFAULT 0,
+                fallbacks         INTEGER NOT NULL DEFAULT 0,
+                errors            INTEGER NOT NULL DEFAULT 0,
+                timeouts          INTEGER NOT NULL DEFAULT 0,
+                cancelled         INTEGER NOT NULL DEFAULT 0,
+                status_1xx        INTEGER NOT NULL DEFAULT 0,
+                status_2xx        INTEGER NOT NULL DEFAULT 0,
+                status_3xx        INTEGER NOT NULL DEFAULT 0,
+                status_4xx        INTEGER NOT NULL DEFAULT 0,
+                status_5xx        INTEGER NOT NULL DEFAULT 0,
+                latency_sum_ms    REAL    NOT NULL DEFAULT 0,
+                latency_histogram BLOB    NOT NULL,
+                last_activity_at  INTEGER NOT NULL,
+                PRIMARY KEY (wrapper, slot, bucket_start)
+            ) WITHOUT ROWID;
+            CREATE INDEX ix_traffic_hours_bucket ON traffic_hours (bucket_start);
+            INSERT INTO traffic_minutes (wrapper, slot, bucket_start, bucket_ms, successes, fallbacks, errors, timeouts, cancelled,
+                status_1xx, status_2xx, status_3xx, status_4xx, status_5xx, latency_sum_ms, latency_histogram, last_activity_at)
+            SELECT wrapper, slot, bucket_start - (((bucket_start % 60000) + 60000) % 60000) AS aligned, 60000,
+                SUM(successes), SUM(fallbacks), SUM(errors), SUM(timeouts), SUM(cancelled),
+                SUM(status_1xx), SUM(status_2xx), SUM(status_3xx), SUM(status_4xx), SUM(status_5xx), SUM(latency_sum_ms),
+                COALESCE({SqliteHealthFunctions.HistogramSum}(latency_histogram), X''), MAX(last_activity_at)
+            FROM traffic_aggregates GROUP BY wrapper, slot, aligned;
+            INSERT INTO traffic_hours (wrapper, slot, bucket_start, bucket_ms, successes, fallbacks, errors, timeouts, cancelled,
+                status_1xx, status_2xx, status_3xx, status_4xx, status_5xx, latency_sum_ms, latency_histogram, last_activity_at)
+            SELECT wrapper, slot, bucket_start - (((bucket_start % 3600000) + 3600000) % 3600000) AS aligned, 3600000,
+                SUM(successes), SUM(fallbacks), SUM(errors), SUM(timeouts), SUM(cancelled),
+                SUM(status_1xx), SUM(status_2xx), SUM(status_3xx), SUM(status_4xx), SUM(status_5xx), SUM(latency_sum_ms),
+                COALESCE({SqliteHealthFunctions.HistogramSum}(latency_histogram), X''), MAX(last_activity_at)
+            FROM traffic_minutes GROUP BY wrapper, slot, aligned;
+            """),
     ];
 }

@@ -93,6 +93,8 @@ public sealed class SqliteStateStore : IStateStore, ISettingsStore
                 $"The state store '{Location}' is at schema version {current}, newer than this version of Orchestrator.Ops knows ({newest}). Update the module; the store was not changed.");
         }
 
+        // Migrations may call the store's own SQL functions (migration 8 merges histograms in its backfill).
+        SqliteHealthFunctions.Register(c);
         foreach (var m in migrations.Where(m => m.Version > current).OrderBy(m => m.Version))
         {
             // BEGIN IMMEDIATE takes the write lock first, so two processes opening a fresh store

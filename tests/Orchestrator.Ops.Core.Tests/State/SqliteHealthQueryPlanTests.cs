@@ -11,7 +11,7 @@ namespace Orchestrator.Ops.Core.Tests.State;
 /// </summary>
 public sealed class SqliteHealthQueryPlanTests : IAsyncLifetime
 {
-    private static readonly string[] GrowingTables = ["operations", "traffic_aggregates", "probe_attempts"];
+    private static readonly string[] GrowingTables = ["operations", "traffic_aggregates", "traffic_minutes", "traffic_hours", "probe_attempts"];
     private readonly TempFolder _dir = new();
     private SqliteConnection _c = null!;
 
@@ -42,6 +42,10 @@ public sealed class SqliteHealthQueryPlanTests : IAsyncLifetime
         { "attempts of the operations read", HealthSql.AttemptsOfIds, "SEARCH probe_attempts USING INDEX sqlite_autoindex_probe_attempts_1 (operation_id>? AND operation_id<?)" },
         { "traffic of a pair", HealthSql.TrafficOfPair, "SEARCH traffic_aggregates USING PRIMARY KEY (wrapper=? AND slot=? AND bucket_start>? AND bucket_start<?)" },
         { "traffic in a time range", HealthSql.TrafficInRange, "SEARCH traffic_aggregates USING INDEX ix_traffic_aggregates_bucket (bucket_start>? AND bucket_start<?)" },
+        { "minutes of a pair", HealthSql.MinutesOfPair, "SEARCH traffic_minutes USING PRIMARY KEY (wrapper=? AND slot=? AND bucket_start>? AND bucket_start<?)" },
+        { "minutes in a time range", HealthSql.MinutesInRange, "SEARCH traffic_minutes USING INDEX ix_traffic_minutes_bucket (bucket_start>? AND bucket_start<?)" },
+        { "hours of a pair", HealthSql.HoursOfPair, "SEARCH traffic_hours USING PRIMARY KEY (wrapper=? AND slot=? AND bucket_start>? AND bucket_start<?)" },
+        { "hours in a time range", HealthSql.HoursInRange, "SEARCH traffic_hours USING INDEX ix_traffic_hours_bucket (bucket_start>? AND bucket_start<?)" },
         { "the slots of a wrapper", HealthSql.SeriesOfWrapper, "SEARCH series USING PRIMARY KEY (wrapper=?)" },
     };
 
