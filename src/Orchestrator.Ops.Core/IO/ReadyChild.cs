@@ -68,13 +68,14 @@ public static class ReadyChild
                 {
                     // The exit is seen before the last of its output is read: this wait drains both streams (bounded, in
                     // case something the child started still holds them).
-                    using (var drain = new CancellationTokenSource(TimeSpan.FromSeconds(5)))
+                    using (var drain = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
                     {
+                        drain.CancelAfter(TimeSpan.FromSeconds(5));
                         try
                         {
                             await process.WaitForExitAsync(drain.Token).ConfigureAwait(false);
                         }
-                        catch (OperationCanceledException) when (drain.IsCancellationRequested)
+                        catch (OperationCanceledException) when (drain.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
                         {
                         }
                     }

@@ -20,17 +20,26 @@ public static class SandboxTokens
         }
 
         var info = await SandboxLauncher.StartAsync(options, reporter, cancellationToken).ConfigureAwait(false);
-
-        // The wrappers refuse every request until their tokens exist.
-        var config = OpsConfigLoader.Load(info.ConfigPath);
-        await using var engine = await OpsEngine.OpenAsync(config, engineOptions, cancellationToken).ConfigureAwait(false);
-        foreach (var secret in config.Secrets.Items.Where(i => i.Wrappers.Count > 0))
+        try
         {
-            var created = await engine.Secrets.ProvisionAsync(secret.Name, importExisting: false, IO.Actor.Current, reporter, cancellationToken).ConfigureAwait(false);
-            if (created is not null)
+            // The wrappers refuse every request until their tokens exist.
+            var config = OpsConfigLoader.Load(info.ConfigPath);
+            await using var engine = await OpsEngine.OpenAsync(config, engineOptions, cancellationToken).ConfigureAwait(false);
+            foreach (var secret in config.Secrets.Items.Where(i => i.Wrappers.Count > 0))
             {
-                reporter.Verbose($"Gave '{secret.Name}' its first value (version {created.ToVersion}); {string.Join(", ", secret.Wrappers)} now require it.");
+                var created = await engine.Secrets.ProvisionAsync(secret.Name, importExisting: false, IO.Actor.Current, reporter, cancellationToken).ConfigureAwait(false);
+                if (created is not null)
+                {
+                    reporter.Verbose($"Gave '{secret.Name}' its first value (version {created.ToVersion}); {string.Join(", ", secret.Wrappers)} now require it.");
+                }
             }
+        }
+        catch
+        {
+            // A fleet whose wrappers refuse every request is no use, and would make the next start fail as already
+            // running: stop it (the tokens given so far stay for the next start).
+            await SandboxLauncher.StopAsync(info.Root, NullReporter.Instance, CancellationToken.None).ConfigureAwait(false);
+            throw;
         }
 
         return info;

@@ -94,13 +94,4 @@ internal static class HealthSql
 
     /// <summary>The newest probe of each wrapper and slot, kept in series as probes are written.</summary>
     public const string LastProbes = "SELECT wrapper, slot, last_probe_at FROM series WHERE last_probe_at IS NOT NULL;";
-
-    /// <summary>Records a wrapper and slot, keeping the newest of the probe times written ($probe null for traffic and requests).</summary>
-    public const string SeriesUpsert = """
-        INSERT INTO series (wrapper, slot, last_probe_at) VALUES ($wrapper, $slot, $probe)
-        ON CONFLICT (wrapper, slot) DO UPDATE SET last_probe_at = CASE
-            WHEN excluded.last_probe_at IS NULL THEN series.last_probe_at
-            WHEN series.last_probe_at IS NULL OR excluded.last_probe_at > series.last_probe_at THEN excluded.last_probe_at
-            ELSE series.last_probe_at END;
-        """;
 }

@@ -42,13 +42,9 @@ internal sealed class SqliteHealthStore(SqliteStateStore store) : IHealthStore
                 at.Parameters.Add(new SqliteParameter(n, null));
             }
 
-            await using var series = SeriesUpsert(c, tx);
+            // series (each wrapper and slot with its newest probe) is kept by a trigger of the store (migration 9).
             foreach (var r in records)
             {
-                series.Parameters[0].Value = r.Wrapper;
-                series.Parameters[1].Value = r.Slot;
-                series.Parameters[2].Value = r.Source == OperationSource.Probe ? r.StartedAt.ToUnixTimeMilliseconds() : DBNull.Value;
-                await series.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
                 object?[] values =
                 [
                     r.Wrapper, r.Slot, r.Source.ToString().ToLowerInvariant(), r.OperationType, r.StartedAt.ToUnixTimeMilliseconds(),
@@ -174,15 +170,6 @@ internal sealed class SqliteHealthStore(SqliteStateStore store) : IHealthStore
             // Histograms add up inside the upsert, so a bucket that two gateways (or two flushes) fill holds both.
             SqliteHealthFunctions.Register(c);
             await using var tx = (SqliteTransaction)await c.BeginTransactionAsync(ct).ConfigureAwait(false);
-            await using var series = SeriesUpsert(c, tx);
-            series.Parameters[2].Value = DBNull.Value;
-            foreach (var (wrapper, slot) in aggregates.Select(a => (a.Wrapper, a.Slot)).Distinct())
-            {
-                series.Parameters[0].Value = wrapper;
-                series.Parameters[1].Value = slot;
-                await series.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-            }
-
             // The per-second rows as written, then the same traffic added to its minute and its hour in the same
             // transaction, so the rollups are never behind. A batch (a minute of flushes at most) is merged per pair
             // and bucket first: one upsert per minute and hour instead of one per second.
@@ -400,18 +387,6 @@ internal sealed class SqliteHealthStore(SqliteStateStore store) : IHealthStore
         }
 
         return pairs;
-    }
-
-    /// <summary>The command that records a wrapper and slot in <c>series</c>, keeping the newest probe time ($probe may be null).</summary>
-    private static SqliteCommand SeriesUpsert(SqliteConnection c, SqliteTransaction tx)
-    {
-        var cmd = c.CreateCommand();
-        cmd.Transaction = tx;
-        cmd.CommandText = HealthSql.SeriesUpsert;
-        cmd.Parameters.Add(new SqliteParameter("$wrapper", null));
-        cmd.Parameters.Add(new SqliteParameter("$slot", null));
-        cmd.Parameters.Add(new SqliteParameter("$probe", null));
-        return cmd;
     }
 
     private static async Task ReadAllAsync(SqliteCommand cmd, Action<SqliteDataReader> read, CancellationToken ct)

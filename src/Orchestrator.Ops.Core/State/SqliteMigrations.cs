@@ -231,5 +231,27 @@ public static class SqliteMigrations
                 COALESCE({SqliteHealthFunctions.HistogramSum}(latency_histogram), X''), MAX(last_activity_at)
             FROM traffic_minutes GROUP BY wrapper, slot, aligned;
             """),
+        new(9, "series kept by the store itself, so a writer of an earlier version keeps it current too", """
+            CREATE TRIGGER tr_operations_series AFTER INSERT ON operations
+            BEGIN
+                INSERT INTO series (wrapper, slot, last_probe_at)
+                VALUES (NEW.wrapper, NEW.slot, CASE WHEN NEW.source = 'probe' THEN NEW.started_at END)
+                ON CONFLICT (wrapper, slot) DO UPDATE SET last_probe_at = CASE
+                    WHEN excluded.last_probe_at IS NULL THEN series.last_probe_at
+                    WHEN series.last_probe_at IS NULL OR excluded.last_probe_at > series.last_probe_at THEN excluded.last_probe_at
+                    ELSE series.last_probe_at END;
+            END;
+            CREATE TRIGGER tr_traffic_series AFTER INSERT ON traffic_aggregates
+            BEGIN
+                INSERT OR IGNORE INTO series (wrapper, slot) VALUES (NEW.wrapper, NEW.slot);
+            END;
+            INSERT INTO series (wrapper, slot, last_probe_at)
+                SELECT wrapper, slot, MAX(CASE WHEN source = 'probe' THEN started_at END) FROM operations WHERE true GROUP BY wrapper, slot
+                ON CONFLICT (wrapper, slot) DO UPDATE SET last_probe_at = CASE
+                    WHEN excluded.last_probe_at IS NULL THEN series.last_probe_at
+                    WHEN series.last_probe_at IS NULL OR excluded.last_probe_at > series.last_probe_at THEN excluded.last_probe_at
+                    ELSE series.last_probe_at END;
+            INSERT OR IGNORE INTO series (wrapper, slot) SELECT DISTINCT wrapper, slot FROM traffic_aggregates;
+            """),
     ];
 }

@@ -44,7 +44,19 @@ public abstract class OpsCmdlet : PSCmdlet, IDisposable
         _ = task.ContinueWith(_ => queue.Complete(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         try
         {
-            queue.Pump(this);
+            try
+            {
+                queue.Pump(this);
+            }
+            catch
+            {
+                // The pipeline stopped taking what the work says (Ctrl+C, a warning under -WarningAction Stop): stop the
+                // work and let it end before anything it uses (an engine opened for several steps) is closed.
+                _cts.Cancel();
+                WaitQuietly(task);
+                throw;
+            }
+
             return task.GetAwaiter().GetResult();
         }
         catch (OperationCanceledException) when (_cts.IsCancellationRequested)
@@ -62,6 +74,18 @@ public abstract class OpsCmdlet : PSCmdlet, IDisposable
         }
     }
 
+    private static void WaitQuietly(Task task)
+    {
+        try
+        {
+            task.Wait();
+        }
+        catch (AggregateException)
+        {
+            // Its own failure is not the one to report: the pipeline's is.
+        }
+    }
+
     /// <summary>The reporter of the engine work running now, for an engine that outlives one step (see <see cref="OpenEngine"/>).</summary>
     private volatile IOpsReporter? _running;
 
@@ -71,8 +95,20 @@ public abstract class OpsCmdlet : PSCmdlet, IDisposable
     /// it, and the engine's warnings reach the step that is running (between steps they are in the ops log only).
     /// Close it with <see cref="CloseEngine"/>.
     /// </summary>
-    protected OpsEngine OpenEngine(OpsConfig config) =>
-        Run((_, ct) => OpsEngine.OpenAsync(config, new OpsEngineOptions { Warn = m => _running?.Warning(m) }, ct));
+    protected OpsEngine OpenEngine(OpsConfig config)
+    {
+        Task<OpsEngine>? opening = null;
+        try
+        {
+            return Run((_, ct) => opening = OpsEngine.OpenAsync(config, new OpsEngineOptions { Warn = m => _running?.Warning(m) }, ct));
+        }
+        catch when (opening is { IsCompletedSuccessfully: true })
+        {
+            // Opened, but the pipeline stopped before it was handed over: close it here.
+            CloseEngine(opening.Result);
+            throw;
+        }
+    }
 
     protected static void CloseEngine(OpsEngine engine) => engine.DisposeAsync().AsTask().GetAwaiter().GetResult();
 

@@ -156,6 +156,36 @@ public sealed class SqliteStateStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task Rows_an_earlier_writer_inserts_are_found_by_wrapper_and_slot_alone_and_count_as_probes()
+    {
+        await using var store = await Open();
+
+        // A service of an earlier version, still running after an upgrade, writes with its own statements only.
+        await using (var c = new SqliteConnection($"Data Source={DbPath}"))
+        {
+            await c.OpenAsync();
+            await using var cmd = c.CreateCommand();
+            cmd.CommandText = """
+                INSERT INTO operations (wrapper, slot, source, operation_type, started_at, status) VALUES
+                    ('late-wrapper', 'green', 'probe', 'health', $t0, 'success'),
+                    ('late-wrapper', 'green', 'probe', 'health', $t1, 'success');
+                INSERT INTO traffic_aggregates (wrapper, slot, bucket_start, bucket_ms, successes, fallbacks, errors, timeouts, cancelled,
+                    status_1xx, status_2xx, status_3xx, status_4xx, status_5xx, latency_sum_ms, latency_histogram, last_activity_at)
+                VALUES ('traffic-only', 'blue', $t0, 1000, 1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 5.0, X'', $t0);
+                """;
+            cmd.Parameters.AddWithValue("$t0", T0.ToUnixTimeMilliseconds());
+            cmd.Parameters.AddWithValue("$t1", T0.AddMinutes(1).ToUnixTimeMilliseconds());
+            await cmd.ExecuteNonQueryAsync();
+        }
+
+        var range = new OperationQuery(T0.AddHours(-1), T0.AddHours(1)) { Wrapper = "late-wrapper" };
+        Assert.Equal(2, (await store.Health.GetAsync(range, default)).Count);
+        Assert.Equal(T0.AddMinutes(1), (await store.Health.GetLastProbeTimesAsync(default))[("late-wrapper", "green")]);
+        Assert.Single(await store.Health.GetTrafficAsync(new TrafficQuery(T0.AddHours(-1), T0.AddHours(1)) { Slot = "blue" }, default),
+            a => a.Wrapper == "traffic-only");
+    }
+
+    [Fact]
     public async Task A_store_from_a_newer_version_is_refused_and_left_alone()
     {
         var extra = new SqliteMigration(SqliteMigrations.All.Max(m => m.Version) + 1, "future", "CREATE TABLE future (x INTEGER);");
