@@ -116,7 +116,7 @@ public sealed partial class ErrorCodeTests
     [Fact]
     public void No_cmdlet_makes_an_ErrorRecord_with_an_ErrorId_of_its_own()
     {
-        var root = RepositoryRoot();
+        var root = Repository.Root;
         var offenders = new List<string>();
         foreach (var file in Directory.EnumerateFiles(Path.Combine(root, "src"), "*.cs", SearchOption.AllDirectories))
         {
@@ -140,7 +140,7 @@ public sealed partial class ErrorCodeTests
     [Fact]
     public void About_Errors_names_every_code_and_only_those()
     {
-        var topic = File.ReadAllText(Path.Combine(RepositoryRoot(), "module", "en-US", "about_Orchestrator.Ops_Errors.help.txt"));
+        var topic = File.ReadAllText(Path.Combine(Repository.Root, "module", "en-US", "about_Orchestrator.Ops_Errors.help.txt"));
 
         // A code's line in a section: four spaces, the id, then its meaning.
         var listed = CodeLine().Matches(topic).Select(m => m.Groups[1].Value).ToHashSet(StringComparer.Ordinal);
@@ -148,19 +148,6 @@ public sealed partial class ErrorCodeTests
 
         Assert.Empty(defined.Except(listed));
         Assert.Empty(listed.Except(defined));
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Orchestrator.Ops.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"No Orchestrator.Ops.sln above {AppContext.BaseDirectory}.");
     }
 
     [GeneratedRegex(@"new ErrorRecord\(|ErrorRecord\s+\w+\s*=\s*new\(|\bnew\(\s*\n?\s*new \w+Exception")]

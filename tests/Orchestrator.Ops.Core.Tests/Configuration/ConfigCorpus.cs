@@ -27,7 +27,7 @@ internal static class ConfigCorpus
 
     public static readonly JsonDocumentOptions Lenient = new() { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true };
 
-    private static readonly string RepoRoot = FindRepoRoot();
+    private static string RepoRoot => Repository.Root;
 
     private static readonly Lazy<JsonSchema> Schema = new(() => JsonSchema.FromText(File.ReadAllText(SchemaPath)));
 
@@ -132,19 +132,6 @@ internal static class ConfigCorpus
     /// <summary>True when one pointer is the other or lies inside it: both are about the same place.</summary>
     public static bool SameBranch(string a, string b) =>
         a == b || a.Length == 0 || b.Length == 0 || a.StartsWith(b + "/", StringComparison.Ordinal) || b.StartsWith(a + "/", StringComparison.Ordinal);
-
-    private static string FindRepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "module", "orchestrator-ops.schema.json")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new FileNotFoundException("module/orchestrator-ops.schema.json not found above the test folder");
-    }
 }
 
 /// <summary>One corpus file; <see cref="ExpectedPath"/>, <see cref="ExpectedMessage"/> and <see cref="MarkedLine"/> are set for refused cases.</summary>

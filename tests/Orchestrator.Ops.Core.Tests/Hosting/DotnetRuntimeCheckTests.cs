@@ -137,7 +137,7 @@ public sealed class DotnetRuntimeCheckTests : IDisposable
     {
         // The decision documented in the README rests on these two files: framework-dependent helpers that any
         // ASP.NET Core runtime 8 or later can run. Read from the build output of both projects.
-        var repo = FindRepoRoot();
+        var repo = Repository.Root;
         foreach (var project in new[] { "Orchestrator.Ops.Sandbox", "Orchestrator.Ops.Service" })
         {
             var configs = Directory.GetFiles(Path.Combine(repo, "src", project, "bin"), project + ".runtimeconfig.json", SearchOption.AllDirectories);
@@ -146,17 +146,6 @@ public sealed class DotnetRuntimeCheckTests : IDisposable
             Assert.Contains("\"Microsoft.AspNetCore.App\"", text, StringComparison.Ordinal);
             Assert.Contains("\"rollForward\": \"Major\"", text, StringComparison.Ordinal);
         }
-    }
-
-    private static string FindRepoRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Orchestrator.Ops.sln")))
-        {
-            dir = dir.Parent;
-        }
-
-        return dir?.FullName ?? throw new InvalidOperationException("The repository root (Orchestrator.Ops.sln) is not above " + AppContext.BaseDirectory);
     }
 
     public void Dispose() => _dir.Dispose();

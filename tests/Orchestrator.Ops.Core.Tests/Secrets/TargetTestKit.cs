@@ -111,18 +111,8 @@ internal static class TargetTestKit
         {
             try
             {
-                using var p = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("chattr")
-                {
-                    ArgumentList = { flag, path },
-                    RedirectStandardError = true,
-                    RedirectStandardOutput = true,
-                });
-                if (p is null || !p.WaitForExit(10_000))
-                {
-                    return false;
-                }
-
-                return p.ExitCode == 0;
+                return Core.IO.ChildProcess.RunAsync(["chattr", flag, path], new Core.IO.ChildProcessOptions { Timeout = TimeSpan.FromSeconds(10) }, default)
+                    .GetAwaiter().GetResult().Succeeded;
             }
             catch (System.ComponentModel.Win32Exception)
             {
