@@ -5,6 +5,7 @@ using Orchestrator.Ops.Core.Configuration;
 using Orchestrator.Ops.Core.Host;
 using Orchestrator.Ops.Core.LogWriting;
 using Orchestrator.Ops.Core.Reporting;
+using Orchestrator.Ops.Core.State;
 
 namespace Orchestrator.Ops.Service;
 
@@ -49,7 +50,7 @@ internal sealed class MonitorLoop(OpsEngine engine, TimeProvider time, IOpsRepor
 
     private DateTimeOffset _lastPrune = DateTimeOffset.MinValue;
 
-    /// <summary>Once an hour: probe records and traffic aggregates older than store.retentionDays are removed.</summary>
+    /// <summary>Once an hour: each resolution of health history older than its store.retention is removed, in small batches.</summary>
     private async Task PruneIfDueAsync(CancellationToken ct)
     {
         var now = time.GetUtcNow();
@@ -59,10 +60,57 @@ internal sealed class MonitorLoop(OpsEngine engine, TimeProvider time, IOpsRepor
         }
 
         _lastPrune = now;
-        var (operations, buckets) = await engine.Store.Health.PruneAsync(now - engine.Config.Store.Retention, ct).ConfigureAwait(false);
-        if (operations + buckets > 0)
+        var r = engine.Config.Store.Retention;
+        var pruned = await engine.Store.Health.PruneAsync(HistoryCutoffs.At(now, r), ct).ConfigureAwait(false);
+        if (pruned.Total > 0)
         {
-            _log.Information("pruned {Operations} operation record(s) and {Buckets} traffic second(s) older than {Days} day(s)", operations, buckets, engine.Config.Store.Retention.TotalDays);
+            _log.Information(
+                "pruned {Seconds} traffic second(s) older than {SecondsDays} day(s), {Minutes} minute(s) older than {MinutesDays} day(s), {Hours} hour(s) older than {HoursDays} day(s), {Operations} probe record(s) older than {ProbesDays} day(s) and {Attempts} probe attempt(s) older than {AttemptsDays} day(s), in {Batches} batch(es)",
+                pruned.Seconds, r.Seconds.TotalDays, pruned.Minutes, r.Minutes.TotalDays, pruned.Hours + pruned.ProbeHours, r.Hours.TotalDays,
+                pruned.Operations, r.Probes.TotalDays, pruned.ProbeAttempts, r.ProbeAttempts.TotalDays, pruned.Batches);
+        }
+    }
+
+    /// <summary>
+    /// Builds the rollups a store that held history before it had them still lacks (resumable: the next start goes on
+    /// where this one stopped), logging its progress every tenth. Runs beside the rounds; a failure is logged and retried.
+    /// </summary>
+    private async Task BuildRollupsAsync(CancellationToken ct)
+    {
+        var logged = new Dictionary<string, int>();
+        var progress = new Progress<RollupBuildProgress>(p =>
+        {
+            var tenth = p.Percent / 10;
+            if (p.Complete || !logged.TryGetValue(p.Family, out var last) || tenth > last)
+            {
+                logged[p.Family] = tenth;
+                _log.Information("rollups of {Family}: {Done} of {Total} hour(s) built{Whole}", p.Family, p.HoursDone, p.HoursTotal,
+                    p.BuiltFrom is { } from ? $", whole from {from:yyyy-MM-dd HH:mm}Z" : ", complete");
+            }
+        });
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                await engine.Store.Health.BuildRollupsAsync(progress, ct).ConfigureAwait(false);
+                return;
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                _log.Error("RollupBuildFailed building rollups failed, retrying in a minute: {Error}", ex.Message);
+                try
+                {
+                    await Task.Delay(TimeSpan.FromMinutes(1), time, ct).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
         }
     }
 
@@ -71,6 +119,19 @@ internal sealed class MonitorLoop(OpsEngine engine, TimeProvider time, IOpsRepor
         // Created before the first round, so a tick during a slow round is not lost.
         using var timer = new PeriodicTimer(engine.Config.HealthChecks.Interval, time);
         var reporter = new LogReporter(_log, observer);
+        var rollups = Task.Run(() => BuildRollupsAsync(stoppingToken), CancellationToken.None);
+        try
+        {
+            await RoundsAsync(timer, reporter, stoppingToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            await rollups.ConfigureAwait(false);
+        }
+    }
+
+    private async Task RoundsAsync(PeriodicTimer timer, LogReporter reporter, CancellationToken stoppingToken)
+    {
         do
         {
             MonitorRound result;

@@ -194,6 +194,54 @@ public sealed class MonitorLoopTests(FleetFixture fleet) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_service_builds_the_rollups_a_store_from_before_them_lacks_and_logs_its_progress()
+    {
+        using var dir = new TempFolder();
+        var first = await TestService.StartAsync(fleet, """
+            ,
+              "healthChecks": { "retries": 0, "retryDelayMs": 0 }
+            """, runMonitor: true, dir: dir);
+        await first.Monitor.WaitForRoundAsync(1).WaitAsync(Bound);
+        var store = first.Config.Store.Path;
+        await first.DisposeAsync();
+
+        // What migration 10 leaves in a store that held a day of seconds and probes before rollups existed.
+        var t0 = TestService.T0.ToUnixTimeMilliseconds();
+        var hour = t0 - (t0 % 3_600_000);
+        await using (var c = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={store};Pooling=False"))
+        {
+            await c.OpenAsync();
+            await using var cmd = c.CreateCommand();
+            cmd.CommandText = $"""
+                DELETE FROM traffic_minutes; DELETE FROM traffic_hours; DELETE FROM probe_hours;
+                WITH RECURSIVE s(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM s WHERE n < 23)
+                INSERT INTO traffic_aggregates (wrapper, slot, bucket_start, bucket_ms, successes, fallbacks, errors, timeouts, cancelled,
+                    status_1xx, status_2xx, status_3xx, status_4xx, status_5xx, latency_sum_ms, latency_histogram, last_activity_at)
+                SELECT 'routellm', 'blue', {hour} - (n * 3600000) - 5000, 1000, 2, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, X'', {hour} - (n * 3600000) - 5000 FROM s;
+                INSERT INTO history_marks (name, built_from) VALUES ('traffic_minutes', {hour + 3_600_000}), ('traffic_hours', {hour + 3_600_000}), ('probe_hours', {hour + 3_600_000})
+                    ON CONFLICT (name) DO UPDATE SET built_from = excluded.built_from;
+                """;
+            await cmd.ExecuteNonQueryAsync();
+        }
+
+        _svc = await TestService.StartAsync(fleet, """
+            ,
+              "healthChecks": { "retries": 0, "retryDelayMs": 0 }
+            """, runMonitor: true, dir: dir);
+        var engine = _svc.Engine;
+        var day = new TrafficQuery(TestService.T0.AddDays(-2), TestService.T0.AddHours(1)) { Wrapper = "routellm", Slot = "blue", Step = TimeSpan.FromHours(1) };
+        await Eventually.UntilAsync(async () => { await Task.Yield(); return _svc.LogLines("monitoring.log").Any(l => l.Contains("rollups of traffic:", StringComparison.Ordinal) && l.Contains("complete", StringComparison.Ordinal))
+            && _svc.LogLines("monitoring.log").Any(l => l.Contains("rollups of probes:", StringComparison.Ordinal) && l.Contains("complete", StringComparison.Ordinal)); }, "the rollup build to complete", Bound);
+
+        var lines = _svc.LogLines("monitoring.log").Where(l => l.Contains("rollups of traffic:", StringComparison.Ordinal)).ToList();
+        Assert.Contains(lines, l => l.Contains("hour(s) built, whole from", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains("25 of 25 hour(s) built, complete", StringComparison.Ordinal));
+        var hours = await engine.Store.Health.GetTrafficAsync(day, default);
+        Assert.Equal(48, hours.Sum(a => a.Successes));
+        Assert.Equal(24, hours.Count(a => a.Successes == 2));
+    }
+
+    [Fact]
     public async Task Records_older_than_the_store_retention_are_pruned_once_an_hour()
     {
         var svc = await Start("""{ "intervalSeconds": 600, "retries": 0, "retryDelayMs": 0 }""", """
@@ -222,6 +270,6 @@ public sealed class MonitorLoopTests(FleetFixture fleet) : IAsyncLifetime
         var left = await svc.Engine.Store.Health.GetAsync(all, default);
         Assert.DoesNotContain(left, r => r.StartedAt == old.StartedAt);
         Assert.Equal(7 * 6, left.Count);
-        Assert.Single(svc.LogLines("monitoring.log"), l => l.Contains("pruned 1 operation record(s)", StringComparison.Ordinal));
+        Assert.Single(svc.LogLines("monitoring.log"), l => l.Contains("1 probe record(s) older than 2 day(s)", StringComparison.Ordinal));
     }
 }

@@ -8,6 +8,6 @@ public sealed record StoreSettings
     public required string Path { get; init; }
     public TimeSpan BusyTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>Probe records and traffic aggregates older than this are removed by the monitoring service (hourly).</summary>
-    public TimeSpan Retention { get; init; } = TimeSpan.FromDays(31);
+    /// <summary>How long each resolution of health history is kept; the monitoring service prunes what is older, hourly.</summary>
+    public HistoryRetention Retention { get; init; } = new();
 }

@@ -132,16 +132,16 @@ public sealed class HealthService
         ArgumentOutOfRangeException.ThrowIfLessThan(hours, 1);
         var now = _time.GetUtcNow();
         var firstHour = new DateTimeOffset(now.Year, now.Month, now.Day, now.Hour, 0, 0, TimeSpan.Zero).AddHours(-(hours - 1));
-        var records = await _store.Health.GetAsync(
-            new OperationQuery(firstHour, now.AddMilliseconds(1)) { Wrapper = wrapper, Slot = slot }, cancellationToken).ConfigureAwait(false);
-        var traffic = await _store.Health.GetTrafficAsync(
-            new TrafficQuery(firstHour, now.AddMilliseconds(1)) { Wrapper = wrapper, Slot = slot, Step = TimeSpan.FromHours(1) }, cancellationToken).ConfigureAwait(false);
-        var byHour = records.ToLookup(r => (int)Math.Floor((r.StartedAt - firstHour).TotalHours));
-        var trafficByHour = traffic.ToLookup(a => (int)Math.Floor((a.BucketStart - firstHour).TotalHours));
+        // Probes and traffic both counted per hour: whole hours from their hourly rollups, the current one from the
+        // finer rows. A percentile is then the histogram's (within LatencyHistogram.MaxRelativeError).
+        var query = new TrafficQuery(firstHour, now.AddMilliseconds(1)) { Wrapper = wrapper, Slot = slot, Step = TimeSpan.FromHours(1) };
+        var probes = await _store.Health.GetProbeTrafficAsync(query, cancellationToken).ConfigureAwait(false);
+        var traffic = await _store.Health.GetTrafficAsync(query, cancellationToken).ConfigureAwait(false);
+        var trafficByHour = traffic.Concat(probes).ToLookup(a => (int)Math.Floor((a.BucketStart - firstHour).TotalHours));
         var buckets = new List<WrapperMetricBucket>(hours);
         for (var h = 0; h < hours; h++)
         {
-            var s = WindowStats.From(byHour[h], trafficByHour[h]);
+            var s = WindowStats.From([], trafficByHour[h]);
             buckets.Add(new WrapperMetricBucket
             {
                 Wrapper = wrapper,
@@ -313,16 +313,14 @@ public sealed class HealthService
 
         var first = new DateTimeOffset(since.UtcTicks - (since.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) % step.Ticks, TimeSpan.Zero);
         var count = (int)((now - first).Ticks / step.Ticks) + 1;
-        var records = await _store.Health.GetAsync(
-            new OperationQuery(first, now.AddMilliseconds(1)) { Wrapper = wrapper, Slot = slot }, cancellationToken).ConfigureAwait(false);
-        var traffic = await _store.Health.GetTrafficAsync(
-            new TrafficQuery(first, now.AddMilliseconds(1)) { Wrapper = wrapper, Slot = slot, Step = step }, cancellationToken).ConfigureAwait(false);
-        var bySteps = records.ToLookup(r => (int)((r.StartedAt - first).Ticks / step.Ticks));
-        var trafficBySteps = traffic.ToLookup(a => (int)((a.BucketStart - first).Ticks / step.Ticks));
+        var query = new TrafficQuery(first, now.AddMilliseconds(1)) { Wrapper = wrapper, Slot = slot, Step = step };
+        var probes = await _store.Health.GetProbeTrafficAsync(query, cancellationToken).ConfigureAwait(false);
+        var traffic = await _store.Health.GetTrafficAsync(query, cancellationToken).ConfigureAwait(false);
+        var trafficBySteps = traffic.Concat(probes).ToLookup(a => (int)((a.BucketStart - first).Ticks / step.Ticks));
         var points = new List<WrapperSeriesPoint>(count);
         for (var i = 0; i < count; i++)
         {
-            var s = WindowStats.From(bySteps[i], trafficBySteps[i]);
+            var s = WindowStats.From([], trafficBySteps[i]);
             points.Add(new WrapperSeriesPoint
             {
                 Timestamp = first + (step * i),

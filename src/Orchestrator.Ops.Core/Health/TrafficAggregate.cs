@@ -54,7 +54,10 @@ public sealed class TrafficAggregate(string wrapper, string slot, DateTimeOffset
     public long Requests => Completed + Cancelled;
 
     /// <summary>Counts one request by the same rules <see cref="WindowStats"/> applies to operation records.</summary>
-    public void Record(OperationStatus status, bool fallbackUsed, int statusCode, double durationMs, DateTimeOffset endedAt)
+    public void Record(OperationStatus status, bool fallbackUsed, int statusCode, double durationMs, DateTimeOffset endedAt) =>
+        Count(status, fallbackUsed, statusCode, durationMs, endedAt);
+
+    private void Count(OperationStatus status, bool fallbackUsed, int statusCode, double? durationMs, DateTimeOffset endedAt)
     {
         switch (status)
         {
@@ -94,16 +97,30 @@ public sealed class TrafficAggregate(string wrapper, string slot, DateTimeOffset
             case 5: Status5xx++; break;
         }
 
-        if (status != OperationStatus.Cancelled)
+        if (status != OperationStatus.Cancelled && durationMs is { } ms)
         {
-            LatencySumMs += durationMs;
-            Latency.Record(durationMs);
+            LatencySumMs += ms;
+            Latency.Record(ms);
         }
 
         if (endedAt > LastActivity)
         {
             LastActivity = endedAt;
         }
+    }
+
+    /// <summary>
+    /// Counts one operation record (a probe) as <see cref="WindowStats"/> counts it: started ones not at all, a latency
+    /// only when the record has a duration.
+    /// </summary>
+    public void Record(OperationRecord record)
+    {
+        if (record.Status == OperationStatus.Started)
+        {
+            return;
+        }
+
+        Count(record.Status, record.FallbackUsed, record.StatusCode ?? 0, record.DurationMs, record.EndedAt ?? record.StartedAt);
     }
 
     /// <summary>Adds another aggregate's counts (of any wrapper, slot or bucket) to this one.</summary>

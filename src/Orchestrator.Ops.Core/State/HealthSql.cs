@@ -36,28 +36,76 @@ internal static class HealthSql
         """;
 
     /// <summary>One wrapper and slot over a time range: the primary key (wrapper, slot, bucket_start).</summary>
-    public const string TrafficOfPair =
-        $"SELECT {TrafficColumns} FROM traffic_aggregates WHERE wrapper = $wrapper AND slot = $slot AND bucket_start >= $since AND bucket_start < $until;";
+    public static readonly string TrafficOfPair = AggregatesOfPair("traffic_aggregates");
 
     /// <summary>Every wrapper and slot over a time range: ix_traffic_aggregates_bucket.</summary>
-    public const string TrafficInRange =
-        $"SELECT {TrafficColumns} FROM traffic_aggregates WHERE bucket_start >= $since AND bucket_start < $until;";
+    public static readonly string TrafficInRange = AggregatesInRange("traffic_aggregates");
 
     /// <summary>One wrapper and slot over whole minutes: the primary key of traffic_minutes.</summary>
-    public const string MinutesOfPair =
-        $"SELECT {TrafficColumns} FROM traffic_minutes WHERE wrapper = $wrapper AND slot = $slot AND bucket_start >= $since AND bucket_start < $until;";
+    public static readonly string MinutesOfPair = AggregatesOfPair("traffic_minutes");
 
     /// <summary>Every wrapper and slot over whole minutes: ix_traffic_minutes_bucket.</summary>
-    public const string MinutesInRange =
-        $"SELECT {TrafficColumns} FROM traffic_minutes WHERE bucket_start >= $since AND bucket_start < $until;";
+    public static readonly string MinutesInRange = AggregatesInRange("traffic_minutes");
 
     /// <summary>One wrapper and slot over whole hours: the primary key of traffic_hours.</summary>
-    public const string HoursOfPair =
-        $"SELECT {TrafficColumns} FROM traffic_hours WHERE wrapper = $wrapper AND slot = $slot AND bucket_start >= $since AND bucket_start < $until;";
+    public static readonly string HoursOfPair = AggregatesOfPair("traffic_hours");
 
     /// <summary>Every wrapper and slot over whole hours: ix_traffic_hours_bucket.</summary>
-    public const string HoursInRange =
-        $"SELECT {TrafficColumns} FROM traffic_hours WHERE bucket_start >= $since AND bucket_start < $until;";
+    public static readonly string HoursInRange = AggregatesInRange("traffic_hours");
+
+    /// <summary>One wrapper and slot's probes over whole hours: the primary key of probe_hours.</summary>
+    public static readonly string ProbeHoursOfPair = AggregatesOfPair("probe_hours");
+
+    /// <summary>Every wrapper and slot's probes over whole hours: ix_probe_hours_bucket.</summary>
+    public static readonly string ProbeHoursInRange = AggregatesInRange("probe_hours");
+
+    /// <summary>One aggregate table (traffic_aggregates, a traffic rollup or probe_hours), one pair, by its primary key.</summary>
+    public static string AggregatesOfPair(string table) =>
+        $"SELECT {TrafficColumns} FROM {table} WHERE wrapper = $wrapper AND slot = $slot AND bucket_start >= $since AND bucket_start < $until;";
+
+    /// <summary>One aggregate table, every pair, by its bucket index.</summary>
+    public static string AggregatesInRange(string table) =>
+        $"SELECT {TrafficColumns} FROM {table} WHERE bucket_start >= $since AND bucket_start < $until;";
+
+    /// <summary>What each history table holds whole (a handful of rows, one per table with a mark).</summary>
+    public const string Marks = "SELECT name, built_from, pruned_before FROM history_marks;";
+
+    /// <summary>Raises a table's pruned_before mark (never lowers it): set before the rows go, so no reader takes it whole meanwhile.</summary>
+    public const string MarkPruned = """
+        INSERT INTO history_marks (name, pruned_before) VALUES ($name, $before)
+        ON CONFLICT (name) DO UPDATE SET pruned_before = MAX(COALESCE(pruned_before, excluded.pruned_before), excluded.pruned_before);
+        """;
+
+    /// <summary>One batch of an aggregate table's oldest buckets, by its bucket index.</summary>
+    public static string PruneAggregates(string table) => $"""
+        DELETE FROM {table} WHERE (wrapper, slot, bucket_start) IN
+            (SELECT wrapper, slot, bucket_start FROM {table} WHERE bucket_start < $before ORDER BY bucket_start LIMIT $batch);
+        """;
+
+    /// <summary>One batch of the oldest finished operations (their attempts go with them), by ix_operations_started.</summary>
+    public const string PruneOperations = """
+        DELETE FROM operations WHERE id IN
+            (SELECT id FROM operations WHERE started_at < $before AND status <> 'started' ORDER BY started_at LIMIT $batch);
+        """;
+
+    /// <summary>The first operation that started at or after a cutoff (ix_operations_started): attempts below it are older.</summary>
+    public const string FirstOperationSince = "SELECT id FROM operations WHERE started_at >= $before ORDER BY started_at LIMIT 1;";
+
+    /// <summary>One batch of probe attempts, by the primary key's operation id range.</summary>
+    public const string PruneAttempts = "DELETE FROM probe_attempts WHERE operation_id >= $min AND operation_id < $max;";
+
+    /// <summary>The oldest operation that still has attempts.</summary>
+    public const string FirstAttempt = "SELECT MIN(operation_id) FROM probe_attempts;";
+
+    /// <summary>Pairs with no history left at any resolution (series is small; each check is a primary-key probe).</summary>
+    public const string PruneSeries = """
+        DELETE FROM series WHERE
+            NOT EXISTS (SELECT 1 FROM operations o WHERE o.wrapper = series.wrapper AND o.slot = series.slot)
+            AND NOT EXISTS (SELECT 1 FROM traffic_aggregates t WHERE t.wrapper = series.wrapper AND t.slot = series.slot)
+            AND NOT EXISTS (SELECT 1 FROM traffic_minutes t WHERE t.wrapper = series.wrapper AND t.slot = series.slot)
+            AND NOT EXISTS (SELECT 1 FROM traffic_hours t WHERE t.wrapper = series.wrapper AND t.slot = series.slot)
+            AND NOT EXISTS (SELECT 1 FROM probe_hours p WHERE p.wrapper = series.wrapper AND p.slot = series.slot);
+        """;
 
     /// <summary>
     /// Adds an aggregate to its bucket of one traffic table (traffic_aggregates, traffic_minutes or traffic_hours):

@@ -22,12 +22,32 @@ public interface IHealthStore
     /// </summary>
     Task AddTrafficAsync(IReadOnlyList<TrafficAggregate> aggregates, CancellationToken cancellationToken);
 
-    /// <summary>Traffic aggregates whose buckets start in [since, until), merged per wrapper, slot and step.</summary>
+    /// <summary>
+    /// Traffic aggregates whose buckets start in [since, until), merged per wrapper, slot and step. Each part comes from
+    /// the coarsest resolution that answers it exactly (hours, minutes, seconds); where the seconds are older than their
+    /// retention, from the finest rollup that still holds that time.
+    /// </summary>
     Task<IReadOnlyList<TrafficAggregate>> GetTrafficAsync(TrafficQuery query, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Probes counted as aggregates (as <see cref="TrafficAggregate.Record(OperationRecord)"/> counts one), merged per
+    /// wrapper, slot and step: whole hours from the probes' hourly rollup, the rest from the probe records.
+    /// </summary>
+    Task<IReadOnlyList<TrafficAggregate>> GetProbeTrafficAsync(TrafficQuery query, CancellationToken cancellationToken);
 
     /// <summary>Operations recorded as started and not yet ended (requests in flight).</summary>
     Task<int> CountInFlightAsync(CancellationToken cancellationToken);
 
-    /// <summary>Removes finished operations (with their probe attempts) and traffic aggregates that started before <paramref name="before"/>; returns how many of each.</summary>
-    Task<(int Operations, int TrafficBuckets)> PruneAsync(DateTimeOffset before, CancellationToken cancellationToken);
+    /// <summary>
+    /// Removes history older than each resolution's cutoff, in batches of a few thousand rows, each its own short
+    /// transaction; a table is marked as pruned before its rows go, so readers take the coarser table for that time.
+    /// </summary>
+    Task<HistoryPruneResult> PruneAsync(HistoryCutoffs cutoffs, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Builds the rollups a store that held history before it had them still lacks, newest hour first, an hour of one
+    /// wrapper and slot per transaction; reports after each hour. Resumable: what is built is marked as built, and a
+    /// build that stops (cancelled, the process gone) goes on from there the next time. Returns at once when nothing is pending.
+    /// </summary>
+    Task<IReadOnlyList<RollupBuildProgress>> BuildRollupsAsync(IProgress<RollupBuildProgress>? progress, CancellationToken cancellationToken);
 }

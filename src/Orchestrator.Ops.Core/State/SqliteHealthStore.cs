@@ -5,11 +5,12 @@ namespace Orchestrator.Ops.Core.State;
 
 /// <summary>
 /// The health tables of the SQLite store: probe and request operations with their attempts, the per-second traffic
-/// aggregates, and <c>series</c>, one row per wrapper and slot with its newest probe. Every read takes one access path of
+/// aggregates with their per-minute and per-hour rollups, the probes' hourly rollup, and <c>series</c>, one row per
+/// wrapper and slot with its newest probe. Every read takes one access path of
 /// <see cref="HealthSql"/>, each of which a test checks uses its index: a wrapper and slot by their keys, everything in a
 /// time range by the time index, never a filter the planner cannot use.
 /// </summary>
-internal sealed class SqliteHealthStore(SqliteStateStore store) : IHealthStore
+internal sealed partial class SqliteHealthStore(SqliteStateStore store) : IHealthStore
 {
     public Task<IReadOnlyList<OperationRecord>> AddAsync(IReadOnlyList<OperationRecord> records, CancellationToken cancellationToken) =>
         store.RunAsync<IReadOnlyList<OperationRecord>>(async (c, ct) =>
@@ -43,6 +44,7 @@ internal sealed class SqliteHealthStore(SqliteStateStore store) : IHealthStore
             }
 
             // series (each wrapper and slot with its newest probe) is kept by a trigger of the store (migration 9).
+            SqliteHealthFunctions.Register(c);
             foreach (var r in records)
             {
                 object?[] values =
@@ -71,82 +73,98 @@ internal sealed class SqliteHealthStore(SqliteStateStore store) : IHealthStore
                 saved.Add(r with { Id = id });
             }
 
+            // The probes' hourly rollup, in the same transaction, so it is never behind the records.
+            var hours = new Dictionary<(string, string, long), TrafficAggregate>();
+            foreach (var r in records.Where(r => r.Source == OperationSource.Probe && r.Status != OperationStatus.Started))
+            {
+                var start = AlignDown(r.StartedAt.ToUnixTimeMilliseconds(), Probes.WidthsMs[1]);
+                if (!hours.TryGetValue((r.Wrapper, r.Slot, start), out var h))
+                {
+                    hours[(r.Wrapper, r.Slot, start)] = h = new TrafficAggregate(r.Wrapper, r.Slot, DateTimeOffset.FromUnixTimeMilliseconds(start));
+                }
+
+                h.Record(r);
+            }
+
+            await UpsertAsync(c, tx, Probes.Tables[1], Probes.WidthsMs[1], [.. hours.Values], ct).ConfigureAwait(false);
             await tx.CommitAsync(ct).ConfigureAwait(false);
             return saved;
         }, cancellationToken);
 
     public Task<IReadOnlyList<OperationRecord>> GetAsync(OperationQuery query, CancellationToken cancellationToken) =>
-        store.RunAsync<IReadOnlyList<OperationRecord>>(async (c, ct) =>
+        store.RunAsync<IReadOnlyList<OperationRecord>>((c, ct) => ReadOperationsAsync(c, query, ct), cancellationToken);
+
+    private static async Task<IReadOnlyList<OperationRecord>> ReadOperationsAsync(SqliteConnection c, OperationQuery query, CancellationToken ct)
+    {
+        var list = new List<OperationRecord>();
+        var source = query.Source?.ToString().ToLowerInvariant();
+        await using var cmd = c.CreateCommand();
+        cmd.Parameters.AddWithValue("$since", query.Since.ToUnixTimeMilliseconds());
+        cmd.Parameters.AddWithValue("$until", query.Until.ToUnixTimeMilliseconds());
+        if (source is not null)
         {
-            var list = new List<OperationRecord>();
-            var source = query.Source?.ToString().ToLowerInvariant();
-            await using var cmd = c.CreateCommand();
-            cmd.Parameters.AddWithValue("$since", query.Since.ToUnixTimeMilliseconds());
-            cmd.Parameters.AddWithValue("$until", query.Until.ToUnixTimeMilliseconds());
-            if (source is not null)
+            cmd.Parameters.AddWithValue("$source", source);
+        }
+
+        var pairs = await PairsAsync(c, query.Wrapper, query.Slot, ct).ConfigureAwait(false);
+        if (pairs is null)
+        {
+            cmd.CommandText = HealthSql.OperationsInRange(source is not null);
+            await ReadOperationRowsAsync(cmd, list, ct).ConfigureAwait(false);
+        }
+        else
+        {
+            // One index range per wrapper and slot: (source,) wrapper, slot, started_at.
+            cmd.CommandText = HealthSql.OperationsOfPair(source is not null);
+            var w = cmd.Parameters.AddWithValue("$wrapper", string.Empty);
+            var s = cmd.Parameters.AddWithValue("$slot", string.Empty);
+            foreach (var (wrapper, slot) in pairs)
             {
-                cmd.Parameters.AddWithValue("$source", source);
+                (w.Value, s.Value) = (wrapper, slot);
+                await ReadOperationRowsAsync(cmd, list, ct).ConfigureAwait(false);
             }
 
-            var pairs = await PairsAsync(c, query.Wrapper, query.Slot, ct).ConfigureAwait(false);
-            if (pairs is null)
+            if (pairs.Count > 1)
             {
-                cmd.CommandText = HealthSql.OperationsInRange(source is not null);
-                await ReadOperationsAsync(cmd, list, ct).ConfigureAwait(false);
+                list.Sort((x, y) => x.StartedAt != y.StartedAt ? x.StartedAt.CompareTo(y.StartedAt) : x.Id.CompareTo(y.Id));
             }
-            else
+        }
+
+        if (query.IncludeAttempts && list.Count > 0)
+        {
+            var byId = list.Select((o, i) => (o.Id, i)).ToDictionary(x => x.Id, x => x.i);
+            var attempts = new Dictionary<long, List<ProbeAttempt>>();
+            await using var a = c.CreateCommand();
+            // By the primary key: the operations' id range, then only the ids read above.
+            a.CommandText = HealthSql.AttemptsOfIds;
+            a.Parameters.AddWithValue("$min", list.Min(o => o.Id));
+            a.Parameters.AddWithValue("$max", list.Max(o => o.Id));
+            await using var r = await a.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            while (await r.ReadAsync(ct).ConfigureAwait(false))
             {
-                // One index range per wrapper and slot: (source,) wrapper, slot, started_at.
-                cmd.CommandText = HealthSql.OperationsOfPair(source is not null);
-                var w = cmd.Parameters.AddWithValue("$wrapper", string.Empty);
-                var s = cmd.Parameters.AddWithValue("$slot", string.Empty);
-                foreach (var (wrapper, slot) in pairs)
+                var id = r.GetInt64(0);
+                if (!byId.ContainsKey(id))
                 {
-                    (w.Value, s.Value) = (wrapper, slot);
-                    await ReadOperationsAsync(cmd, list, ct).ConfigureAwait(false);
+                    continue;
                 }
 
-                if (pairs.Count > 1)
+                if (!attempts.TryGetValue(id, out var l))
                 {
-                    list.Sort((x, y) => x.StartedAt != y.StartedAt ? x.StartedAt.CompareTo(y.StartedAt) : x.Id.CompareTo(y.Id));
-                }
-            }
-
-            if (query.IncludeAttempts && list.Count > 0)
-            {
-                var byId = list.Select((o, i) => (o.Id, i)).ToDictionary(x => x.Id, x => x.i);
-                var attempts = new Dictionary<long, List<ProbeAttempt>>();
-                await using var a = c.CreateCommand();
-                // By the primary key: the operations' id range, then only the ids read above.
-                a.CommandText = HealthSql.AttemptsOfIds;
-                a.Parameters.AddWithValue("$min", list.Min(o => o.Id));
-                a.Parameters.AddWithValue("$max", list.Max(o => o.Id));
-                await using var r = await a.ExecuteReaderAsync(ct).ConfigureAwait(false);
-                while (await r.ReadAsync(ct).ConfigureAwait(false))
-                {
-                    var id = r.GetInt64(0);
-                    if (!byId.ContainsKey(id))
-                    {
-                        continue;
-                    }
-
-                    if (!attempts.TryGetValue(id, out var l))
-                    {
-                        attempts[id] = l = [];
-                    }
-
-                    l.Add(new ProbeAttempt(r.GetInt32(1), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(2)), r.GetDouble(3),
-                        Enum.Parse<ProbeAttemptOutcome>(r.GetString(4)), r.IsDBNull(5) ? null : r.GetInt32(5), r.IsDBNull(6) ? null : r.GetString(6)));
+                    attempts[id] = l = [];
                 }
 
-                foreach (var (id, l) in attempts)
-                {
-                    list[byId[id]] = list[byId[id]] with { AttemptDetails = l };
-                }
+                l.Add(new ProbeAttempt(r.GetInt32(1), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(2)), r.GetDouble(3),
+                    Enum.Parse<ProbeAttemptOutcome>(r.GetString(4)), r.IsDBNull(5) ? null : r.GetInt32(5), r.IsDBNull(6) ? null : r.GetString(6)));
             }
 
-            return list;
-        }, cancellationToken);
+            foreach (var (id, l) in attempts)
+            {
+                list[byId[id]] = list[byId[id]] with { AttemptDetails = l };
+            }
+        }
+
+        return list;
+    }
 
     public Task<IReadOnlyDictionary<(string Wrapper, string Slot), DateTimeOffset>> GetLastProbeTimesAsync(CancellationToken cancellationToken) =>
         store.RunAsync<IReadOnlyDictionary<(string Wrapper, string Slot), DateTimeOffset>>(async (c, ct) =>
@@ -196,95 +214,95 @@ internal sealed class SqliteHealthStore(SqliteStateStore store) : IHealthStore
         }, cancellationToken);
 
     public Task<IReadOnlyList<TrafficAggregate>> GetTrafficAsync(TrafficQuery query, CancellationToken cancellationToken) =>
-        store.RunAsync<IReadOnlyList<TrafficAggregate>>(async (c, ct) =>
-        {
-            var origin = (query.Origin ?? query.Since).ToUnixTimeMilliseconds();
-            var stepMs = query.Step is { } step ? Math.Max(1, (long)step.TotalMilliseconds) : 0;
-            var merged = new Dictionary<(string, string, long), TrafficAggregate>();
-            void Read(SqliteDataReader r)
-            {
-                var (wrapper, slot, start) = (r.GetString(0), r.GetString(1), r.GetInt64(2));
-                var group = stepMs == 0 ? origin : origin + ((long)Math.Floor((start - origin) / (double)stepMs) * stepMs);
-                if (!merged.TryGetValue((wrapper, slot, group), out var a))
-                {
-                    merged[(wrapper, slot, group)] = a = new TrafficAggregate(wrapper, slot, DateTimeOffset.FromUnixTimeMilliseconds(group));
-                }
+        store.RunAsync((c, ct) => ReadAggregatesAsync(c, Traffic, query, ct), cancellationToken);
 
-                a.AddStored(r.GetInt64(3), r.GetInt64(4), r.GetInt64(5), r.GetInt64(6), r.GetInt64(7),
-                    r.GetInt64(8), r.GetInt64(9), r.GetInt64(10), r.GetInt64(11), r.GetInt64(12), r.GetDouble(13),
-                    DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(15)));
-                a.Latency.AddEncoded((byte[])r.GetValue(14));
-            }
-
-            await using var cmd = c.CreateCommand();
-            var since = cmd.Parameters.AddWithValue("$since", 0L);
-            var until = cmd.Parameters.AddWithValue("$until", 0L);
-            var pairs = await PairsAsync(c, query.Wrapper, query.Slot, ct).ConfigureAwait(false);
-            foreach (var (resolution, from, to) in PlanTrafficRead(query.Since.ToUnixTimeMilliseconds(), query.Until.ToUnixTimeMilliseconds(), origin, stepMs))
-            {
-                (since.Value, until.Value) = (from, to);
-                if (pairs is null)
-                {
-                    cmd.CommandText = resolution switch { 2 => HealthSql.HoursInRange, 1 => HealthSql.MinutesInRange, _ => HealthSql.TrafficInRange };
-                    await ReadAllAsync(cmd, Read, ct).ConfigureAwait(false);
-                    continue;
-                }
-
-                // One primary-key range per wrapper and slot: (wrapper, slot, bucket_start).
-                cmd.CommandText = resolution switch { 2 => HealthSql.HoursOfPair, 1 => HealthSql.MinutesOfPair, _ => HealthSql.TrafficOfPair };
-                var w = cmd.Parameters.AddWithValue("$wrapper", string.Empty);
-                var s = cmd.Parameters.AddWithValue("$slot", string.Empty);
-                foreach (var (wrapper, slot) in pairs)
-                {
-                    (w.Value, s.Value) = (wrapper, slot);
-                    await ReadAllAsync(cmd, Read, ct).ConfigureAwait(false);
-                }
-
-                cmd.Parameters.Remove(w);
-                cmd.Parameters.Remove(s);
-            }
-
-            return merged.Values.OrderBy(a => a.BucketStart).ThenBy(a => a.Wrapper, StringComparer.Ordinal).ThenBy(a => a.Slot, StringComparer.Ordinal).ToList();
-        }, cancellationToken);
+    public Task<IReadOnlyList<TrafficAggregate>> GetProbeTrafficAsync(TrafficQuery query, CancellationToken cancellationToken) =>
+        store.RunAsync((c, ct) => ReadAggregatesAsync(c, Probes, query, ct), cancellationToken);
 
     /// <summary>
-    /// Which table answers which part of [since, until): resolution 2 (traffic_hours), 1 (traffic_minutes) or 0 (the
-    /// per-second rows), coarsest first. A rollup row may stand for its seconds only when they all fall in one step, that
-    /// is when the step is a whole multiple of the rollup's width and the origin is aligned to it; then the whole rollup
-    /// buckets inside the range come from the rollup and the edges from the next finer table, so the answer is the one
-    /// the per-second rows give. Without a step (one aggregate for the whole range) the per-second rows are read.
+    /// A read of one family of history, merged per wrapper, slot and step, each part from the table
+    /// <see cref="PlanRead"/> picks; the finest resolution of probes is the records themselves, counted as aggregates.
     /// </summary>
-    internal static IReadOnlyList<(int Resolution, long Since, long Until)> PlanTrafficRead(long since, long until, long origin, long stepMs)
+    private static async Task<IReadOnlyList<TrafficAggregate>> ReadAggregatesAsync(SqliteConnection c, HistoryFamily family, TrafficQuery query, CancellationToken ct)
     {
-        var plan = new List<(int, long, long)>();
-        void Split(long from, long to, int resolution)
+        var origin = (query.Origin ?? query.Since).ToUnixTimeMilliseconds();
+        var stepMs = query.Step is { } step ? Math.Max(1, (long)step.TotalMilliseconds) : 0;
+        var merged = new Dictionary<(string, string, long), TrafficAggregate>();
+        TrafficAggregate Group(string wrapper, string slot, long start)
         {
-            if (from >= to)
+            var group = stepMs == 0 ? origin : origin + ((long)Math.Floor((start - origin) / (double)stepMs) * stepMs);
+            if (!merged.TryGetValue((wrapper, slot, group), out var a))
             {
-                return;
+                merged[(wrapper, slot, group)] = a = new TrafficAggregate(wrapper, slot, DateTimeOffset.FromUnixTimeMilliseconds(group));
             }
 
-            if (resolution == 0)
-            {
-                plan.Add((0, from, to));
-                return;
-            }
-
-            var width = Rollups[resolution - 1].WidthMs;
-            var (first, last) = (AlignUp(from, width), AlignDown(to, width));
-            if (stepMs == 0 || stepMs % width != 0 || AlignDown(origin, width) != origin || first >= last)
-            {
-                Split(from, to, resolution - 1);
-                return;
-            }
-
-            Split(from, first, resolution - 1);
-            plan.Add((resolution, first, last));
-            Split(last, to, resolution - 1);
+            return a;
         }
 
-        Split(since, until, Rollups.Length);
-        return plan;
+        void Read(SqliteDataReader r)
+        {
+            var a = Group(r.GetString(0), r.GetString(1), r.GetInt64(2));
+            a.AddStored(r.GetInt64(3), r.GetInt64(4), r.GetInt64(5), r.GetInt64(6), r.GetInt64(7),
+                r.GetInt64(8), r.GetInt64(9), r.GetInt64(10), r.GetInt64(11), r.GetInt64(12), r.GetDouble(13),
+                DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(15)));
+            a.Latency.AddEncoded((byte[])r.GetValue(14));
+        }
+
+        var wholeFrom = await WholeFromAsync(c, family, ct).ConfigureAwait(false);
+        var plan = PlanRead(query.Since.ToUnixTimeMilliseconds(), query.Until.ToUnixTimeMilliseconds(), origin, stepMs, family.WidthsMs, wholeFrom);
+        if (plan.Count == 0)
+        {
+            return [];
+        }
+
+        var pairs = await PairsAsync(c, query.Wrapper, query.Slot, ct).ConfigureAwait(false);
+        await using var cmd = c.CreateCommand();
+        var since = cmd.Parameters.AddWithValue("$since", 0L);
+        var until = cmd.Parameters.AddWithValue("$until", 0L);
+        foreach (var (resolution, from, to) in plan)
+        {
+            if (family == Probes && resolution == 0)
+            {
+                var records = await ReadOperationsAsync(c, new OperationQuery(DateTimeOffset.FromUnixTimeMilliseconds(from), DateTimeOffset.FromUnixTimeMilliseconds(to))
+                {
+                    Wrapper = query.Wrapper,
+                    Slot = query.Slot,
+                    Source = OperationSource.Probe,
+                }, ct).ConfigureAwait(false);
+                foreach (var r in records)
+                {
+                    Group(r.Wrapper, r.Slot, r.StartedAt.ToUnixTimeMilliseconds()).Record(r);
+                }
+
+                continue;
+            }
+
+            (since.Value, until.Value) = (from, to);
+            var table = family.Tables[resolution];
+            if (pairs is null)
+            {
+                cmd.CommandText = HealthSql.AggregatesInRange(table);
+                await ReadAllAsync(cmd, Read, ct).ConfigureAwait(false);
+                continue;
+            }
+
+            // One primary-key range per wrapper and slot: (wrapper, slot, bucket_start).
+            cmd.CommandText = HealthSql.AggregatesOfPair(table);
+            var w = cmd.Parameters.AddWithValue("$wrapper", string.Empty);
+            var s = cmd.Parameters.AddWithValue("$slot", string.Empty);
+            foreach (var (wrapper, slot) in pairs)
+            {
+                (w.Value, s.Value) = (wrapper, slot);
+                await ReadAllAsync(cmd, Read, ct).ConfigureAwait(false);
+            }
+
+            cmd.Parameters.Remove(w);
+            cmd.Parameters.Remove(s);
+        }
+
+        // A probe with no counted outcome (started only) leaves an empty group behind.
+        return merged.Values.Where(a => a.Requests > 0 || family == Traffic)
+            .OrderBy(a => a.BucketStart).ThenBy(a => a.Wrapper, StringComparer.Ordinal).ThenBy(a => a.Slot, StringComparer.Ordinal).ToList();
     }
 
     public Task<int> CountInFlightAsync(CancellationToken cancellationToken) =>
@@ -295,43 +313,8 @@ internal sealed class SqliteHealthStore(SqliteStateStore store) : IHealthStore
             return Convert.ToInt32(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
         }, cancellationToken);
 
-    public Task<(int Operations, int TrafficBuckets)> PruneAsync(DateTimeOffset before, CancellationToken cancellationToken) =>
-        store.RunAsync(async (c, ct) =>
-        {
-            await using var tx = (SqliteTransaction)await c.BeginTransactionAsync(ct).ConfigureAwait(false);
-            await using var ops = c.CreateCommand();
-            ops.Transaction = tx;
-            ops.CommandText = "DELETE FROM operations WHERE started_at < $before AND status <> 'started';";
-            ops.Parameters.AddWithValue("$before", before.ToUnixTimeMilliseconds());
-            var operations = await ops.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-            await using var traffic = c.CreateCommand();
-            traffic.Transaction = tx;
-            traffic.CommandText = "DELETE FROM traffic_aggregates WHERE bucket_start < $before;";
-            traffic.Parameters.AddWithValue("$before", before.ToUnixTimeMilliseconds());
-            var buckets = await traffic.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-            traffic.CommandText = "DELETE FROM traffic_minutes WHERE bucket_start < $before;";
-            await traffic.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-
-            // Hours are kept HourRetentionBeyondCutoff longer than the seconds and minutes: with the default 31-day
-            // retention that is 400 days of hourly history, a row per wrapper, slot and hour (under 10,000 rows a
-            // year per pair), so a month can be compared with the same month a year before, a few weeks to spare
-            // for a late look. A retention per resolution, configurable, is the next step.
-            traffic.Parameters["$before"].Value = (before - HourRetentionBeyondCutoff).ToUnixTimeMilliseconds();
-            traffic.CommandText = "DELETE FROM traffic_hours WHERE bucket_start < $before;";
-            await traffic.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-            await tx.CommitAsync(ct).ConfigureAwait(false);
-            return (operations, buckets);
-        }, cancellationToken);
-
-    /// <summary>How much longer than <c>before</c> of <see cref="PruneAsync"/> the hourly rollups are kept.</summary>
-    internal static readonly TimeSpan HourRetentionBeyondCutoff = TimeSpan.FromDays(369);
-
-    /// <summary>The rollup tables, finest first, with their bucket widths.</summary>
+    /// <summary>The rollup tables of traffic, finest first, with their bucket widths.</summary>
     private static readonly (string Table, long WidthMs)[] Rollups = [("traffic_minutes", 60_000), ("traffic_hours", 3_600_000)];
-
-    private static long AlignDown(long ms, long width) => ms - (((ms % width) + width) % width);
-
-    private static long AlignUp(long ms, long width) => AlignDown(ms, width) == ms ? ms : AlignDown(ms, width) + width;
 
     private static async Task UpsertAsync(SqliteConnection c, SqliteTransaction tx, string table, long widthMs, IReadOnlyList<TrafficAggregate> aggregates, CancellationToken ct)
     {
@@ -398,7 +381,7 @@ internal sealed class SqliteHealthStore(SqliteStateStore store) : IHealthStore
         }
     }
 
-    private static Task ReadOperationsAsync(SqliteCommand cmd, List<OperationRecord> list, CancellationToken ct) =>
+    private static Task ReadOperationRowsAsync(SqliteCommand cmd, List<OperationRecord> list, CancellationToken ct) =>
         ReadAllAsync(cmd, r => list.Add(new OperationRecord
         {
             Id = r.GetInt64(0),

@@ -171,9 +171,9 @@ public static class SqliteMigrations
                 SELECT wrapper, slot, MAX(CASE WHEN source = 'probe' THEN started_at END) FROM operations GROUP BY wrapper, slot;
             INSERT OR IGNORE INTO series (wrapper, slot) SELECT DISTINCT wrapper, slot FROM traffic_aggregates;
             """),
-        // The backfill merges histograms with the aggregate SqliteHealthFunctions registers on the migrating connection
-        // (SqliteStateStore.MigrateAsync registers them before any migration runs).
-        new(8, "traffic rollups: per minute and per hour, so long views read a row per hour", $"""
+        // The tables only: a store that already holds per-second rows gets its rollups built by the resumable backfill
+        // (SqliteHealthStore.BuildRollupsAsync, run by the monitoring service), which migration 10 marks as pending.
+        new(8, "traffic rollups: per minute and per hour, so long views read a row per hour", """
             CREATE TABLE traffic_minutes (
                 wrapper           TEXT    NOT NULL,
                 slot              TEXT    NOT NULL,
@@ -216,20 +216,6 @@ public static class SqliteMigrations
                 PRIMARY KEY (wrapper, slot, bucket_start)
             ) WITHOUT ROWID;
             CREATE INDEX ix_traffic_hours_bucket ON traffic_hours (bucket_start);
-            INSERT INTO traffic_minutes (wrapper, slot, bucket_start, bucket_ms, successes, fallbacks, errors, timeouts, cancelled,
-                status_1xx, status_2xx, status_3xx, status_4xx, status_5xx, latency_sum_ms, latency_histogram, last_activity_at)
-            SELECT wrapper, slot, bucket_start - (((bucket_start % 60000) + 60000) % 60000) AS aligned, 60000,
-                SUM(successes), SUM(fallbacks), SUM(errors), SUM(timeouts), SUM(cancelled),
-                SUM(status_1xx), SUM(status_2xx), SUM(status_3xx), SUM(status_4xx), SUM(status_5xx), SUM(latency_sum_ms),
-                COALESCE({SqliteHealthFunctions.HistogramSum}(latency_histogram), X''), MAX(last_activity_at)
-            FROM traffic_aggregates GROUP BY wrapper, slot, aligned;
-            INSERT INTO traffic_hours (wrapper, slot, bucket_start, bucket_ms, successes, fallbacks, errors, timeouts, cancelled,
-                status_1xx, status_2xx, status_3xx, status_4xx, status_5xx, latency_sum_ms, latency_histogram, last_activity_at)
-            SELECT wrapper, slot, bucket_start - (((bucket_start % 3600000) + 3600000) % 3600000) AS aligned, 3600000,
-                SUM(successes), SUM(fallbacks), SUM(errors), SUM(timeouts), SUM(cancelled),
-                SUM(status_1xx), SUM(status_2xx), SUM(status_3xx), SUM(status_4xx), SUM(status_5xx), SUM(latency_sum_ms),
-                COALESCE({SqliteHealthFunctions.HistogramSum}(latency_histogram), X''), MAX(last_activity_at)
-            FROM traffic_minutes GROUP BY wrapper, slot, aligned;
             """),
         new(9, "series kept by the store itself, so a writer of an earlier version keeps it current too", """
             CREATE TRIGGER tr_operations_series AFTER INSERT ON operations
@@ -252,6 +238,43 @@ public static class SqliteMigrations
                     WHEN series.last_probe_at IS NULL OR excluded.last_probe_at > series.last_probe_at THEN excluded.last_probe_at
                     ELSE series.last_probe_at END;
             INSERT OR IGNORE INTO series (wrapper, slot) SELECT DISTINCT wrapper, slot FROM traffic_aggregates;
+            """),
+        // history_marks says, per table, from which bucket on its rows are whole: built_from while a rollup is still
+        // being built backwards from the finer rows, pruned_before once retention removed what is older. Readers take
+        // a table only where it is whole. Marks are whole hours, so a coarser bucket never overlaps a finer table's part.
+        new(10, "probe rollups per hour, and marks of what each history table holds whole", """
+            CREATE TABLE probe_hours (
+                wrapper           TEXT    NOT NULL,
+                slot              TEXT    NOT NULL,
+                bucket_start      INTEGER NOT NULL,
+                bucket_ms         INTEGER NOT NULL,
+                successes         INTEGER NOT NULL DEFAULT 0,
+                fallbacks         INTEGER NOT NULL DEFAULT 0,
+                errors            INTEGER NOT NULL DEFAULT 0,
+                timeouts          INTEGER NOT NULL DEFAULT 0,
+                cancelled         INTEGER NOT NULL DEFAULT 0,
+                status_1xx        INTEGER NOT NULL DEFAULT 0,
+                status_2xx        INTEGER NOT NULL DEFAULT 0,
+                status_3xx        INTEGER NOT NULL DEFAULT 0,
+                status_4xx        INTEGER NOT NULL DEFAULT 0,
+                status_5xx        INTEGER NOT NULL DEFAULT 0,
+                latency_sum_ms    REAL    NOT NULL DEFAULT 0,
+                latency_histogram BLOB    NOT NULL,
+                last_activity_at  INTEGER NOT NULL,
+                PRIMARY KEY (wrapper, slot, bucket_start)
+            ) WITHOUT ROWID;
+            CREATE INDEX ix_probe_hours_bucket ON probe_hours (bucket_start);
+            CREATE TABLE history_marks (
+                name          TEXT NOT NULL PRIMARY KEY,
+                built_from    INTEGER,
+                pruned_before INTEGER
+            ) WITHOUT ROWID;
+            INSERT INTO history_marks (name, built_from)
+                SELECT t.name, m - (m % 3600000) + 3600000
+                FROM (SELECT MAX(bucket_start) AS m FROM traffic_aggregates), (SELECT 'traffic_minutes' AS name UNION ALL SELECT 'traffic_hours') AS t
+                WHERE m IS NOT NULL AND NOT EXISTS (SELECT 1 FROM traffic_minutes);
+            INSERT INTO history_marks (name, built_from)
+                SELECT 'probe_hours', m - (m % 3600000) + 3600000 FROM (SELECT MAX(started_at) AS m FROM operations) WHERE m IS NOT NULL;
             """),
     ];
 }

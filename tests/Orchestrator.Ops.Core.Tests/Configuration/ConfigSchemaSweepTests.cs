@@ -24,6 +24,13 @@ public sealed class ConfigSchemaSweepTests : IDisposable
         ["$.thresholds.healthCriticalPercent=100"] = "must be below healthWarningPercent",
         ["$.thresholds.maxP95Ms=3600000"] = "must not exceed maxP99Ms",
         ["$.thresholds.maxP99Ms=1"] = "must not exceed maxP99Ms",
+        ["$.store.retention.secondsDays=3650"] = "cannot outlive a coarser one",
+        ["$.store.retention.minutesDays=1"] = "cannot outlive a coarser one",
+        ["$.store.retention.minutesDays=3650"] = "cannot outlive a coarser one",
+        ["$.store.retention.hoursDays=1"] = "cannot outlive a coarser one",
+        ["$.store.retention.probesDays=1"] = "cannot outlive a coarser one",
+        ["$.store.retention.probesDays=3650"] = "cannot outlive a coarser one",
+        ["$.store.retention.probeAttemptsDays=3650"] = "cannot outlive a coarser one",
     };
 
     private readonly TempFolder _dir = new();

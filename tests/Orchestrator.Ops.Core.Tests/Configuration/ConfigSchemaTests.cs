@@ -48,7 +48,7 @@ public sealed class ConfigSchemaTests : IDisposable
             }
             else
             {
-                Assert.Contains(name, new[] { "certificatePath", "certificateKeyPath", "certificatePasswordVariable", "rules", "nginx", "testCommand", "deployCommand", "codec" });
+                Assert.Contains(name, new[] { "certificatePath", "certificateKeyPath", "certificatePasswordVariable", "rules", "nginx", "testCommand", "deployCommand", "codec", "retentionDays", "retention" });
             }
         }
 

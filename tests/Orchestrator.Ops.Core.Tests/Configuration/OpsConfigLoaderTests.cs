@@ -60,6 +60,26 @@ public sealed class OpsConfigLoaderTests : IDisposable
         Assert.Equal(TimeSpan.FromMilliseconds(250), config.Store.BusyTimeout);
     }
 
+    [Theory]
+    [InlineData("", 2, 31, 400, 7, 2)]
+    [InlineData("\"retentionDays\": 14", 2, 14, 400, 14, 2)]
+    [InlineData("\"retentionDays\": 1", 1, 1, 400, 1, 1)]
+    [InlineData("\"retentionDays\": 500", 2, 500, 500, 500, 2)]
+    [InlineData("\"retention\": { \"secondsDays\": 3, \"hoursDays\": 800 }", 3, 31, 800, 7, 2)]
+    [InlineData("\"retentionDays\": 60, \"retention\": { \"minutesDays\": 40 }", 2, 40, 400, 60, 2)]
+    public void Each_resolution_of_history_has_its_retention_and_retentionDays_is_the_older_shorthand(string store, double seconds, double minutes, double hours, double probes, double attempts)
+    {
+        var path = _dir.Write("ops.json", ConfigText.Minimal[..^2] + $$"""
+            ,
+              "store": { {{store}} }
+            }
+            """);
+
+        var r = OpsConfigLoader.Load(path).Store.Retention;
+
+        Assert.Equal(new[] { seconds, minutes, hours, probes, attempts }, new[] { r.Seconds, r.Minutes, r.Hours, r.Probes, r.ProbeAttempts }.Select(t => t.TotalDays));
+    }
+
     [Fact]
     public void A_missing_file_is_NotFound_and_names_the_file()
     {

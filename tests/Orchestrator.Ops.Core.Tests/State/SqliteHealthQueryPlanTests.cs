@@ -11,7 +11,7 @@ namespace Orchestrator.Ops.Core.Tests.State;
 /// </summary>
 public sealed class SqliteHealthQueryPlanTests : IAsyncLifetime
 {
-    private static readonly string[] GrowingTables = ["operations", "traffic_aggregates", "traffic_minutes", "traffic_hours", "probe_attempts"];
+    private static readonly string[] GrowingTables = ["operations", "traffic_aggregates", "traffic_minutes", "traffic_hours", "probe_hours", "probe_attempts"];
     private readonly TempFolder _dir = new();
     private SqliteConnection _c = null!;
 
@@ -46,7 +46,16 @@ public sealed class SqliteHealthQueryPlanTests : IAsyncLifetime
         { "minutes in a time range", HealthSql.MinutesInRange, "SEARCH traffic_minutes USING INDEX ix_traffic_minutes_bucket (bucket_start>? AND bucket_start<?)" },
         { "hours of a pair", HealthSql.HoursOfPair, "SEARCH traffic_hours USING PRIMARY KEY (wrapper=? AND slot=? AND bucket_start>? AND bucket_start<?)" },
         { "hours in a time range", HealthSql.HoursInRange, "SEARCH traffic_hours USING INDEX ix_traffic_hours_bucket (bucket_start>? AND bucket_start<?)" },
+        { "probe hours of a pair", HealthSql.ProbeHoursOfPair, "SEARCH probe_hours USING PRIMARY KEY (wrapper=? AND slot=? AND bucket_start>? AND bucket_start<?)" },
+        { "probe hours in a time range", HealthSql.ProbeHoursInRange, "SEARCH probe_hours USING INDEX ix_probe_hours_bucket (bucket_start>? AND bucket_start<?)" },
         { "the slots of a wrapper", HealthSql.SeriesOfWrapper, "SEARCH series USING PRIMARY KEY (wrapper=?)" },
+        { "a prune batch of seconds", HealthSql.PruneAggregates("traffic_aggregates"), "SEARCH traffic_aggregates USING COVERING INDEX ix_traffic_aggregates_bucket (bucket_start<?)" },
+        { "a prune batch of minutes", HealthSql.PruneAggregates("traffic_minutes"), "SEARCH traffic_minutes USING COVERING INDEX ix_traffic_minutes_bucket (bucket_start<?)" },
+        { "a prune batch of hours", HealthSql.PruneAggregates("traffic_hours"), "SEARCH traffic_hours USING COVERING INDEX ix_traffic_hours_bucket (bucket_start<?)" },
+        { "a prune batch of probe hours", HealthSql.PruneAggregates("probe_hours"), "SEARCH probe_hours USING COVERING INDEX ix_probe_hours_bucket (bucket_start<?)" },
+        { "a prune batch of probe records", HealthSql.PruneOperations, "SEARCH operations USING INDEX ix_operations_started (started_at<?)" },
+        { "a prune batch of attempts", HealthSql.PruneAttempts, "SEARCH probe_attempts USING COVERING INDEX sqlite_autoindex_probe_attempts_1 (operation_id>? AND operation_id<?)" },
+        { "the first record at a prune cutoff", HealthSql.FirstOperationSince, "SEARCH operations USING COVERING INDEX ix_operations_started (started_at>?)" },
     };
 
     [Theory]
@@ -87,11 +96,11 @@ public sealed class SqliteHealthQueryPlanTests : IAsyncLifetime
     {
         await using var cmd = _c.CreateCommand();
         cmd.CommandText = "EXPLAIN QUERY PLAN " + sql;
-        foreach (var name in new[] { "$since", "$until", "$wrapper", "$slot", "$source", "$min", "$max" })
+        foreach (var name in new[] { "$since", "$until", "$wrapper", "$slot", "$source", "$min", "$max", "$before", "$batch" })
         {
             if (sql.Contains(name, StringComparison.Ordinal))
             {
-                cmd.Parameters.AddWithValue(name, name is "$since" or "$until" or "$min" or "$max" ? 1L : "x");
+                cmd.Parameters.AddWithValue(name, name is "$since" or "$until" or "$min" or "$max" or "$before" or "$batch" ? 1L : "x");
             }
         }
 

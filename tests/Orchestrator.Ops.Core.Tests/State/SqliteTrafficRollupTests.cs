@@ -76,7 +76,8 @@ public sealed class SqliteTrafficRollupTests : IDisposable
                 (0, Ms(End) - 45_000, until),
             },
             plan);
-        Assert.Equal(new[] { (0, since, until) }, SqliteHealthStore.PlanTrafficRead(since, until, Ms(FirstHour), 0));
+        // One aggregate for the whole range: any whole bucket falls in it, whatever the origin.
+        Assert.Equal(plan, SqliteHealthStore.PlanTrafficRead(since, until, Ms(FirstHour) + 7, 0));
         Assert.Equal(new[] { (0, since, until) }, SqliteHealthStore.PlanTrafficRead(since, until, Ms(FirstHour) + 1000, hour));
         Assert.Equal(new[] { (0, since, until) }, SqliteHealthStore.PlanTrafficRead(since, until, Ms(FirstHour), 90_000));
         Assert.DoesNotContain(SqliteHealthStore.PlanTrafficRead(since, until, Ms(FirstHour) + (30 * minute), hour), p => p.Resolution == 2);
@@ -93,20 +94,182 @@ public sealed class SqliteTrafficRollupTests : IDisposable
         await ExecAsync(_dir.File("ops.db"), $"UPDATE traffic_hours SET successes = successes + 1000 WHERE wrapper = 'routellm' AND slot = 'blue' AND bucket_start = {Ms(hour)};");
 
         var after = (await store.Health.GetTrafficAsync(query, default)).Single(a => a.BucketStart == hour);
-        var perSecond = await store.Health.GetTrafficAsync(query with { Step = null, Since = hour, Until = hour.AddHours(1) }, default);
+        var perSecond = await store.Health.GetTrafficAsync(query with { Step = TimeSpan.FromSeconds(1), Since = hour, Until = hour.AddHours(1) }, default);
 
         Assert.Equal(before.Successes + 1000, after.Successes);
-        Assert.Equal(before.Successes, Assert.Single(perSecond).Successes);
+        Assert.Equal(before.Successes, perSecond.Sum(a => a.Successes));
     }
 
     [Fact]
-    public async Task The_migration_backfill_builds_the_rollups_the_writes_build()
+    public async Task The_rollup_build_of_a_store_from_before_rollups_builds_what_the_writes_build_and_reads_stay_exact_meanwhile()
     {
-        await using (await OpenFilledAsync("written.db"))
+        await using (var written = await OpenFilledAsync("written.db"))
         {
+            await written.Health.AddAsync([.. Probes()], default);
         }
 
-        var migrated = _dir.File("migrated.db");
+        var migrated = await MigrateCopyAsync("migrated.db");
+        await using var store = await SqliteStateStore.OpenAsync(migrated, TimeSpan.FromSeconds(2), new FakeTimeProvider(End), default);
+        Assert.Equal(SqliteMigrations.All.Max(m => m.Version), await store.GetSchemaVersionAsync(default));
+        Assert.Empty(await DumpAsync(migrated, "traffic_hours"));
+
+        // Nothing built yet: every read still equals the per-second rows (the rollups are not whole anywhere).
+        foreach (var (name, query) in QueryShapes())
+        {
+            Assert.True((await FromSecondsAsync(store, query)).Select(Describe).SequenceEqual((await store.Health.GetTrafficAsync(query, default)).Select(Describe)), name);
+        }
+
+        // Stopped after five hours, as a service stopped mid-build is: the reads stay exact, the marks say how far it got.
+        using var stop = new CancellationTokenSource();
+        var seen = new List<RollupBuildProgress>();
+        var progress = new SyncProgress<RollupBuildProgress>(p =>
+        {
+            seen.Add(p);
+            if (seen.Count == 5)
+            {
+                stop.Cancel();
+            }
+        });
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => store.Health.BuildRollupsAsync(progress, stop.Token));
+        Assert.Equal(new long[] { 1, 2, 3, 4, 5 }, seen.Select(p => p.HoursDone));
+        Assert.All(seen, p => Assert.Equal("traffic", p.Family));
+        var total = seen[0].HoursTotal;
+        Assert.InRange(total, 70, 80);
+        Assert.Equal(seen[0].BuiltFrom!.Value.AddHours(-4), seen[^1].BuiltFrom);
+        foreach (var (name, query) in QueryShapes())
+        {
+            Assert.True((await FromSecondsAsync(store, query)).Select(Describe).SequenceEqual((await store.Health.GetTrafficAsync(query, default)).Select(Describe)), name);
+        }
+
+        // A write that lands during the build, in an hour the build has not reached yet, is counted once.
+        seen.Clear();
+        var late = Traffic("routellm", "blue", FirstHour.AddHours(2).AddSeconds(30), 5);
+        var resumed = new SyncProgress<RollupBuildProgress>(p =>
+        {
+            seen.Add(p);
+            if (seen.Count == 1)
+            {
+                store.Health.AddTrafficAsync([late], default).GetAwaiter().GetResult();
+            }
+        });
+        var done = await store.Health.BuildRollupsAsync(resumed, default);
+
+        Assert.All(done, d => Assert.True(d.Complete, d.Family));
+        Assert.Equal(total - 5, seen.Where(p => p.Family == "traffic" && !p.Complete).Count());
+        await using (var reference = await SqliteStateStore.OpenAsync(_dir.File("written.db"), TimeSpan.FromSeconds(2), new FakeTimeProvider(End), default))
+        {
+            await reference.Health.AddTrafficAsync([late], default);
+        }
+
+        foreach (var table in new[] { "traffic_minutes", "traffic_hours", "probe_hours" })
+        {
+            var expected = await DumpAsync(_dir.File("written.db"), table);
+            Assert.True(expected.Count > 50, $"{table}: {expected.Count} rows");
+            Assert.Equal(expected, await DumpAsync(migrated, table));
+        }
+
+        await using (var c = new SqliteConnection($"Data Source={migrated};Pooling=False"))
+        {
+            await c.OpenAsync();
+            await using var marks = c.CreateCommand();
+            marks.CommandText = "SELECT COUNT(*) FROM history_marks;";
+            Assert.Equal(0L, await marks.ExecuteScalarAsync());
+        }
+
+        Assert.All(await store.Health.BuildRollupsAsync(null, default), d => Assert.Equal((0L, true), (d.HoursTotal, d.Complete)));
+    }
+
+    [Fact]
+    public async Task Each_resolution_is_pruned_at_its_own_cutoff_in_batches_and_reads_fall_back_to_the_coarser_rows()
+    {
+        await using var store = await SqliteStateStore.OpenAsync(_dir.File("ops.db"), TimeSpan.FromSeconds(2), new FakeTimeProvider(End), default);
+        ((SqliteHealthStore)store.Health).PruneBatch = 2;
+        var now = new DateTimeOffset(2026, 11, 27, 12, 0, 0, TimeSpan.Zero);
+        DateTimeOffset[] hours = [now.AddDays(-1), now.AddDays(-10), now.AddDays(-40), now.AddDays(-401)];
+        // Three seconds in each hour, so every table has more rows than a batch.
+        await store.Health.AddTrafficAsync([.. hours.SelectMany(h => new[] { 5, 70, 200 }.Select(s => Traffic("routellm", "blue", h.AddSeconds(s), 3)))], default);
+        var retention = new global::Orchestrator.Ops.Core.Configuration.HistoryRetention { Seconds = TimeSpan.FromDays(2), Minutes = TimeSpan.FromDays(31), Hours = TimeSpan.FromDays(400) };
+
+        var pruned = await store.Health.PruneAsync(HistoryCutoffs.At(now.AddMinutes(30), retention), default);
+
+        Assert.Equal((9L, 6L, 1L), (pruned.Seconds, pruned.Minutes, pruned.Hours));
+        Assert.True(pruned.Batches >= 9, $"{pruned.Batches} batches");
+        var range = new TrafficQuery(now.AddDays(-500), now) { Wrapper = "routellm", Slot = "blue" };
+        // Each age answered by the finest rows still there: seconds for the day, minutes for the week, hours beyond.
+        var whole = Assert.Single(await store.Health.GetTrafficAsync(range, default));
+        Assert.Equal(27, whole.Successes);
+        var byMinute = await store.Health.GetTrafficAsync(range with { Step = TimeSpan.FromMinutes(1), Origin = now }, default);
+        Assert.Equal(
+            new[] { -40, -10, -10, -10, -1, -1, -1 }.Zip(new[] { 0, 0, 1, 3, 0, 1, 3 }, (d, m) => now.AddDays(d).AddMinutes(m)).Zip(new long[] { 9, 3, 3, 3, 3, 3, 3 }),
+            byMinute.Select(a => (a.BucketStart, a.Successes)));
+        var bySecond = await store.Health.GetTrafficAsync(range with { Since = now.AddDays(-2), Step = TimeSpan.FromSeconds(1) }, default);
+        Assert.Equal(new[] { 5, 70, 200 }.Select(s => now.AddDays(-1).AddSeconds(s)), bySecond.Select(a => a.BucketStart));
+    }
+
+    [Fact]
+    public async Task Probes_read_per_hour_equal_the_records_counted_one_by_one_and_outlive_the_records()
+    {
+        await using var store = await SqliteStateStore.OpenAsync(_dir.File("ops.db"), TimeSpan.FromSeconds(2), new FakeTimeProvider(End), default);
+        var records = Probes().ToList();
+        await store.Health.AddAsync(records, default);
+        var query = new TrafficQuery(FirstHour, End.AddMilliseconds(1)) { Wrapper = "poml", Step = TimeSpan.FromHours(1) };
+        var plan = SqliteHealthStore.PlanRead(Ms(query.Since), Ms(query.Until), Ms(FirstHour), 3_600_000, SqliteHealthStore.Probes.WidthsMs, [long.MinValue, long.MinValue]);
+        Assert.Contains(plan, p => p.Resolution == 1);
+
+        var expected = records.Where(r => r.Wrapper == "poml")
+            .GroupBy(r => (r.Wrapper, r.Slot, Hour: FirstHour.AddHours(Math.Floor((r.StartedAt - FirstHour).TotalHours))))
+            .Select(g =>
+            {
+                var a = new TrafficAggregate(g.Key.Wrapper, g.Key.Slot, g.Key.Hour);
+                foreach (var r in g)
+                {
+                    a.Record(r);
+                }
+
+                return a;
+            })
+            .Where(a => a.Requests > 0)
+            .OrderBy(a => a.BucketStart).ThenBy(a => a.Wrapper, StringComparer.Ordinal).ThenBy(a => a.Slot, StringComparer.Ordinal)
+            .ToList();
+        var actual = await store.Health.GetProbeTrafficAsync(query, default);
+        Assert.Equal(expected.Select(Describe), actual.Select(Describe));
+        var halfHours = await store.Health.GetProbeTrafficAsync(query with { Step = TimeSpan.FromMinutes(30) }, default);
+        Assert.Equal(expected.Sum(a => a.Completed), halfHours.Sum(a => a.Completed));
+
+        // The records go after probesDays; their hours stay, and a read falls back to them.
+        await store.Health.PruneAsync(HistoryCutoffs.At(End, new global::Orchestrator.Ops.Core.Configuration.HistoryRetention { Probes = TimeSpan.FromDays(1), ProbeAttempts = TimeSpan.FromDays(1) }), default);
+        Assert.True((await store.Health.GetAsync(new OperationQuery(FirstHour, End) { Wrapper = "poml" }, default)).Count < records.Count(r => r.Wrapper == "poml"));
+        Assert.Equal(expected.Select(Describe), (await store.Health.GetProbeTrafficAsync(query, default)).Select(Describe));
+    }
+
+    /// <summary>A probe of every pair every 5 minutes over the filled range: mostly healthy, some failing, some with fallbacks, some without a duration.</summary>
+    private static IEnumerable<OperationRecord> Probes()
+    {
+        var rng = new Random(23);
+        foreach (var wrapper in Wrappers)
+        {
+            foreach (var slot in Slots)
+            {
+                for (var at = Start; at < End; at = at.AddMinutes(5))
+                {
+                    var status = rng.Next(10) switch { 0 => OperationStatus.Error, 1 => OperationStatus.Timeout, 2 => OperationStatus.Fallback, _ => OperationStatus.Success };
+                    var ms = rng.Next(1, 32_000) / 16.0;
+                    yield return new OperationRecord
+                    {
+                        Wrapper = wrapper, Slot = slot, Source = OperationSource.Probe, OperationType = "health_check",
+                        StartedAt = at, EndedAt = at.AddMilliseconds(ms), DurationMs = rng.Next(30) == 0 ? null : ms, Status = status,
+                        StatusCode = status == OperationStatus.Error ? 503 : status == OperationStatus.Timeout ? null : 200,
+                        FallbackUsed = rng.Next(12) == 0, Attempts = 1,
+                    };
+                }
+            }
+        }
+    }
+
+    /// <summary>A store at schema 7 (before rollups) holding written.db's seconds, probes and series, then closed.</summary>
+    private async Task<string> MigrateCopyAsync(string file)
+    {
+        var migrated = _dir.File(file);
         await using (await SqliteStateStore.OpenAsync(migrated, TimeSpan.FromSeconds(2), new FakeTimeProvider(End), [.. SqliteMigrations.All.Where(m => m.Version <= 7)], default))
         {
         }
@@ -114,39 +277,16 @@ public sealed class SqliteTrafficRollupTests : IDisposable
         await ExecAsync(migrated, $"""
             ATTACH DATABASE '{_dir.File("written.db")}' AS w;
             INSERT INTO traffic_aggregates SELECT * FROM w.traffic_aggregates;
+            INSERT INTO operations SELECT * FROM w.operations;
             INSERT INTO series SELECT * FROM w.series;
             """);
         SqliteConnection.ClearAllPools();
-
-        await using var store = await SqliteStateStore.OpenAsync(migrated, TimeSpan.FromSeconds(2), new FakeTimeProvider(End), default);
-
-        Assert.Equal(SqliteMigrations.All.Max(m => m.Version), await store.GetSchemaVersionAsync(default));
-        foreach (var table in new[] { "traffic_minutes", "traffic_hours" })
-        {
-            var expected = await DumpAsync(_dir.File("written.db"), table);
-            Assert.True(expected.Count > 100, $"{table}: {expected.Count} rows");
-            Assert.Equal(expected, await DumpAsync(migrated, table));
-        }
+        return migrated;
     }
 
-    [Fact]
-    public async Task Pruning_keeps_the_hours_369_days_longer_than_the_seconds_and_minutes()
+    private sealed class SyncProgress<T>(Action<T> report) : IProgress<T>
     {
-        await using var store = await SqliteStateStore.OpenAsync(_dir.File("ops.db"), TimeSpan.FromSeconds(2), new FakeTimeProvider(End), default);
-        var now = new DateTimeOffset(2026, 11, 27, 12, 0, 0, TimeSpan.Zero);
-        var cutoff = now.AddDays(-31);
-        DateTimeOffset[] seconds = [now.AddDays(-1), now.AddDays(-40), cutoff.AddDays(-368), cutoff.AddDays(-370)];
-        await store.Health.AddTrafficAsync([.. seconds.Select(s => Traffic("routellm", "blue", s.AddSeconds(5), 3))], default);
-
-        var (_, buckets) = await store.Health.PruneAsync(cutoff, default);
-
-        Assert.Equal(3, buckets);
-        var range = new TrafficQuery(now.AddDays(-500), now) { Wrapper = "routellm", Slot = "blue" };
-        var hours = await store.Health.GetTrafficAsync(range with { Step = TimeSpan.FromHours(1) }, default);
-        Assert.Equal(seconds.Take(3).Reverse(), hours.Select(a => a.BucketStart));
-        Assert.All(hours, a => Assert.Equal(3, a.Successes));
-        Assert.Equal(new[] { now.AddDays(-1) }, (await store.Health.GetTrafficAsync(range with { Step = TimeSpan.FromMinutes(1) }, default)).Select(a => a.BucketStart));
-        Assert.Equal(3, Assert.Single(await store.Health.GetTrafficAsync(range, default)).Successes);
+        public void Report(T value) => report(value);
     }
 
     [Fact]
@@ -190,7 +330,9 @@ public sealed class SqliteTrafficRollupTests : IDisposable
         yield return ("hourly steps from a half hour (minutes)", all with { Since = FirstHour.AddMinutes(30), Step = hour });
         yield return ("90-second steps (seconds)", pair with { Step = TimeSpan.FromSeconds(90) });
         yield return ("hourly steps from an unaligned origin (seconds)", pair with { Since = FirstHour.AddSeconds(1) });
-        yield return ("one aggregate for the range (seconds)", all with { Step = null, Since = Start.AddHours(5) });
+        yield return ("one aggregate for the range (hours, minutes and the seconds at its edges)", all with { Step = null, Since = Start.AddHours(5) });
+        yield return ("the health window: one aggregate for the last hour", all with { Step = null, Since = End.AddHours(-1), Until = End.AddMilliseconds(1) });
+        yield return ("one aggregate for 40 minutes, unaligned at both ends", all with { Step = null, Since = FirstHour.AddHours(30).AddMinutes(7).AddSeconds(5), Until = FirstHour.AddHours(30).AddMinutes(47).AddSeconds(50) });
     }
 
     private async Task<SqliteStateStore> OpenFilledAsync(string file)
