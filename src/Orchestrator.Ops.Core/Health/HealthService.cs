@@ -52,12 +52,29 @@ public sealed class HealthService
     /// </summary>
     public async Task<WindowStats> GetWindowStatsAsync(string? wrapper, string slot, DateTimeOffset since, DateTimeOffset until, OperationSource? source, CancellationToken cancellationToken)
     {
-        var records = await _store.Health.GetAsync(new OperationQuery(since, until) { Wrapper = wrapper, Slot = slot, Source = source }, cancellationToken).ConfigureAwait(false);
+        // A long window (a day, the monthly review) counts its probes from their hourly rollup up to the last whole
+        // hours, and reads the records only for those (what the newest probe and the trailing failures need): probe
+        // records are kept for days, their hours for a year. Percentiles of such a window are the histogram's.
+        var split = since;
+        if (source != OperationSource.Traffic)
+        {
+            var recent = until - RecentProbeRecords;
+            var hour = new DateTimeOffset(recent.UtcDateTime.Year, recent.UtcDateTime.Month, recent.UtcDateTime.Day, recent.UtcDateTime.Hour, 0, 0, TimeSpan.Zero);
+            split = hour > since ? hour : since;
+        }
+
+        var records = await _store.Health.GetAsync(new OperationQuery(split, until) { Wrapper = wrapper, Slot = slot, Source = source }, cancellationToken).ConfigureAwait(false);
+        IReadOnlyList<TrafficAggregate> probes = split > since
+            ? await _store.Health.GetProbeTrafficAsync(new TrafficQuery(since, split) { Wrapper = wrapper, Slot = slot }, cancellationToken).ConfigureAwait(false)
+            : [];
         IReadOnlyList<TrafficAggregate> traffic = source == OperationSource.Probe
             ? []
             : await _store.Health.GetTrafficAsync(new TrafficQuery(since, until) { Wrapper = wrapper, Slot = slot }, cancellationToken).ConfigureAwait(false);
-        return WindowStats.From(records, traffic);
+        return WindowStats.From(records, probes.Count == 0 ? traffic : [.. traffic, .. probes]);
     }
+
+    /// <summary>How much of a window's end <see cref="GetWindowStatsAsync"/> reads as probe records (rounded back to a whole hour).</summary>
+    internal static readonly TimeSpan RecentProbeRecords = TimeSpan.FromHours(2);
 
     /// <summary>
     /// Health of the given wrappers (all when null) in the given slot (all when null). Probes first those whose

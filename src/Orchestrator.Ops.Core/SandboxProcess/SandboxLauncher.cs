@@ -81,7 +81,7 @@ public static class SandboxLauncher
             Command = command,
             WorkingDirectory = root,
             What = "The sandbox",
-            Timeout = options.StartTimeout,
+            Timeout = options.StartTimeout ?? options.DefaultStartTimeout,
             Fail = message => new SandboxException(message, root: root),
         };
         var info = await ReadyChild.StartAsync(start, pid => ReadReadyFile(root) is { } ready && ready.ProcessId == pid ? ready : null, cancellationToken).ConfigureAwait(false);

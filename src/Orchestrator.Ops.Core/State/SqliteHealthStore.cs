@@ -92,7 +92,7 @@ internal sealed partial class SqliteHealthStore(SqliteStateStore store) : IHealt
         }, cancellationToken);
 
     public Task<IReadOnlyList<OperationRecord>> GetAsync(OperationQuery query, CancellationToken cancellationToken) =>
-        store.RunAsync<IReadOnlyList<OperationRecord>>((c, ct) => ReadOperationsAsync(c, query, ct), cancellationToken);
+        store.RunAsync((c, ct) => InSnapshotAsync(c, () => ReadOperationsAsync(c, query, ct), ct), cancellationToken);
 
     private static async Task<IReadOnlyList<OperationRecord>> ReadOperationsAsync(SqliteConnection c, OperationQuery query, CancellationToken ct)
     {
@@ -214,10 +214,36 @@ internal sealed partial class SqliteHealthStore(SqliteStateStore store) : IHealt
         }, cancellationToken);
 
     public Task<IReadOnlyList<TrafficAggregate>> GetTrafficAsync(TrafficQuery query, CancellationToken cancellationToken) =>
-        store.RunAsync((c, ct) => ReadAggregatesAsync(c, Traffic, query, ct), cancellationToken);
+        store.RunAsync((c, ct) => InSnapshotAsync(c, () => ReadAggregatesAsync(c, Traffic, query, ct), ct), cancellationToken);
 
     public Task<IReadOnlyList<TrafficAggregate>> GetProbeTrafficAsync(TrafficQuery query, CancellationToken cancellationToken) =>
-        store.RunAsync((c, ct) => ReadAggregatesAsync(c, Probes, query, ct), cancellationToken);
+        store.RunAsync((c, ct) => InSnapshotAsync(c, () => ReadAggregatesAsync(c, Probes, query, ct), ct), cancellationToken);
+
+    /// <summary>
+    /// Runs a read of several statements (the marks, the pairs, each table of the plan, the attempts) in one deferred
+    /// transaction: in WAL mode every statement then sees the same snapshot, so a write or a prune that commits between
+    /// two of them cannot make the answer count a bucket twice or miss it. The transaction only reads, and is rolled back.
+    /// </summary>
+    private static async Task<T> InSnapshotAsync<T>(SqliteConnection c, Func<Task<T>> read, CancellationToken ct)
+    {
+        await SqliteStateStore.Exec(c, "BEGIN DEFERRED;", ct).ConfigureAwait(false);
+        try
+        {
+            return await read().ConfigureAwait(false);
+        }
+        finally
+        {
+            // Not cancellable: the connection goes back to the pool and must not keep a transaction open. SQLite may
+            // have ended it already (a failed statement); then there is nothing to roll back and the failure stands.
+            try
+            {
+                await SqliteStateStore.Exec(c, "ROLLBACK;", CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (SqliteException) when (c.State == System.Data.ConnectionState.Open)
+            {
+            }
+        }
+    }
 
     /// <summary>
     /// A read of one family of history, merged per wrapper, slot and step, each part from the table

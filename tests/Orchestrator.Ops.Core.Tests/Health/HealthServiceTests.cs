@@ -179,6 +179,32 @@ public sealed class HealthServiceTests(FleetFixture fleet) : FleetEngineTest(fle
     }
 
     [Fact]
+    public async Task A_long_window_counts_its_probes_from_their_hours_after_the_records_are_gone()
+    {
+        // A probe round every 30 minutes for three days: 144 probes per wrapper and slot.
+        for (var i = 0; i < 144; i++)
+        {
+            await Engine.Health.GetWrapperHealthAsync(["routellm"], "blue", live: true, NullReporter.Instance, default);
+            Time.Advance(TimeSpan.FromMinutes(30));
+        }
+
+        // From a whole hour: where the records are gone, the hours answer for the buckets that start in the window.
+        var now = Time.GetUtcNow();
+        var start = now.AddDays(-3).UtcDateTime;
+        var since = new DateTimeOffset(start.Year, start.Month, start.Day, start.Hour, 0, 0, TimeSpan.Zero);
+        var before = await Engine.Health.GetWindowStatsAsync("routellm", "blue", since, now, OperationSource.Probe, default);
+        await Engine.Store.Health.PruneAsync(HistoryCutoffs.At(now, new HistoryRetention { Probes = TimeSpan.FromDays(1), ProbeAttempts = TimeSpan.FromDays(1) }), default);
+        var records = await Engine.Store.Health.GetAsync(new OperationQuery(since, now) { Wrapper = "routellm", Slot = "blue" }, default);
+        var after = await Engine.Health.GetWindowStatsAsync("routellm", "blue", since, now, OperationSource.Probe, default);
+
+        Assert.Equal(144, before.Total);
+        Assert.InRange(records.Count, 40, 60);
+        Assert.Equal((before.Total, before.Successes, before.Errors), (after.Total, after.Successes, after.Errors));
+        Assert.NotNull(after.LastProbe);
+        Assert.Equal(before.LastProbe!.StartedAt, after.LastProbe!.StartedAt);
+    }
+
+    [Fact]
     public async Task Every_window_combines_probe_records_with_traffic_aggregates()
     {
         await Engine.Health.GetWrapperHealthAsync(null, null, live: true, NullReporter.Instance, default);
