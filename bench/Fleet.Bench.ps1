@@ -9,11 +9,12 @@
 
 .DESCRIPTION
     Starts Start-OpsSandbox -Wrappers 3 and then -Wrappers 100 (each under its own temporary root, stopped in a
-    finally). For each, after the start and the probe round, it fills the health window with -WindowRounds probe rounds
-    of the whole fleet (real probes, as the service's monitor loop makes them; by default as many as one window holds,
-    which is what every read of a running service meets), then times, median of -Rounds after one warm-up:
+    finally). For each, after the start, it gives the store the hour a running service leaves in it: -WindowRounds
+    probe rounds of the whole fleet (real probes of the sandbox, as the monitor loop makes them, on an engine whose
+    clock stamps them one interval apart, the newest one interval ago; by default as many as one health window holds,
+    which is what every read of a running service meets). Then it times, median of -Rounds after one warm-up:
 
-      Probe round         Get-WrapperHealth -Live (2N probes), before the fill
+      Probe round         Get-WrapperHealth -Live (2N probes, then every wrapper's health over the window)
       Get-SystemHealth    on the stored results
       Dashboard first     what the dashboard's page (Dashboard/Assets/index.html, app.js) loads before it can draw,
                           in its order, on a new HTTPS connection: the page; its style, script and icon;
@@ -40,9 +41,9 @@ param(
     [int] $Rounds = 5,
     # Comma-separated (pwsh -File passes "3,100" as one string).
     [string] $Sizes = '3,100',
-    # Probe rounds of the whole fleet added after the probe round is timed. -1: a full health window
+    # Probe rounds of the whole fleet in the store before anything is timed. -1: a full health window
     # (healthChecks.windowMinutes / intervalSeconds: 120 with the sandbox's 60 min and 30 s). 0: none, only the
-    # bench's own rounds, as the figures before 2026-12-08's dashboard and alert columns were taken.
+    # bench's own rounds, as the first figures (bench/README, before the dashboard and alert columns) were taken.
     [int] $WindowRounds = -1
 )
 
@@ -79,22 +80,48 @@ function Wait-Task($Task) { , $Task.GetAwaiter().GetResult() }
 
 # ---------------------------------------------------------------- the engine: probe rounds and alert rounds
 
-# Opens an engine of our own on the configuration, runs the script block with it, and closes it.
-function Use-Engine([string] $ConfigPath, [scriptblock] $Action) {
+# Opens an engine of our own on the configuration (on the given clock, else the system's), runs the script block with
+# it, and closes it.
+function Use-Engine([string] $ConfigPath, [scriptblock] $Action, [TimeProvider] $Time) {
     $config = (Get-CoreType 'Orchestrator.Ops.Core.Configuration.OpsConfigLoader')::Load($ConfigPath)
-    $engine = Wait-Task ((Get-CoreType 'Orchestrator.Ops.Core.OpsEngine')::OpenAsync($config, $null, $none))
+    $options = (Get-CoreType 'Orchestrator.Ops.Core.OpsEngineOptions')::new()
+    if ($Time) { $options.Time = $Time }
+    $engine = Wait-Task ((Get-CoreType 'Orchestrator.Ops.Core.OpsEngine')::OpenAsync($config, $options, $none))
     try { & $Action $engine }
     finally { $null = Wait-Task ($engine.DisposeAsync().AsTask()) }
 }
 
 function Get-Quiet { (Get-CoreType 'Orchestrator.Ops.Core.Reporting.NullReporter')::Instance }
 
-# Probe rounds of the whole fleet as the monitor loop makes them (ProbeAllAsync), back to back.
-function Add-ProbeRounds([string] $ConfigPath, [int] $Count) {
-    Use-Engine $ConfigPath {
+# A clock whose "now" the script sets; timers, delays and elapsed times stay the system's (TimeProvider's defaults).
+Add-Type -TypeDefinition @'
+using System;
+using System.Threading;
+
+public sealed class FleetBenchClock : TimeProvider
+{
+    private long _ticks;
+    public DateTimeOffset At
+    {
+        get => new DateTimeOffset(Interlocked.Read(ref _ticks), TimeSpan.Zero);
+        set => Interlocked.Exchange(ref _ticks, value.UtcTicks);
+    }
+    public override DateTimeOffset GetUtcNow() => At;
+}
+'@
+
+# The hour a running service leaves in the store: -Count probe rounds of the whole fleet as its monitor loop makes them
+# (ProbeAllAsync, real probes of the sandbox), each stamped one interval after the one before, the last one interval ago.
+function Add-ProbeRounds([string] $ConfigPath, [int] $Count, [TimeSpan] $Interval) {
+    $clock = [FleetBenchClock]::new()
+    $end = [DateTimeOffset]::UtcNow
+    Use-Engine $ConfigPath -Time $clock {
         param($engine)
         $quiet = Get-Quiet
-        for ($i = 0; $i -lt $Count; $i++) { $null = Wait-Task ($engine.Health.ProbeAllAsync($quiet, $none)) }
+        for ($i = 0; $i -lt $Count; $i++) {
+            $clock.At = $end - [TimeSpan]::FromTicks($Interval.Ticks * ($Count - $i))
+            $null = Wait-Task ($engine.Health.ProbeAllAsync($quiet, $none))
+        }
     }
 }
 
@@ -284,11 +311,11 @@ $results = foreach ($n in @($Sizes -split ',' | ForEach-Object { [int]$_.Trim() 
     try {
         $start = Measure-Command { $sandbox = Start-OpsSandbox -Root $root -Wrappers $n -PassThru }
         $config = $sandbox.ConfigPath
-        $probe = Measure-Median { Get-WrapperHealth -Live -ConfigPath $config }
         $json = Get-Content -Raw $config | ConvertFrom-Json -AsHashtable
         $fill = $WindowRounds
         if ($fill -lt 0) { $fill = [int][math]::Ceiling($json.healthChecks.windowMinutes * 60 / $json.healthChecks.intervalSeconds) }
-        Add-ProbeRounds $config $fill
+        Add-ProbeRounds $config $fill ([TimeSpan]::FromSeconds($json.healthChecks.intervalSeconds))
+        $probe = Measure-Median { Get-WrapperHealth -Live -ConfigPath $config }
         $system = Measure-Median { Get-SystemHealth -ConfigPath $config }
         $healthy = @(Get-WrapperHealth -ConfigPath $config | Where-Object Status -eq 'Healthy').Count
 
