@@ -116,8 +116,9 @@ public sealed class AlertService
                     changed[key] = fired;
                     transitions.Add((fired, AlertState.Pending, AlertState.Firing));
                 }
-                else
+                else if (existing.Value != value || existing.Message != message || existing.ClearSince is not null)
                 {
+                    // Written only when it changed: an outage of a large fleet keeps hundreds of alerts open.
                     changed[key] = existing with { Value = value, Message = message, ClearSince = null };
                 }
             }

@@ -266,8 +266,12 @@ public sealed class HealthService
     {
         var now = _time.GetUtcNow();
         var window = _config.HealthChecks.Window;
-        var records = await _store.Health.GetAsync(new OperationQuery(now - window, now.AddMilliseconds(1)), cancellationToken).ConfigureAwait(false);
-        var traffic = await _store.Health.GetTrafficAsync(new TrafficQuery(now - window, now.AddMilliseconds(1)), cancellationToken).ConfigureAwait(false);
+        // Only what is asked for: the one slot (the alert round and the system health read the active slot's wrappers
+        // only: half the rows) or the one wrapper, when all the pairs share it.
+        var slot = pairs.Select(p => p.Slot.Name).Distinct(StringComparer.Ordinal).Count() == 1 ? pairs[0].Slot.Name : null;
+        var wrapper = pairs.Select(p => p.Wrapper.Name).Distinct(StringComparer.Ordinal).Count() == 1 ? pairs[0].Wrapper.Name : null;
+        var records = await _store.Health.GetAsync(new OperationQuery(now - window, now.AddMilliseconds(1)) { Wrapper = wrapper, Slot = slot }, cancellationToken).ConfigureAwait(false);
+        var traffic = await _store.Health.GetTrafficAsync(new TrafficQuery(now - window, now.AddMilliseconds(1)) { Wrapper = wrapper, Slot = slot }, cancellationToken).ConfigureAwait(false);
         var byPair = records.ToLookup(r => (r.Wrapper, r.Slot));
         var trafficByPair = traffic.ToLookup(a => (a.Wrapper, a.Slot));
         var lastProbes = await _store.Health.GetLastProbeTimesAsync(cancellationToken).ConfigureAwait(false);

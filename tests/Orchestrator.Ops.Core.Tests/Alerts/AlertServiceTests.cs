@@ -109,6 +109,25 @@ public sealed class AlertServiceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task More_open_alerts_than_a_page_of_them_keep_their_rounds_working()
+    {
+        // 600 failing wrappers breach two rules each: 1,200 open alerts, more than a default read of alerts returns.
+        var service = Service(TimeSpan.Zero);
+        var failing = Enumerable.Range(0, 600).Select(i => Health(errorRate: 6, score: 88, HealthStatus.Degraded, name: $"w{i:000}")).ToArray();
+
+        var first = await At(0, service, failing);
+        var second = await At(30, service, failing);
+        var cleared = await At(60, service, [.. failing.Select(h => h with { ErrorRate = 1, SuccessRate = 99, HealthScore = 96, Status = HealthStatus.Healthy })]);
+
+        Assert.Equal(1200, first.Count);
+        Assert.Empty(second);
+        Assert.Empty(cleared);
+        var open = await _store.Alerts.GetAsync(AlertQuery.Open, default);
+        Assert.Equal(1200, open.Count);
+        Assert.All(open, a => Assert.Equal(T0.AddSeconds(60), a.ClearSince));
+    }
+
+    [Fact]
     public async Task A_pending_alert_whose_breach_clears_is_dropped_without_notice()
     {
         var service = Service();
