@@ -14,6 +14,9 @@
       SQL, the earlier shape                              "(wrapper IS NULL OR wrapper = ?) AND (slot IS NULL OR ...)":
                                                           the planner walks the time index for every pair
       SQL, the shape the store uses now                   "wrapper = ? AND slot = ?": the primary key
+      API health / 744h / series                          the service on that store: /api/system/health (p50 of
+                                                          -ApiCalls), /api/wrappers/routellm/metrics?hours=744 and
+                                                          the dashboard's series call (60 minutes in 60 s steps)
 
     The two SQL lines run in sqlite3 on the same file, side by side, and read the same rows (the script checks the
     counts). Goal (issue 19): the 31-day figure of each read within 1.5x of its 1-day figure; the month view under 1 s
@@ -24,6 +27,8 @@ param(
     # Comma-separated (pwsh -File passes "1,7" as one string).
     [string] $Days = '1,7',
     [int] $Rounds = 3,
+    # Calls of /api/system/health and the series call for their p50.
+    [int] $ApiCalls = 20,
     [string] $CacheDir = (Join-Path ([IO.Path]::GetTempPath()) 'orchestrator-ops-bench-history')
 )
 
@@ -95,7 +100,9 @@ function New-HistoryStore([int] $DayCount) {
         opsRoot  = '.'
         wrappers = @($wrappers | ForEach-Object { @{ name = $_; kind = $(if ($_ -eq 'external-tools') { 'external-tool' } else { $_ }) } })
         slots    = $slotMap
-        store    = @{ path = 'state/ops.db' }
+        # Nothing pruned: the store keeps every second of its history (the worst case for the reads).
+        store    = @{ path = 'state/ops.db'; retention = @{ secondsDays = 3650; minutesDays = 3650; hoursDays = 3650; probesDays = 3650; probeAttemptsDays = 3650 } }
+        service  = @{ apiPort = 0; gatewayPort = 0 }
     } | ConvertTo-Json -Depth 5 | Set-Content -LiteralPath $config
     # Creates the store at the current schema.
     $null = Get-WrapperMetric routellm -Slot blue -Hours 1 -ConfigPath $config
@@ -123,6 +130,41 @@ COMMIT;
     [pscustomobject]@{ Config = $config; Db = $db; Until = $until - 1 }
 }
 
+# The service on the store: /api/system/health (p50 of -ApiCalls), the month view's API and the dashboard's series call,
+# through the module's own client (it trusts exactly the certificate the service announced).
+function Measure-Api([string] $Config) {
+    $service = Start-OpsService -ConfigPath $Config -PassThru -Confirm:$false
+    try {
+        $core = [System.Runtime.Loader.AssemblyLoadContext]::All | ForEach-Object Assemblies |
+            Where-Object { $_.GetName().Name -eq 'Orchestrator.Ops.Core' } | Select-Object -First 1
+        $client = $core.GetType('Orchestrator.Ops.Core.ServiceProcess.OpsServiceLauncher')::CreateClient($service)
+        $base = $service.ApiUrl.AbsoluteUri.TrimEnd('/')
+        if (([uri]$base).Host -ne '127.0.0.1') { throw "service is not on 127.0.0.1: $base" }
+        $key = (Get-Content -Raw -LiteralPath $service.ApiKeyPath).Trim()
+        function Get-Seconds([string] $Path, [int] $Count) {
+            $times = foreach ($i in 0..$Count) {
+                $request = [Net.Http.HttpRequestMessage]::new([Net.Http.HttpMethod]::Get, "$base$Path")
+                $request.Headers.Add('X-Api-Key', $key)
+                $watch = [Diagnostics.Stopwatch]::StartNew()
+                $response = $client.SendAsync($request).GetAwaiter().GetResult()
+                $null = $response.Content.ReadAsByteArrayAsync().GetAwaiter().GetResult()
+                $elapsed = $watch.Elapsed.TotalSeconds
+                if (-not $response.IsSuccessStatusCode) { throw "$Path answered HTTP $([int]$response.StatusCode)" }
+                if ($i -gt 0) { $elapsed }   # the first call warms up
+            }
+            ($times | Sort-Object)[[int][math]::Floor(@($times).Count / 2)]
+        }
+        [pscustomobject]@{
+            Health  = Get-Seconds '/api/system/health' $ApiCalls
+            Metrics = Get-Seconds '/api/wrappers/routellm/metrics?hours=744' $Rounds
+            Series  = Get-Seconds '/api/wrappers/routellm/series?minutes=60&step=60' $ApiCalls
+        }
+    }
+    finally {
+        Stop-OpsService -ConfigPath $Config -Confirm:$false -ErrorAction SilentlyContinue
+    }
+}
+
 function Measure-Median([scriptblock] $Action) {
     & $Action | Out-Null
     $times = foreach ($i in 1..$Rounds) { (Measure-Command { & $Action | Out-Null }).TotalSeconds }
@@ -148,6 +190,7 @@ $rows = foreach ($d in $dayCounts) {
     $b = @(1..$Rounds | ForEach-Object { Measure-Sql $store.Db $before })
     $n = @(1..$Rounds | ForEach-Object { Measure-Sql $store.Db $now })
     if ($b[0].Rows -ne $n[0].Rows) { throw "The two statements read different rows ($($b[0].Rows) and $($n[0].Rows))." }
+    $api = Measure-Api $store.Config
     [pscustomobject]@{
         Days            = $d
         TrafficRows     = [long](@('SELECT COUNT(*) FROM traffic_aggregates;') | sqlite3 $store.Db)
@@ -156,6 +199,9 @@ $rows = foreach ($d in $dayCounts) {
         'Metric24h s'   = [math]::Round((Measure-Median { Get-WrapperMetric routellm -Slot blue -Hours 24 -ConfigPath $store.Config }), 3)
         'SQL before s'  = [math]::Round((($b.Seconds | Sort-Object)[[int][math]::Floor($Rounds / 2)]), 3)
         'SQL keys s'    = [math]::Round((($n.Seconds | Sort-Object)[[int][math]::Floor($Rounds / 2)]), 3)
+        'API health ms' = [math]::Round(1000 * $api.Health, 1)
+        'API 744h s'    = [math]::Round($api.Metrics, 3)
+        'API series ms' = [math]::Round(1000 * $api.Series, 1)
     }
 }
 

@@ -123,6 +123,12 @@ COMMIT;
     $null = Invoke-Sqlite $steady.Db 'PRAGMA wal_checkpoint(TRUNCATE);'
     $bytes = (Get-Item $steady.Db).Length
     $counts = Invoke-Sqlite $steady.Db "SELECT (SELECT COUNT(*) FROM traffic_aggregates), (SELECT COUNT(*) FROM traffic_minutes), (SELECT COUNT(*) FROM operations), (SELECT COUNT(*) FROM probe_attempts);"
+    # Where the bytes are (tables with their indexes), when this sqlite3 has the dbstat table.
+    $split = try { Invoke-Sqlite $steady.Db @"
+SELECT COALESCE(m.tbl_name, d.name), ROUND(SUM(d.pgsize) / 1048576.0 / $pairCount, 1)
+FROM dbstat d LEFT JOIN sqlite_master m ON m.name = d.name GROUP BY 1 ORDER BY 2 DESC LIMIT 6;
+"@ } catch { $null }
+    $breakdown = if ($split) { ($split | ForEach-Object { $p = $_ -split '\|'; "$($p[0]) $($p[1])" }) -join ', ' } else { 'dbstat not available' }
 
     # 2. The hourly prune on it: an hour later, an hour of each resolution is past its cutoff.
     $core = Get-Core
@@ -132,7 +138,7 @@ COMMIT;
     $watch = [Diagnostics.Stopwatch]::StartNew()
     $pruned = $store.Health.PruneAsync($cutoffs, $none).GetAwaiter().GetResult()
     $pruneSeconds = $watch.Elapsed.TotalSeconds
-    $store.DisposeAsync().AsTask().GetAwaiter().GetResult()
+    $null = $store.DisposeAsync().AsTask().GetAwaiter().GetResult()
 
     # 3. The rollup build of a store from before rollups.
     $old = New-Store 'before-rollups'
@@ -151,7 +157,7 @@ COMMIT;
     $watch = [Diagnostics.Stopwatch]::StartNew()
     $built = $store.Health.BuildRollupsAsync($null, $none).GetAwaiter().GetResult()
     $buildSeconds = $watch.Elapsed.TotalSeconds
-    $store.DisposeAsync().AsTask().GetAwaiter().GetResult()
+    $null = $store.DisposeAsync().AsTask().GetAwaiter().GetResult()
     $traffic = $built | Where-Object Family -eq 'traffic'
     $check = Invoke-Sqlite $old.Db "SELECT (SELECT SUM(successes) FROM traffic_aggregates) = (SELECT SUM(successes) FROM traffic_hours), (SELECT COUNT(*) FROM history_marks WHERE built_from IS NOT NULL);"
     if ($check -ne '1|0') { throw "The build left the hours unequal to the seconds or a mark pending: $check" }
@@ -160,6 +166,7 @@ COMMIT;
     [pscustomobject]@{
         'Store MiB'                 = [math]::Round($bytes / 1MB, 1)
         'MiB per wrapper-slot'      = [math]::Round($bytes / 1MB / $pairCount, 1)
+        'MiB per wrapper-slot by table' = $breakdown
         'Rows s/min/probes/attempts' = "$($c[0])/$($c[1])/$($c[2])/$($c[3])"
         'Hourly prune s'            = [math]::Round($pruneSeconds, 3)
         'Pruned rows'               = $pruned.Total

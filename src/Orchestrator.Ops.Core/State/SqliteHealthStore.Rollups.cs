@@ -104,11 +104,16 @@ internal sealed partial class SqliteHealthStore
         SqliteHealthFunctions.Register(c);
         await using var tx = (SqliteTransaction)await c.BeginTransactionAsync(System.Data.IsolationLevel.Serializable, ct).ConfigureAwait(false);
         await using var read = c.CreateCommand();
-        read.Transaction = tx;
-        read.Parameters.AddWithValue("$wrapper", pair.Wrapper);
-        read.Parameters.AddWithValue("$slot", pair.Slot);
-        read.Parameters.AddWithValue("$since", hour);
-        read.Parameters.AddWithValue("$until", hour + HourMs);
+        void OfThisHour(SqliteCommand cmd)
+        {
+            cmd.Transaction = tx;
+            cmd.Parameters.AddWithValue("$wrapper", pair.Wrapper);
+            cmd.Parameters.AddWithValue("$slot", pair.Slot);
+            cmd.Parameters.AddWithValue("$since", hour);
+            cmd.Parameters.AddWithValue("$until", hour + HourMs);
+        }
+
+        OfThisHour(read);
         read.Parameters.AddWithValue("$source", "probe");
         var buckets = new List<(int Level, Dictionary<long, TrafficAggregate> Groups)>();
         for (var level = 1; level < family.Tables.Length; level++)
@@ -160,11 +165,7 @@ internal sealed partial class SqliteHealthStore
         }
 
         await using var delete = c.CreateCommand();
-        delete.Transaction = tx;
-        delete.Parameters.AddWithValue("$wrapper", pair.Wrapper);
-        delete.Parameters.AddWithValue("$slot", pair.Slot);
-        delete.Parameters.AddWithValue("$since", hour);
-        delete.Parameters.AddWithValue("$until", hour + HourMs);
+        OfThisHour(delete);
         foreach (var (level, groups) in buckets)
         {
             var table = family.Tables[level];
