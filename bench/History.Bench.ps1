@@ -27,6 +27,11 @@ param(
     # Comma-separated (pwsh -File passes "1,7" as one string).
     [string] $Days = '1,7',
     [int] $Rounds = 3,
+    # Wrappers in the store (each in both slots): 3 by default; more are named w004, w005, ...
+    [int] $Wrappers = 3,
+    # Keep per-second rows for the last N days only, as the default retention does (2), the older history as minute and
+    # hour rows alone; 0: every day has its seconds.
+    [int] $SecondsDays = 0,
     # Calls of /api/system/health and the series call for their p50.
     [int] $ApiCalls = 20,
     [string] $CacheDir = (Join-Path ([IO.Path]::GetTempPath()) 'orchestrator-ops-bench-history')
@@ -44,7 +49,7 @@ if (-not (Get-Command sqlite3 -CommandType Application -ErrorAction SilentlyCont
 Import-Module $manifest
 $env:ORCHESTRATOR_OPS_CONFIG = $null
 
-$wrappers = 'routellm', 'poml', 'external-tools'
+$wrappers = @(@('routellm', 'poml', 'external-tools')[0..([math]::Min($Wrappers, 3) - 1)]) + @(if ($Wrappers -gt 3) { 4..$Wrappers | ForEach-Object { 'w{0:d3}' -f $_ } })
 $slots = 'blue', 'green'
 
 # A histogram as the gateway encodes it (60 requests around 40 ms), made by the engine itself: its assembly is in the
@@ -81,8 +86,20 @@ FROM traffic_aggregates WHERE bucket_start >= $Since AND bucket_start < $Until G
 "@
 }
 
+# Whole rollup rows from $Since to $Until (both on a bucket boundary) with no seconds under them: what the store holds
+# for history older than the seconds' retention. Each row is as many filled seconds as the bucket holds.
+function Get-DirectRollupSql([string] $Table, [long] $Width, [long] $Since, [long] $Until, [string] $Pairs) {
+    $n = $Width / 1000
+    @"
+WITH RECURSIVE t(at) AS (SELECT $Since UNION ALL SELECT at + $Width FROM t WHERE at + $Width < $Until)
+INSERT INTO $Table (wrapper, slot, bucket_start, bucket_ms, successes, fallbacks, errors, timeouts, cancelled,
+    status_1xx, status_2xx, status_3xx, status_4xx, status_5xx, latency_sum_ms, latency_histogram, last_activity_at)
+SELECT p.w, p.s, t.at, $Width, $(58 * $n), $n, $n, 0, 0, 0, $(58 * $n), 0, $n, $n, $(2970 * $n).0, X'$(Get-HistogramHex $n)', t.at + $Width - 1 FROM t, ($Pairs) p;
+"@
+}
+
 function New-HistoryStore([int] $DayCount) {
-    $root = Join-Path $CacheDir "days-$DayCount"
+    $root = Join-Path $CacheDir ("days-$DayCount" + $(if ($Wrappers -ne 3) { "-w$Wrappers" }) + $(if ($SecondsDays -gt 0) { "-s$SecondsDays" }))
     $config = Join-Path $root 'ops.json'
     $db = Join-Path $root 'state/ops.db'
     $marker = Join-Path $root 'filled'
@@ -98,7 +115,7 @@ function New-HistoryStore([int] $DayCount) {
     }
     @{
         opsRoot  = '.'
-        wrappers = @($wrappers | ForEach-Object { @{ name = $_; kind = $(if ($_ -eq 'external-tools') { 'external-tool' } else { $_ }) } })
+        wrappers = @($wrappers | ForEach-Object { @{ name = $_; kind = $(if ($_ -eq 'external-tools') { 'external-tool' } elseif ($_ -like 'w0*' -or $_ -like 'w[1-9]*') { 'routellm' } else { $_ }) } })
         slots    = $slotMap
         # Nothing pruned: the store keeps every second of its history (the worst case for the reads).
         store    = @{ path = 'state/ops.db'; retention = @{ secondsDays = 3650; minutesDays = 3650; hoursDays = 3650; probesDays = 3650; probeAttemptsDays = 3650 } }
@@ -111,19 +128,28 @@ function New-HistoryStore([int] $DayCount) {
     $until = [DateTimeOffset]::UtcNow.ToUnixTimeSeconds() * 1000
     $since = $until - [long]$DayCount * 86400000
     $pairs = ($wrappers | ForEach-Object { $w = $_; $slots | ForEach-Object { "SELECT '$w' AS w, '$_' AS s" } }) -join ' UNION ALL '
+    # With -SecondsDays: the seconds of the last days only (from a whole hour), whole minutes and hours before them.
+    $older = ''
+    $secondsSince = $since
+    if ($SecondsDays -gt 0 -and $SecondsDays -lt $DayCount) {
+        $secondsSince = ($until - [long]$SecondsDays * 86400000) - (($until - [long]$SecondsDays * 86400000) % 3600000)
+        $first = $since - ($since % 3600000) + 3600000
+        $older = (Get-DirectRollupSql traffic_minutes 60000 $first $secondsSince $pairs) + "`n" + (Get-DirectRollupSql traffic_hours 3600000 $first $secondsSince $pairs)
+    }
     $sql = @"
 PRAGMA journal_mode = WAL;
 BEGIN;
-WITH RECURSIVE t(at) AS (SELECT $since UNION ALL SELECT at + 1000 FROM t WHERE at + 1000 < $until)
+$older
+WITH RECURSIVE t(at) AS (SELECT $secondsSince UNION ALL SELECT at + 1000 FROM t WHERE at + 1000 < $until)
 INSERT INTO traffic_aggregates (wrapper, slot, bucket_start, bucket_ms, successes, fallbacks, errors, timeouts, cancelled,
     status_1xx, status_2xx, status_3xx, status_4xx, status_5xx, latency_sum_ms, latency_histogram, last_activity_at)
 SELECT p.w, p.s, t.at, 1000, 58, 1, 1, 0, 0, 0, 58, 0, 1, 1, 2970.0, X'$histogramHex', t.at + 999 FROM t, ($pairs) p;
 INSERT OR IGNORE INTO series (wrapper, slot) SELECT p.w, p.s FROM ($pairs) p;
-$(Get-RollupSql traffic_minutes 60000 $since $until)
-$(Get-RollupSql traffic_hours 3600000 $since $until)
+$(Get-RollupSql traffic_minutes 60000 $secondsSince $until)
+$(Get-RollupSql traffic_hours 3600000 $secondsSince $until)
 COMMIT;
 "@
-    Write-Host "    filling $DayCount day(s): $($DayCount * 86400 * $wrappers.Count * $slots.Count) rows ..."
+    Write-Host "    filling $DayCount day(s) of $($wrappers.Count) wrapper(s): $(($until - $secondsSince) / 1000 * $wrappers.Count * $slots.Count) per-second rows ..."
     $null = $sql | sqlite3 $db
     if ($LASTEXITCODE -ne 0) { throw "sqlite3 could not fill $db." }
     Set-Content -LiteralPath $marker -Value ($until - 1)
@@ -155,6 +181,8 @@ function Measure-Api([string] $Config) {
             ($times | Sort-Object)[[int][math]::Floor(@($times).Count / 2)]
         }
         [pscustomobject]@{
+            # The cmdlet beside the API: with the service up, its probes are fresh, so nothing is probed on the call.
+            System  = Measure-Median { Get-SystemHealth -ConfigPath $Config }
             Health  = Get-Seconds '/api/system/health' $ApiCalls
             Metrics = Get-Seconds '/api/wrappers/routellm/metrics?hours=744' $Rounds
             Series  = Get-Seconds '/api/wrappers/routellm/series?minutes=60&step=60' $ApiCalls
@@ -199,6 +227,7 @@ $rows = foreach ($d in $dayCounts) {
         'Metric24h s'   = [math]::Round((Measure-Median { Get-WrapperMetric routellm -Slot blue -Hours 24 -ConfigPath $store.Config }), 3)
         'SQL before s'  = [math]::Round((($b.Seconds | Sort-Object)[[int][math]::Floor($Rounds / 2)]), 3)
         'SQL keys s'    = [math]::Round((($n.Seconds | Sort-Object)[[int][math]::Floor($Rounds / 2)]), 3)
+        'Get-SystemHealth s' = [math]::Round($api.System, 3)
         'API health ms' = [math]::Round(1000 * $api.Health, 1)
         'API 744h s'    = [math]::Round($api.Metrics, 3)
         'API series ms' = [math]::Round(1000 * $api.Series, 1)
