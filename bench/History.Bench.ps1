@@ -32,6 +32,9 @@ param(
     # Keep per-second rows for the last N days only, as the default retention does (2), the older history as minute and
     # hour rows alone; 0: every day has its seconds.
     [int] $SecondsDays = 0,
+    # Leave out the two sqlite3 statements (the earlier shape walks the time index over every pair: minutes on a
+    # store of a hundred wrappers).
+    [switch] $SkipSql,
     # Calls of /api/system/health and the series call for their p50.
     [int] $ApiCalls = 20,
     [string] $CacheDir = (Join-Path ([IO.Path]::GetTempPath()) 'orchestrator-ops-bench-history')
@@ -49,7 +52,7 @@ if (-not (Get-Command sqlite3 -CommandType Application -ErrorAction SilentlyCont
 Import-Module $manifest
 $env:ORCHESTRATOR_OPS_CONFIG = $null
 
-$wrappers = @(@('routellm', 'poml', 'external-tools')[0..([math]::Min($Wrappers, 3) - 1)]) + @(if ($Wrappers -gt 3) { 4..$Wrappers | ForEach-Object { 'w{0:d3}' -f $_ } })
+$wrapperNames = @(@('routellm', 'poml', 'external-tools')[0..([math]::Min($Wrappers, 3) - 1)]) + @(if ($Wrappers -gt 3) { 4..$Wrappers | ForEach-Object { 'w{0:d3}' -f $_ } })
 $slots = 'blue', 'green'
 
 # A histogram as the gateway encodes it (60 requests around 40 ms), made by the engine itself: its assembly is in the
@@ -110,12 +113,12 @@ function New-HistoryStore([int] $DayCount) {
     $slotMap = [ordered]@{}
     foreach ($s in $slots) {
         $urls = [ordered]@{}
-        foreach ($w in $wrappers) { $urls[$w] = 'http://127.0.0.1:9/' }
+        foreach ($w in $wrapperNames) { $urls[$w] = 'http://127.0.0.1:9/' }
         $slotMap[$s] = $urls
     }
     @{
         opsRoot  = '.'
-        wrappers = @($wrappers | ForEach-Object { @{ name = $_; kind = $(if ($_ -eq 'external-tools') { 'external-tool' } elseif ($_ -like 'w0*' -or $_ -like 'w[1-9]*') { 'routellm' } else { $_ }) } })
+        wrappers = @($wrapperNames | ForEach-Object { @{ name = $_; kind = $(if ($_ -eq 'external-tools') { 'external-tool' } elseif ($_ -like 'w0*' -or $_ -like 'w[1-9]*') { 'routellm' } else { $_ }) } })
         slots    = $slotMap
         # Nothing pruned: the store keeps every second of its history (the worst case for the reads).
         store    = @{ path = 'state/ops.db'; retention = @{ secondsDays = 3650; minutesDays = 3650; hoursDays = 3650; probesDays = 3650; probeAttemptsDays = 3650 } }
@@ -127,14 +130,20 @@ function New-HistoryStore([int] $DayCount) {
 
     $until = [DateTimeOffset]::UtcNow.ToUnixTimeSeconds() * 1000
     $since = $until - [long]$DayCount * 86400000
-    $pairs = ($wrappers | ForEach-Object { $w = $_; $slots | ForEach-Object { "SELECT '$w' AS w, '$_' AS s" } }) -join ' UNION ALL '
+    $pairs = ($wrapperNames | ForEach-Object { $w = $_; $slots | ForEach-Object { "SELECT '$w' AS w, '$_' AS s" } }) -join ' UNION ALL '
     # With -SecondsDays: the seconds of the last days only (from a whole hour), whole minutes and hours before them.
+    # Every filled second is the same, so whole minutes and hours are written directly (a GROUP BY over tens of millions
+    # of seconds would take the fill an hour); only the partial minute and hour at the end are summed from their seconds.
     $older = ''
     $secondsSince = $since
+    $rollupsSince = $since
     if ($SecondsDays -gt 0 -and $SecondsDays -lt $DayCount) {
         $secondsSince = ($until - [long]$SecondsDays * 86400000) - (($until - [long]$SecondsDays * 86400000) % 3600000)
         $first = $since - ($since % 3600000) + 3600000
-        $older = (Get-DirectRollupSql traffic_minutes 60000 $first $secondsSince $pairs) + "`n" + (Get-DirectRollupSql traffic_hours 3600000 $first $secondsSince $pairs)
+        $lastMinute = $until - ($until % 60000)
+        $lastHour = $until - ($until % 3600000)
+        $older = (Get-DirectRollupSql traffic_minutes 60000 $first $lastMinute $pairs) + "`n" + (Get-DirectRollupSql traffic_hours 3600000 $first $lastHour $pairs)
+        $rollupsSince = $lastMinute
     }
     $sql = @"
 PRAGMA journal_mode = WAL;
@@ -145,11 +154,11 @@ INSERT INTO traffic_aggregates (wrapper, slot, bucket_start, bucket_ms, successe
     status_1xx, status_2xx, status_3xx, status_4xx, status_5xx, latency_sum_ms, latency_histogram, last_activity_at)
 SELECT p.w, p.s, t.at, 1000, 58, 1, 1, 0, 0, 0, 58, 0, 1, 1, 2970.0, X'$histogramHex', t.at + 999 FROM t, ($pairs) p;
 INSERT OR IGNORE INTO series (wrapper, slot) SELECT p.w, p.s FROM ($pairs) p;
-$(Get-RollupSql traffic_minutes 60000 $secondsSince $until)
-$(Get-RollupSql traffic_hours 3600000 $secondsSince $until)
+$(Get-RollupSql traffic_minutes 60000 $rollupsSince $until)
+$(Get-RollupSql traffic_hours 3600000 $(if ($rollupsSince -eq $since) { $since } else { $until - ($until % 3600000) }) $until)
 COMMIT;
 "@
-    Write-Host "    filling $DayCount day(s) of $($wrappers.Count) wrapper(s): $(($until - $secondsSince) / 1000 * $wrappers.Count * $slots.Count) per-second rows ..."
+    Write-Host "    filling $DayCount day(s) of $($wrapperNames.Count) wrapper(s): $(($until - $secondsSince) / 1000 * $wrapperNames.Count * $slots.Count) per-second rows ..."
     $null = $sql | sqlite3 $db
     if ($LASTEXITCODE -ne 0) { throw "sqlite3 could not fill $db." }
     Set-Content -LiteralPath $marker -Value ($until - 1)
@@ -214,10 +223,12 @@ $rows = foreach ($d in $dayCounts) {
     $columns = 'COUNT(*), SUM(successes), SUM(LENGTH(latency_histogram))'
     $before = "SELECT $columns FROM traffic_aggregates WHERE bucket_start >= $since AND bucket_start < $($store.Until) AND (`$wrapper IS NULL OR wrapper = `$wrapper) AND (`$slot IS NULL OR slot = `$slot);"
     $now = "SELECT $columns FROM traffic_aggregates WHERE wrapper = `$wrapper AND slot = `$slot AND bucket_start >= $since AND bucket_start < $($store.Until);"
-    $null = Measure-Sql $store.Db $now   # warm the page cache
-    $b = @(1..$Rounds | ForEach-Object { Measure-Sql $store.Db $before })
-    $n = @(1..$Rounds | ForEach-Object { Measure-Sql $store.Db $now })
-    if ($b[0].Rows -ne $n[0].Rows) { throw "The two statements read different rows ($($b[0].Rows) and $($n[0].Rows))." }
+    if (-not $SkipSql) {
+        $null = Measure-Sql $store.Db $now   # warm the page cache
+        $b = @(1..$Rounds | ForEach-Object { Measure-Sql $store.Db $before })
+        $n = @(1..$Rounds | ForEach-Object { Measure-Sql $store.Db $now })
+        if ($b[0].Rows -ne $n[0].Rows) { throw "The two statements read different rows ($($b[0].Rows) and $($n[0].Rows))." }
+    }
     $api = Measure-Api $store.Config
     [pscustomobject]@{
         Days            = $d
@@ -225,8 +236,8 @@ $rows = foreach ($d in $dayCounts) {
         StoreMiB        = [math]::Round((Get-Item $store.Db).Length / 1MB, 0)
         'Metric744h s'  = [math]::Round((Measure-Median { Get-WrapperMetric routellm -Slot blue -Hours 744 -ConfigPath $store.Config }), 3)
         'Metric24h s'   = [math]::Round((Measure-Median { Get-WrapperMetric routellm -Slot blue -Hours 24 -ConfigPath $store.Config }), 3)
-        'SQL before s'  = [math]::Round((($b.Seconds | Sort-Object)[[int][math]::Floor($Rounds / 2)]), 3)
-        'SQL keys s'    = [math]::Round((($n.Seconds | Sort-Object)[[int][math]::Floor($Rounds / 2)]), 3)
+        'SQL before s'  = if ($SkipSql) { $null } else { [math]::Round((($b.Seconds | Sort-Object)[[int][math]::Floor($Rounds / 2)]), 3) }
+        'SQL keys s'    = if ($SkipSql) { $null } else { [math]::Round((($n.Seconds | Sort-Object)[[int][math]::Floor($Rounds / 2)]), 3) }
         'Get-SystemHealth s' = [math]::Round($api.System, 3)
         'API health ms' = [math]::Round(1000 * $api.Health, 1)
         'API 744h s'    = [math]::Round($api.Metrics, 3)
@@ -234,7 +245,7 @@ $rows = foreach ($d in $dayCounts) {
     }
 }
 
-$rows | Format-Table -AutoSize | Out-String -Width 200 | Write-Host
+$rows | Format-Table -Property * -AutoSize | Out-String -Width 400 | Write-Host
 if ($rows.Count -gt 1) {
     $first = $rows[0]; $last = $rows[-1]
     Write-Host ("    {0}-day / {1}-day: Metric744h {2:0.00}x, Metric24h {3:0.00}x, SQL keys {4:0.00}x (goal <= 1.5x); SQL before / keys at {0} days: {5:0.0}x" -f
