@@ -118,7 +118,8 @@ public sealed class TriageTests(FleetFixture fleet) : RunbookTestBase(fleet), IC
         var times = Item(run, "Response times");
         Assert.Equal(RunbookStatus.Fail, times.Status);
         Assert.Equal(RunbookStatus.Warn, Row(times, "routellm/blue", "P95Ms").Status);
-        Assert.True((double)Row(times, "routellm/blue", "P95Ms").Value! >= 40);
+        // 40 ms of sandbox latency, give or take the millisecond a Task.Delay may end early (see WeeklyMaintenanceTests).
+        Assert.True((double)Row(times, "routellm/blue", "P95Ms").Value! >= 39, $"P95 {Row(times, "routellm/blue", "P95Ms").Value}");
         Assert.Equal(RunbookStatus.Pass, Row(times, "routellm/blue", "MeanMs").Status);
         Assert.Equal(RunbookStatus.Fail, Row(times, "poml/blue", "MeanMs").Status);
         Assert.True((double)Row(times, "poml/blue", "MeanMs").Value! > 300);

@@ -56,7 +56,9 @@ public sealed class WeeklyMaintenanceTests(FleetFixture fleet) : RunbookTestBase
         Assert.Equal(RunbookStatus.Fail, Row(trends, "poml/blue", "SuccessRate").Status);
         Assert.Equal(0.0, Row(trends, "poml/blue", "SuccessRate").Value);
         Assert.Equal(RunbookStatus.Warn, Row(trends, "routellm/blue", "P95Ms").Status);
-        Assert.True((double)Row(trends, "routellm/blue", "P95Ms").Value! >= 40);
+        // The sandbox waits 40 ms with Task.Delay, whose timer counts whole milliseconds of Environment.TickCount64 and
+        // may end up to a millisecond early by the prober's stopwatch (a clean clone's CI saw all four under 40 ms).
+        Assert.True((double)Row(trends, "routellm/blue", "P95Ms").Value! >= 39, $"P95 {Row(trends, "routellm/blue", "P95Ms").Value}");
         Assert.Equal("< 25", Row(trends, "routellm/blue", "P95Ms").Target);
         Assert.Equal(RunbookStatus.Warn, Row(trends, "routellm/blue", "P99Ms").Status);
         Assert.Equal(RunbookStatus.Pass, Row(trends, "routellm/blue", "SuccessRate").Status);
