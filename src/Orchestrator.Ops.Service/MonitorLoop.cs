@@ -50,16 +50,42 @@ internal sealed class MonitorLoop(OpsEngine engine, TimeProvider time, IOpsRepor
 
     private DateTimeOffset _lastPrune = DateTimeOffset.MinValue;
 
-    /// <summary>Once an hour: each resolution of health history older than its store.retention is removed, in small batches.</summary>
-    private async Task PruneIfDueAsync(CancellationToken ct)
+    private Task _pruning = Task.CompletedTask;
+
+    /// <summary>
+    /// Once an hour: each resolution of health history older than its store.retention is removed, in small batches, on
+    /// a task of its own beside the rounds (the first prune after an upgrade may have a month of seconds to remove).
+    /// </summary>
+    private void PruneIfDue(CancellationToken ct)
     {
         var now = time.GetUtcNow();
-        if (now - _lastPrune < TimeSpan.FromHours(1))
+        if (now - _lastPrune < TimeSpan.FromHours(1) || !_pruning.IsCompleted)
         {
             return;
         }
 
         _lastPrune = now;
+        _pruning = Task.Run(async () =>
+        {
+            try
+            {
+                await PruneAsync(now, ct).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+            }
+            catch (Exception ex)
+            {
+                _log.Error("PruneFailed pruning the history failed, the next prune is due in an hour: {Error}", ex.Message);
+            }
+        }, CancellationToken.None);
+    }
+
+    /// <summary>The prune running now, if any (tests wait for it).</summary>
+    internal Task Pruning => _pruning;
+
+    private async Task PruneAsync(DateTimeOffset now, CancellationToken ct)
+    {
         var r = engine.Config.Store.Retention;
         var pruned = await engine.Store.Health.PruneAsync(HistoryCutoffs.At(now, r), ct).ConfigureAwait(false);
         if (pruned.Total > 0)
@@ -78,7 +104,8 @@ internal sealed class MonitorLoop(OpsEngine engine, TimeProvider time, IOpsRepor
     private async Task BuildRollupsAsync(CancellationToken ct)
     {
         var logged = new Dictionary<string, int>();
-        var progress = new Progress<RollupBuildProgress>(p =>
+        // Reported on the build's own thread, in order (a Progress<T> would post each report to the thread pool).
+        var progress = new SyncProgress<RollupBuildProgress>(p =>
         {
             var tenth = p.Percent / 10;
             if (p.Complete || !logged.TryGetValue(p.Family, out var last) || tenth > last)
@@ -127,7 +154,13 @@ internal sealed class MonitorLoop(OpsEngine engine, TimeProvider time, IOpsRepor
         finally
         {
             await rollups.ConfigureAwait(false);
+            await _pruning.ConfigureAwait(false);
         }
+    }
+
+    private sealed class SyncProgress<T>(Action<T> report) : IProgress<T>
+    {
+        public void Report(T value) => report(value);
     }
 
     private async Task RoundsAsync(PeriodicTimer timer, LogReporter reporter, CancellationToken stoppingToken)
@@ -152,7 +185,7 @@ internal sealed class MonitorLoop(OpsEngine engine, TimeProvider time, IOpsRepor
 
                 var system = _resources.SampleSignals(_drift.HasDrifted() || drifted.Count > 0);
                 var transitions = await engine.Alerts.EvaluateAsync(health, system, stoppingToken).ConfigureAwait(false);
-                await PruneIfDueAsync(stoppingToken).ConfigureAwait(false);
+                PruneIfDue(stoppingToken);
                 result = new MonitorRound(0, records.Count, null) { AlertTransitions = transitions.Count };
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)

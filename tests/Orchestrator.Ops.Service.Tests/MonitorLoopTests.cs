@@ -249,6 +249,7 @@ public sealed class MonitorLoopTests(FleetFixture fleet) : IAsyncLifetime
               "store": { "retentionDays": 2 }
             """);
         await svc.Monitor.WaitForRoundAsync(1).WaitAsync(Bound);
+        await svc.Monitor.Pruning.WaitAsync(Bound);
         var old = new OperationRecord
         {
             Wrapper = "routellm", Slot = "blue", Source = OperationSource.Probe, OperationType = "health_check",
@@ -267,6 +268,7 @@ public sealed class MonitorLoopTests(FleetFixture fleet) : IAsyncLifetime
 
         svc.Time.Advance(TimeSpan.FromMinutes(10));
         await svc.Monitor.WaitForRoundAsync(7).WaitAsync(Bound);
+        await svc.Monitor.Pruning.WaitAsync(Bound);
         var left = await svc.Engine.Store.Health.GetAsync(all, default);
         Assert.DoesNotContain(left, r => r.StartedAt == old.StartedAt);
         Assert.Equal(7 * 6, left.Count);

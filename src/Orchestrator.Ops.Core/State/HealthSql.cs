@@ -88,8 +88,11 @@ internal static class HealthSql
             (SELECT id FROM operations WHERE started_at < $before AND status <> 'started' ORDER BY started_at LIMIT $batch);
         """;
 
-    /// <summary>The first operation that started at or after a cutoff (ix_operations_started): attempts below it are older.</summary>
-    public const string FirstOperationSince = "SELECT id FROM operations WHERE started_at >= $before ORDER BY started_at LIMIT 1;";
+    /// <summary>
+    /// The lowest id of the operations that started at or after a cutoff (ix_operations_started, covering: it holds the
+    /// id): attempts of lower ids belong to older probes, even when a record was written late.
+    /// </summary>
+    public const string FirstOperationSince = "SELECT MIN(id) FROM operations INDEXED BY ix_operations_started WHERE started_at >= $before;";
 
     /// <summary>One batch of probe attempts, by the primary key's operation id range.</summary>
     public const string PruneAttempts = "DELETE FROM probe_attempts WHERE operation_id >= $min AND operation_id < $max;";

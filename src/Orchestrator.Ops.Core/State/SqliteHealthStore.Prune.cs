@@ -14,7 +14,8 @@ internal sealed partial class SqliteHealthStore
         var batches = 0;
         async Task<long> Table(string table, DateTimeOffset before, string delete)
         {
-            var b = before.ToUnixTimeMilliseconds();
+            // Whole hours always: a coarser bucket must never straddle the edge of what a finer table holds.
+            var b = AlignDown(before.ToUnixTimeMilliseconds(), MarkAlignmentMs);
             // Marked first: from now on no reader takes the older part of this table as whole.
             await store.RunAsync(async (c, ct) =>
             {
@@ -47,9 +48,13 @@ internal sealed partial class SqliteHealthStore
         }
 
         // Attempts first (the oldest detail), then the records they belong to, then each traffic resolution.
+        // While a family's rollups are still being built from its finer rows (a store from before rollups), those rows
+        // are what the build reads: they are kept until it has rolled them up, however old.
+        var building = await store.RunAsync(async (c, ct) => await ReadMarksAsync(c, ct).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+        bool Pending(HistoryFamily family) => family.Tables[1..].Any(t => building.TryGetValue(t, out var m) && m.BuiltFrom is not null);
         var attempts = await PruneAttemptsAsync(cutoffs.ProbeAttempts, () => batches++, cancellationToken).ConfigureAwait(false);
-        var operations = await Table(Probes.Tables[0], cutoffs.Probes, HealthSql.PruneOperations).ConfigureAwait(false);
-        var seconds = await Table(Traffic.Tables[0], cutoffs.Seconds, HealthSql.PruneAggregates(Traffic.Tables[0])).ConfigureAwait(false);
+        var operations = Pending(Probes) ? 0 : await Table(Probes.Tables[0], cutoffs.Probes, HealthSql.PruneOperations).ConfigureAwait(false);
+        var seconds = Pending(Traffic) ? 0 : await Table(Traffic.Tables[0], cutoffs.Seconds, HealthSql.PruneAggregates(Traffic.Tables[0])).ConfigureAwait(false);
         var minutes = await Table(Traffic.Tables[1], cutoffs.Minutes, HealthSql.PruneAggregates(Traffic.Tables[1])).ConfigureAwait(false);
         var hours = await Table(Traffic.Tables[2], cutoffs.Hours, HealthSql.PruneAggregates(Traffic.Tables[2])).ConfigureAwait(false);
         var probeHours = await Table(Probes.Tables[1], cutoffs.Hours, HealthSql.PruneAggregates(Probes.Tables[1])).ConfigureAwait(false);
@@ -82,7 +87,7 @@ internal sealed partial class SqliteHealthStore
         {
             await using var cmd = c.CreateCommand();
             cmd.CommandText = HealthSql.FirstOperationSince;
-            cmd.Parameters.AddWithValue("$before", before.ToUnixTimeMilliseconds());
+            cmd.Parameters.AddWithValue("$before", AlignDown(before.ToUnixTimeMilliseconds(), MarkAlignmentMs));
             var b = await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false);
             cmd.CommandText = HealthSql.FirstAttempt;
             var f = await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false);

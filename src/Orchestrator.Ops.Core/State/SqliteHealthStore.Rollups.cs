@@ -50,7 +50,10 @@ internal sealed partial class SqliteHealthStore
             return new RollupBuildProgress(name, 0, 0, null);
         }
 
-        var floor = oldest is { } o ? AlignDown(o, HourMs) : builtFrom.Value;
+        // Nothing below what the finer table still holds whole can be built (the prune keeps it while a build is pending).
+        var finerPruned = await store.RunAsync(async (c, ct) =>
+            (await ReadMarksAsync(c, ct).ConfigureAwait(false)).TryGetValue(family.Tables[0], out var m) ? m.PrunedBefore : null, cancellationToken).ConfigureAwait(false);
+        var floor = oldest is { } o ? Math.Max(AlignDown(o, HourMs), finerPruned ?? long.MinValue) : builtFrom.Value;
         var total = Math.Max(0, (builtFrom.Value - floor) / HourMs);
         long done = 0;
         for (var hour = builtFrom.Value - HourMs; hour >= floor; hour -= HourMs)

@@ -180,6 +180,28 @@ public sealed class SqliteTrafficRollupTests : IDisposable
     }
 
     [Fact]
+    public async Task The_rows_a_pending_build_reads_are_kept_until_it_has_rolled_them_up()
+    {
+        await using (await OpenFilledAsync("written.db"))
+        {
+        }
+
+        var migrated = await MigrateCopyAsync("migrated.db");
+        await using var store = await SqliteStateStore.OpenAsync(migrated, TimeSpan.FromSeconds(2), new FakeTimeProvider(End), default);
+        var all = HistoryCutoffs.All(End);
+
+        // Everything is past this cutoff, but the minutes and hours have not been built from the seconds yet.
+        var early = await store.Health.PruneAsync(all, default);
+        await store.Health.BuildRollupsAsync(null, default);
+        var hours = await DumpAsync(migrated, "traffic_hours");
+        var late = await store.Health.PruneAsync(HistoryCutoffs.All(End.AddDays(-1)), default);
+
+        Assert.Equal(0, early.Seconds);
+        Assert.True(hours.Count > 50, $"{hours.Count} hours built from the seconds the prune kept");
+        Assert.True(late.Seconds > 1000, $"{late.Seconds} seconds pruned once the build was done");
+    }
+
+    [Fact]
     public async Task Each_resolution_is_pruned_at_its_own_cutoff_in_batches_and_reads_fall_back_to_the_coarser_rows()
     {
         await using var store = await SqliteStateStore.OpenAsync(_dir.File("ops.db"), TimeSpan.FromSeconds(2), new FakeTimeProvider(End), default);
