@@ -88,6 +88,8 @@ public sealed class MonitorLoopTests(FleetFixture fleet) : IAsyncLifetime
               "store": { "busyTimeoutMs": 100 }
             """);
         await svc.Monitor.WaitForRoundAsync(1).WaitAsync(Bound);
+        // The first round's prune runs beside the rounds: let it finish before the store is locked for round 2.
+        await svc.Monitor.Pruning.WaitAsync(Bound);
 
         await using (var holder = await svc.LockStoreAsync())
         {
