@@ -58,8 +58,7 @@ public sealed class HealthService
         var split = since;
         if (source != OperationSource.Traffic)
         {
-            var recent = until - RecentProbeRecords;
-            var hour = new DateTimeOffset(recent.UtcDateTime.Year, recent.UtcDateTime.Month, recent.UtcDateTime.Day, recent.UtcDateTime.Hour, 0, 0, TimeSpan.Zero);
+            var hour = TimeBuckets.HourOf(until - RecentProbeRecords);
             split = hour > since ? hour : since;
         }
 
@@ -71,6 +70,14 @@ public sealed class HealthService
             ? []
             : await _store.Health.GetTrafficAsync(new TrafficQuery(since, until) { Wrapper = wrapper, Slot = slot }, cancellationToken).ConfigureAwait(false);
         return WindowStats.From(records, probes.Count == 0 ? traffic : [.. traffic, .. probes]);
+    }
+
+    /// <summary>Gateway traffic and probes of a stepped query, both as aggregates per step (each from its coarsest rows).</summary>
+    private async Task<IReadOnlyList<TrafficAggregate>> GetStepsAsync(TrafficQuery query, CancellationToken cancellationToken)
+    {
+        var traffic = await _store.Health.GetTrafficAsync(query, cancellationToken).ConfigureAwait(false);
+        var probes = await _store.Health.GetProbeTrafficAsync(query, cancellationToken).ConfigureAwait(false);
+        return [.. traffic, .. probes];
     }
 
     /// <summary>How much of a window's end <see cref="GetWindowStatsAsync"/> reads as probe records (rounded back to a whole hour).</summary>
@@ -148,13 +155,11 @@ public sealed class HealthService
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(hours, 1);
         var now = _time.GetUtcNow();
-        var firstHour = new DateTimeOffset(now.Year, now.Month, now.Day, now.Hour, 0, 0, TimeSpan.Zero).AddHours(-(hours - 1));
+        var firstHour = TimeBuckets.HourOf(now).AddHours(-(hours - 1));
         // Probes and traffic both counted per hour: whole hours from their hourly rollups, the current one from the
         // finer rows. A percentile is then the histogram's (within LatencyHistogram.MaxRelativeError).
-        var query = new TrafficQuery(firstHour, now.AddMilliseconds(1)) { Wrapper = wrapper, Slot = slot, Step = TimeSpan.FromHours(1) };
-        var probes = await _store.Health.GetProbeTrafficAsync(query, cancellationToken).ConfigureAwait(false);
-        var traffic = await _store.Health.GetTrafficAsync(query, cancellationToken).ConfigureAwait(false);
-        var trafficByHour = traffic.Concat(probes).ToLookup(a => (int)Math.Floor((a.BucketStart - firstHour).TotalHours));
+        var steps = await GetStepsAsync(new TrafficQuery(firstHour, now.AddMilliseconds(1)) { Wrapper = wrapper, Slot = slot, Step = TimeSpan.FromHours(1) }, cancellationToken).ConfigureAwait(false);
+        var trafficByHour = steps.ToLookup(a => (int)Math.Floor((a.BucketStart - firstHour).TotalHours));
         var buckets = new List<WrapperMetricBucket>(hours);
         for (var h = 0; h < hours; h++)
         {
@@ -334,10 +339,8 @@ public sealed class HealthService
 
         var first = new DateTimeOffset(since.UtcTicks - (since.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) % step.Ticks, TimeSpan.Zero);
         var count = (int)((now - first).Ticks / step.Ticks) + 1;
-        var query = new TrafficQuery(first, now.AddMilliseconds(1)) { Wrapper = wrapper, Slot = slot, Step = step };
-        var probes = await _store.Health.GetProbeTrafficAsync(query, cancellationToken).ConfigureAwait(false);
-        var traffic = await _store.Health.GetTrafficAsync(query, cancellationToken).ConfigureAwait(false);
-        var trafficBySteps = traffic.Concat(probes).ToLookup(a => (int)((a.BucketStart - first).Ticks / step.Ticks));
+        var steps = await GetStepsAsync(new TrafficQuery(first, now.AddMilliseconds(1)) { Wrapper = wrapper, Slot = slot, Step = step }, cancellationToken).ConfigureAwait(false);
+        var trafficBySteps = steps.ToLookup(a => (int)((a.BucketStart - first).Ticks / step.Ticks));
         var points = new List<WrapperSeriesPoint>(count);
         for (var i = 0; i < count; i++)
         {

@@ -238,7 +238,7 @@ internal static class LogChecks
                     continue;
                 }
 
-                var hour = HourOf(at);
+                var hour = TimeBuckets.HourOf(at);
                 perHour[hour] = perHour.GetValueOrDefault(hour) + 1;
                 perClient[client] = perClient.GetValueOrDefault(client) + 1;
                 total++;
@@ -251,8 +251,8 @@ internal static class LogChecks
 
         // Hours of the window without a request count as zero: quiet hours and one busy one is the pattern to see.
         // Lines stamped after the run started (written since, or by a clock ahead) keep their own hours.
-        var firstHour = HourOf(ctx.Since);
-        var lastHour = HourOf(ctx.Now);
+        var firstHour = TimeBuckets.HourOf(ctx.Since);
+        var lastHour = TimeBuckets.HourOf(ctx.Now);
         var hours = new List<(DateTimeOffset Hour, long Count)>();
         for (var h = firstHour; h <= lastHour; h = h.AddHours(1))
         {
@@ -296,12 +296,6 @@ internal static class LogChecks
 
     private static string NoAccessLog(RunbookContext ctx) =>
         $"There is no access.log in {ctx.Engine.Logs.LogsFolder}: the monitoring service's gateway writes it, and it has not carried traffic for this ops root (deployment.router is {ctx.Engine.Config.Deployment.Router}).";
-
-    private static DateTimeOffset HourOf(DateTimeOffset at)
-    {
-        var utc = at.UtcDateTime;
-        return new DateTimeOffset(utc.Year, utc.Month, utc.Day, utc.Hour, 0, 0, TimeSpan.Zero);
-    }
 
     private static string Shorten(string text) => text.Length <= 300 ? text : text[..297] + "...";
 

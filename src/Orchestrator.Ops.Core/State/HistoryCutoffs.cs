@@ -11,14 +11,8 @@ public sealed record HistoryCutoffs(DateTimeOffset Seconds, DateTimeOffset Minut
     /// <summary>The cutoffs of <paramref name="retention"/> at <paramref name="now"/>, each rounded down to its hour.</summary>
     public static HistoryCutoffs At(DateTimeOffset now, HistoryRetention retention)
     {
-        static DateTimeOffset Hour(DateTimeOffset t)
-        {
-            var u = t.ToUniversalTime();
-            return new DateTimeOffset(u.Year, u.Month, u.Day, u.Hour, 0, 0, TimeSpan.Zero);
-        }
-
-        return new HistoryCutoffs(Hour(now - retention.Seconds), Hour(now - retention.Minutes), Hour(now - retention.Hours),
-            Hour(now - retention.Probes), Hour(now - retention.ProbeAttempts));
+        return new HistoryCutoffs(TimeBuckets.HourOf(now - retention.Seconds), TimeBuckets.HourOf(now - retention.Minutes),
+            TimeBuckets.HourOf(now - retention.Hours), TimeBuckets.HourOf(now - retention.Probes), TimeBuckets.HourOf(now - retention.ProbeAttempts));
     }
 
     /// <summary>Every resolution cut at the same instant (rounded down to its hour).</summary>

@@ -1,4 +1,5 @@
 using Microsoft.Data.Sqlite;
+using Orchestrator.Ops.Core.Health;
 
 namespace Orchestrator.Ops.Core.State;
 
@@ -15,8 +16,10 @@ internal sealed partial class SqliteHealthStore
 
     internal static readonly HistoryFamily Probes = new(["operations", "probe_hours"], [1, 3_600_000]);
 
+    private const long HourMs = 3_600_000;
+
     /// <summary>Marks are whole hours: a coarser bucket then never straddles the edge of a finer table's part.</summary>
-    internal const long MarkAlignmentMs = 3_600_000;
+    internal const long MarkAlignmentMs = HourMs;
 
     /// <summary>
     /// Which table answers which part of [since, until) for a read grouped in steps of <paramref name="stepMs"/> from
@@ -114,6 +117,26 @@ internal sealed partial class SqliteHealthStore
         }
 
         return marks;
+    }
+
+    /// <summary>The aggregate of one wrapper, slot and bucket start in <paramref name="buckets"/>, added when it is not there yet.</summary>
+    private static TrafficAggregate BucketOf(Dictionary<(string, string, long), TrafficAggregate> buckets, string wrapper, string slot, long start)
+    {
+        if (!buckets.TryGetValue((wrapper, slot, start), out var a))
+        {
+            buckets[(wrapper, slot, start)] = a = new TrafficAggregate(wrapper, slot, DateTimeOffset.FromUnixTimeMilliseconds(start));
+        }
+
+        return a;
+    }
+
+    /// <summary>Adds one row of an aggregate table (the columns of <see cref="HealthSql.AggregatesOfPair"/>) to <paramref name="a"/>.</summary>
+    private static void AddRow(TrafficAggregate a, SqliteDataReader r)
+    {
+        a.AddStored(r.GetInt64(3), r.GetInt64(4), r.GetInt64(5), r.GetInt64(6), r.GetInt64(7),
+            r.GetInt64(8), r.GetInt64(9), r.GetInt64(10), r.GetInt64(11), r.GetInt64(12), r.GetDouble(13),
+            DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(15)));
+        a.Latency.AddEncoded((byte[])r.GetValue(14));
     }
 
     private static long AlignDown(long ms, long width) => ms - (((ms % width) + width) % width);

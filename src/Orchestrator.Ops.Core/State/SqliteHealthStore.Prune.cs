@@ -17,25 +17,11 @@ internal sealed partial class SqliteHealthStore
             // Whole hours always: a coarser bucket must never straddle the edge of what a finer table holds.
             var b = AlignDown(before.ToUnixTimeMilliseconds(), MarkAlignmentMs);
             // Marked first: from now on no reader takes the older part of this table as whole.
-            await store.RunAsync(async (c, ct) =>
-            {
-                await using var mark = c.CreateCommand();
-                mark.CommandText = HealthSql.MarkPruned;
-                mark.Parameters.AddWithValue("$name", table);
-                mark.Parameters.AddWithValue("$before", b);
-                return await mark.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-            }, cancellationToken).ConfigureAwait(false);
+            await ExecuteAsync(HealthSql.MarkPruned, cancellationToken, ("$name", table), ("$before", b)).ConfigureAwait(false);
             long total = 0;
             while (true)
             {
-                var n = await store.RunAsync(async (c, ct) =>
-                {
-                    await using var cmd = c.CreateCommand();
-                    cmd.CommandText = delete;
-                    cmd.Parameters.AddWithValue("$before", b);
-                    cmd.Parameters.AddWithValue("$batch", PruneBatch);
-                    return await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-                }, cancellationToken).ConfigureAwait(false);
+                var n = await ExecuteAsync(delete, cancellationToken, ("$before", b), ("$batch", PruneBatch)).ConfigureAwait(false);
                 batches++;
                 total += n;
                 if (n < PruneBatch)
@@ -50,7 +36,7 @@ internal sealed partial class SqliteHealthStore
         // Attempts first (the oldest detail), then the records they belong to, then each traffic resolution.
         // While a family's rollups are still being built from its finer rows (a store from before rollups), those rows
         // are what the build reads: they are kept until it has rolled them up, however old.
-        var building = await store.RunAsync(async (c, ct) => await ReadMarksAsync(c, ct).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+        var building = await store.RunAsync(ReadMarksAsync, cancellationToken).ConfigureAwait(false);
         bool Pending(HistoryFamily family) => family.Tables[1..].Any(t => building.TryGetValue(t, out var m) && m.BuiltFrom is not null);
         var attempts = await PruneAttemptsAsync(cutoffs.ProbeAttempts, () => batches++, cancellationToken).ConfigureAwait(false);
         var operations = Pending(Probes) ? 0 : await Table(Probes.Tables[0], cutoffs.Probes, HealthSql.PruneOperations).ConfigureAwait(false);
@@ -58,12 +44,7 @@ internal sealed partial class SqliteHealthStore
         var minutes = await Table(Traffic.Tables[1], cutoffs.Minutes, HealthSql.PruneAggregates(Traffic.Tables[1])).ConfigureAwait(false);
         var hours = await Table(Traffic.Tables[2], cutoffs.Hours, HealthSql.PruneAggregates(Traffic.Tables[2])).ConfigureAwait(false);
         var probeHours = await Table(Probes.Tables[1], cutoffs.Hours, HealthSql.PruneAggregates(Probes.Tables[1])).ConfigureAwait(false);
-        var series = await store.RunAsync(async (c, ct) =>
-        {
-            await using var cmd = c.CreateCommand();
-            cmd.CommandText = HealthSql.PruneSeries;
-            return await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-        }, cancellationToken).ConfigureAwait(false);
+        var series = await ExecuteAsync(HealthSql.PruneSeries, cancellationToken).ConfigureAwait(false);
         return new HistoryPruneResult
         {
             Operations = operations,
@@ -99,18 +80,25 @@ internal sealed partial class SqliteHealthStore
         for (var lo = first ?? boundary; lo < boundary; lo += PruneBatch)
         {
             var hi = Math.Min(boundary, lo + PruneBatch);
-            total += await store.RunAsync(async (c, ct) =>
-            {
-                await using var cmd = c.CreateCommand();
-                cmd.CommandText = HealthSql.PruneAttempts;
-                cmd.Parameters.AddWithValue("$min", lo);
-                cmd.Parameters.AddWithValue("$max", hi);
-                return await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-            }, cancellationToken).ConfigureAwait(false);
+            total += await ExecuteAsync(HealthSql.PruneAttempts, cancellationToken, ("$min", lo), ("$max", hi)).ConfigureAwait(false);
             batch();
             await Task.Delay(PrunePause, cancellationToken).ConfigureAwait(false);
         }
 
         return total;
     }
+
+    /// <summary>One statement in its own transaction (its own connection from the pool); returns the rows it changed.</summary>
+    private Task<int> ExecuteAsync(string sql, CancellationToken cancellationToken, params (string Name, object Value)[] parameters) =>
+        store.RunAsync(async (c, ct) =>
+        {
+            await using var cmd = c.CreateCommand();
+            cmd.CommandText = sql;
+            foreach (var (name, value) in parameters)
+            {
+                cmd.Parameters.AddWithValue(name, value);
+            }
+
+            return await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+        }, cancellationToken);
 }

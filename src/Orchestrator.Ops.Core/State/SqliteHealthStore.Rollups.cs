@@ -11,8 +11,6 @@ namespace Orchestrator.Ops.Core.State;
 /// </summary>
 internal sealed partial class SqliteHealthStore
 {
-    private const long HourMs = 3_600_000;
-
     public async Task<IReadOnlyList<RollupBuildProgress>> BuildRollupsAsync(IProgress<RollupBuildProgress>? progress, CancellationToken cancellationToken)
     {
         var results = new List<RollupBuildProgress>();
@@ -28,10 +26,11 @@ internal sealed partial class SqliteHealthStore
     {
         var name = family == Traffic ? "traffic" : "probes";
         var targets = family.Tables[1..];
-        var (builtFrom, oldest, pairs) = await store.RunAsync(async (c, ct) =>
+        var (builtFrom, finerPruned, oldest, pairs) = await store.RunAsync(async (c, ct) =>
         {
             var marks = await ReadMarksAsync(c, ct).ConfigureAwait(false);
             var from = targets.Select(t => marks.TryGetValue(t, out var m) ? m.BuiltFrom : null).Max();
+            var pruned = marks.TryGetValue(family.Tables[0], out var finer) ? finer.PrunedBefore : null;
             await using var cmd = c.CreateCommand();
             cmd.CommandText = family == Traffic ? "SELECT MIN(bucket_start) FROM traffic_aggregates;" : "SELECT MIN(started_at) FROM operations;";
             var min = await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false) as long?;
@@ -43,7 +42,7 @@ internal sealed partial class SqliteHealthStore
                 all.Add((r.GetString(0), r.GetString(1)));
             }
 
-            return (from, min, all);
+            return (from, pruned, min, all);
         }, cancellationToken).ConfigureAwait(false);
         if (builtFrom is null)
         {
@@ -51,8 +50,6 @@ internal sealed partial class SqliteHealthStore
         }
 
         // Nothing below what the finer table still holds whole can be built (the prune keeps it while a build is pending).
-        var finerPruned = await store.RunAsync(async (c, ct) =>
-            (await ReadMarksAsync(c, ct).ConfigureAwait(false)).TryGetValue(family.Tables[0], out var m) ? m.PrunedBefore : null, cancellationToken).ConfigureAwait(false);
         var floor = oldest is { } o ? Math.Max(AlignDown(o, HourMs), finerPruned ?? long.MinValue) : builtFrom.Value;
         var total = Math.Max(0, (builtFrom.Value - floor) / HourMs);
         long done = 0;
@@ -118,25 +115,14 @@ internal sealed partial class SqliteHealthStore
 
         OfThisHour(read);
         read.Parameters.AddWithValue("$source", "probe");
-        var buckets = new List<(int Level, Dictionary<long, TrafficAggregate> Groups)>();
+        var buckets = new List<(int Level, Dictionary<(string, string, long), TrafficAggregate> Groups)>();
         for (var level = 1; level < family.Tables.Length; level++)
         {
             buckets.Add((level, []));
         }
 
         TrafficAggregate[] GroupsOf(long start) =>
-        [
-            .. buckets.Select(b =>
-            {
-                var at = AlignDown(start, family.WidthsMs[b.Level]);
-                if (!b.Groups.TryGetValue(at, out var a))
-                {
-                    b.Groups[at] = a = new TrafficAggregate(pair.Wrapper, pair.Slot, DateTimeOffset.FromUnixTimeMilliseconds(at));
-                }
-
-                return a;
-            }),
-        ];
+            [.. buckets.Select(b => BucketOf(b.Groups, pair.Wrapper, pair.Slot, AlignDown(start, family.WidthsMs[b.Level])))];
 
         if (family == Probes)
         {
@@ -156,13 +142,9 @@ internal sealed partial class SqliteHealthStore
             read.CommandText = HealthSql.TrafficOfPair;
             await ReadAllAsync(read, r =>
             {
-                var encoded = (byte[])r.GetValue(14);
                 foreach (var g in GroupsOf(r.GetInt64(2)))
                 {
-                    g.AddStored(r.GetInt64(3), r.GetInt64(4), r.GetInt64(5), r.GetInt64(6), r.GetInt64(7),
-                        r.GetInt64(8), r.GetInt64(9), r.GetInt64(10), r.GetInt64(11), r.GetInt64(12), r.GetDouble(13),
-                        DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(15)));
-                    g.Latency.AddEncoded(encoded);
+                    AddRow(g, r);
                 }
             }, ct).ConfigureAwait(false);
         }

@@ -77,13 +77,7 @@ internal sealed partial class SqliteHealthStore(SqliteStateStore store) : IHealt
             var hours = new Dictionary<(string, string, long), TrafficAggregate>();
             foreach (var r in records.Where(r => r.Source == OperationSource.Probe && r.Status != OperationStatus.Started))
             {
-                var start = AlignDown(r.StartedAt.ToUnixTimeMilliseconds(), Probes.WidthsMs[1]);
-                if (!hours.TryGetValue((r.Wrapper, r.Slot, start), out var h))
-                {
-                    hours[(r.Wrapper, r.Slot, start)] = h = new TrafficAggregate(r.Wrapper, r.Slot, DateTimeOffset.FromUnixTimeMilliseconds(start));
-                }
-
-                h.Record(r);
+                BucketOf(hours, r.Wrapper, r.Slot, AlignDown(r.StartedAt.ToUnixTimeMilliseconds(), Probes.WidthsMs[1])).Record(r);
             }
 
             await UpsertAsync(c, tx, Probes.Tables[1], Probes.WidthsMs[1], [.. hours.Values], ct).ConfigureAwait(false);
@@ -192,21 +186,16 @@ internal sealed partial class SqliteHealthStore(SqliteStateStore store) : IHealt
             // transaction, so the rollups are never behind. A batch (a minute of flushes at most) is merged per pair
             // and bucket first: one upsert per minute and hour instead of one per second.
             await UpsertAsync(c, tx, "traffic_aggregates", (long)TrafficAggregate.BucketWidth.TotalMilliseconds, aggregates, ct).ConfigureAwait(false);
-            foreach (var (table, width) in Rollups)
+            for (var level = 1; level < Traffic.Tables.Length; level++)
             {
+                var width = Traffic.WidthsMs[level];
                 var merged = new Dictionary<(string, string, long), TrafficAggregate>();
                 foreach (var a in aggregates)
                 {
-                    var start = AlignDown(a.BucketStart.ToUnixTimeMilliseconds(), width);
-                    if (!merged.TryGetValue((a.Wrapper, a.Slot, start), out var m))
-                    {
-                        merged[(a.Wrapper, a.Slot, start)] = m = new TrafficAggregate(a.Wrapper, a.Slot, DateTimeOffset.FromUnixTimeMilliseconds(start));
-                    }
-
-                    m.Add(a);
+                    BucketOf(merged, a.Wrapper, a.Slot, AlignDown(a.BucketStart.ToUnixTimeMilliseconds(), width)).Add(a);
                 }
 
-                await UpsertAsync(c, tx, table, width, [.. merged.Values], ct).ConfigureAwait(false);
+                await UpsertAsync(c, tx, Traffic.Tables[level], width, [.. merged.Values], ct).ConfigureAwait(false);
             }
 
             await tx.CommitAsync(ct).ConfigureAwait(false);
@@ -254,25 +243,10 @@ internal sealed partial class SqliteHealthStore(SqliteStateStore store) : IHealt
         var origin = (query.Origin ?? query.Since).ToUnixTimeMilliseconds();
         var stepMs = query.Step is { } step ? Math.Max(1, (long)step.TotalMilliseconds) : 0;
         var merged = new Dictionary<(string, string, long), TrafficAggregate>();
-        TrafficAggregate Group(string wrapper, string slot, long start)
-        {
-            var group = stepMs == 0 ? origin : origin + ((long)Math.Floor((start - origin) / (double)stepMs) * stepMs);
-            if (!merged.TryGetValue((wrapper, slot, group), out var a))
-            {
-                merged[(wrapper, slot, group)] = a = new TrafficAggregate(wrapper, slot, DateTimeOffset.FromUnixTimeMilliseconds(group));
-            }
+        TrafficAggregate Group(string wrapper, string slot, long start) =>
+            BucketOf(merged, wrapper, slot, stepMs == 0 ? origin : origin + ((long)Math.Floor((start - origin) / (double)stepMs) * stepMs));
 
-            return a;
-        }
-
-        void Read(SqliteDataReader r)
-        {
-            var a = Group(r.GetString(0), r.GetString(1), r.GetInt64(2));
-            a.AddStored(r.GetInt64(3), r.GetInt64(4), r.GetInt64(5), r.GetInt64(6), r.GetInt64(7),
-                r.GetInt64(8), r.GetInt64(9), r.GetInt64(10), r.GetInt64(11), r.GetInt64(12), r.GetDouble(13),
-                DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(15)));
-            a.Latency.AddEncoded((byte[])r.GetValue(14));
-        }
+        void Read(SqliteDataReader r) => AddRow(Group(r.GetString(0), r.GetString(1), r.GetInt64(2)), r);
 
         var wholeFrom = await WholeFromAsync(c, family, ct).ConfigureAwait(false);
         var plan = PlanRead(query.Since.ToUnixTimeMilliseconds(), query.Until.ToUnixTimeMilliseconds(), origin, stepMs, family.WidthsMs, wholeFrom);
@@ -338,9 +312,6 @@ internal sealed partial class SqliteHealthStore(SqliteStateStore store) : IHealt
             cmd.CommandText = "SELECT COUNT(*) FROM operations WHERE status = 'started';";
             return Convert.ToInt32(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
         }, cancellationToken);
-
-    /// <summary>The rollup tables of traffic, finest first, with their bucket widths.</summary>
-    private static readonly (string Table, long WidthMs)[] Rollups = [("traffic_minutes", 60_000), ("traffic_hours", 3_600_000)];
 
     private static async Task UpsertAsync(SqliteConnection c, SqliteTransaction tx, string table, long widthMs, IReadOnlyList<TrafficAggregate> aggregates, CancellationToken ct)
     {
